@@ -1,0 +1,160 @@
+// The one message union of the event pipeline:
+// MarketData → Signal → RiskDecision → Order → OrderUpdate / Fill → PositionUpdate → EquitySnapshot, plus RiskEvent.
+// All timestamps are exchange time in ms UTC. Messages are never mutated after they are sent.
+import type {
+  Bar,
+  OrderPurpose,
+  OrderStatus,
+  OrderType,
+  RiskLayer,
+  Side,
+  SignalAction,
+} from '../machines/domain.ts';
+
+export interface MarketData extends Bar {
+  type: 'MarketData';
+}
+
+export interface Signal {
+  type: 'Signal';
+  id: string;
+  /** Close time of the bar the signal was computed on. */
+  ts: number;
+  strategy: string;
+  symbol: string;
+  action: SignalAction;
+  /** 0..1, scales the position size. */
+  confidence: number;
+  /** The close the strategy saw; risk sizes against it. */
+  price: number;
+  stopLoss?: number;
+  takeProfit?: number;
+  reason: string;
+}
+
+export type RiskDecision =
+  | {
+      type: 'RiskDecision';
+      signalId: string;
+      ts: number;
+      symbol: string;
+      approved: true;
+      qty: number;
+      /** Which limit shrank the size, if any (e.g. `symbol.max_pct`). */
+      limitedBy?: string;
+    }
+  | {
+      type: 'RiskDecision';
+      signalId: string;
+      ts: number;
+      symbol: string;
+      approved: false;
+      layer: RiskLayer;
+      rule: string;
+      reason: string;
+    };
+
+export interface Order {
+  type: 'Order';
+  clientOrderId: string;
+  signalId: string;
+  /** Decision time: the close of the bar the signal came from. An order never fills on or before it. */
+  ts: number;
+  symbol: string;
+  side: Side;
+  orderType: OrderType;
+  qty: number;
+  /** Limit or stop price; absent for market orders. */
+  price?: number;
+  /** The price the decision was made at (signal close), for slippage accounting. */
+  referencePrice: number;
+  purpose: OrderPurpose;
+  reduceOnly: boolean;
+  /** Protective orders the executor places once this entry fills. */
+  stopLoss?: number;
+  takeProfit?: number;
+  parentId?: string;
+}
+
+export interface OrderUpdate {
+  type: 'OrderUpdate';
+  clientOrderId: string;
+  ts: number;
+  symbol: string;
+  status: OrderStatus;
+  reason?: string;
+}
+
+export interface Fill {
+  type: 'Fill';
+  fillId: string;
+  clientOrderId: string;
+  ts: number;
+  symbol: string;
+  side: Side;
+  qty: number;
+  price: number;
+  /** Commission in quote currency. */
+  fee: number;
+  /** Cost of slippage in quote currency, versus the order's reference price. */
+  slippage: number;
+  purpose: OrderPurpose;
+}
+
+export interface PositionUpdate {
+  type: 'PositionUpdate';
+  ts: number;
+  symbol: string;
+  /** Signed: positive long, negative short, 0 flat. */
+  qty: number;
+  avgPrice: number;
+  lastPrice: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+}
+
+export interface EquitySnapshot {
+  type: 'EquitySnapshot';
+  ts: number;
+  cash: number;
+  positionsValue: number;
+  equity: number;
+  /** Σ |position value|: what the portfolio layer caps. */
+  grossExposure: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  fees: number;
+}
+
+export type RiskEventKind = 'breaker_tripped' | 'breaker_lifted' | 'breaker_reset';
+
+export interface RiskEvent {
+  type: 'RiskEvent';
+  ts: number;
+  kind: RiskEventKind;
+  level: 'info' | 'warning' | 'critical';
+  /** Circuit-breaker state after the event, e.g. `halted.drawdown`. */
+  state: string;
+  reason: string;
+}
+
+/** End of the stream (backtest data exhausted, or live shutdown). */
+export interface EndOfData {
+  type: 'EndOfData';
+  ts: number;
+}
+
+export type PipelineMessage =
+  | MarketData
+  | Signal
+  | RiskDecision
+  | Order
+  | OrderUpdate
+  | Fill
+  | PositionUpdate
+  | EquitySnapshot
+  | RiskEvent
+  | EndOfData;
+
+export type MessageType = PipelineMessage['type'];
+export type MessageOf<T extends MessageType> = Extract<PipelineMessage, { type: T }>;

@@ -1,0 +1,29 @@
+// The only file that opens SQLite. Repositories take the returned `Db` as a parameter.
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
+import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
+import * as schema from './schema.ts';
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+export const DEFAULT_DB_PATH = 'data/quantsage.db';
+const MIGRATIONS_DIR = join(import.meta.dir, 'migrations');
+
+/** Opens (creating if needed) a database file, in WAL mode, with every migration applied. */
+export function openDb(path: string = DEFAULT_DB_PATH): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path, { create: true, strict: true });
+  sqlite.exec('PRAGMA journal_mode = WAL;');
+  sqlite.exec('PRAGMA synchronous = NORMAL;');
+  sqlite.exec('PRAGMA busy_timeout = 5000;');
+  sqlite.exec('PRAGMA foreign_keys = ON;');
+  const db = drizzle({ client: sqlite, schema }) as Db;
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  return db;
+}
+
+export function closeDb(db: Db): void {
+  db.$client.close();
+}

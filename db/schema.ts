@@ -1,0 +1,211 @@
+// One schema for every QuantSage database: the market-data DB (data/quantsage.db) and each run DB
+// (data/backtests/<run-id>.db, data/paper_trading.db, ...). Every event table is append-only and keyed by run.
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const instruments = sqliteTable(
+  'instruments',
+  {
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    kind: text('kind', { enum: ['crypto', 'stock'] }).notNull(),
+    /** `raw` as traded, or `adjusted` for splits and dividends (e.g. Yahoo Adj Close). */
+    priceBasis: text('price_basis', { enum: ['raw', 'adjusted'] }).notNull(),
+    source: text('source').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exchange, t.symbol] })],
+);
+
+export const candles = sqliteTable(
+  'candles',
+  {
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    ts: integer('ts').notNull(),
+    closeTs: integer('close_ts').notNull(),
+    open: real('open').notNull(),
+    high: real('high').notNull(),
+    low: real('low').notNull(),
+    close: real('close').notNull(),
+    volume: real('volume').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exchange, t.symbol, t.timeframe, t.ts] })],
+);
+
+export const runs = sqliteTable('runs', {
+  id: text('id').primaryKey(),
+  mode: text('mode', { enum: ['backtest', 'paper', 'live'] }).notNull(),
+  strategy: text('strategy').notNull(),
+  symbols: text('symbols', { mode: 'json' }).$type<string[]>().notNull(),
+  timeframe: text('timeframe').notNull(),
+  fromTs: integer('from_ts'),
+  toTs: integer('to_ts'),
+  startingCapital: real('starting_capital').notNull(),
+  status: text('status', { enum: ['running', 'finished', 'failed'] }).notNull(),
+  startedAt: integer('started_at').notNull(),
+  finishedAt: integer('finished_at'),
+  /** The resolved configuration the run used (strategy, risk, costs, markets). */
+  config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>(),
+  /** Where the run's own event DB and report live, when they are not this file. */
+  dbPath: text('db_path'),
+  reportPath: text('report_path'),
+});
+
+export const signals = sqliteTable(
+  'signals',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    id: text('id').notNull(),
+    ts: integer('ts').notNull(),
+    strategy: text('strategy').notNull(),
+    symbol: text('symbol').notNull(),
+    action: text('action', { enum: ['BUY', 'SELL', 'CLOSE'] }).notNull(),
+    confidence: real('confidence').notNull(),
+    price: real('price').notNull(),
+    stopLoss: real('stop_loss'),
+    takeProfit: real('take_profit'),
+    reason: text('reason').notNull(),
+  },
+  (t) => [index('signals_run_ts').on(t.runId, t.ts)],
+);
+
+export const riskDecisions = sqliteTable(
+  'risk_decisions',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    signalId: text('signal_id').notNull(),
+    ts: integer('ts').notNull(),
+    symbol: text('symbol').notNull(),
+    approved: integer('approved', { mode: 'boolean' }).notNull(),
+    qty: real('qty'),
+    limitedBy: text('limited_by'),
+    layer: text('layer', { enum: ['position', 'symbol', 'portfolio', 'system'] }),
+    rule: text('rule'),
+    reason: text('reason'),
+  },
+  (t) => [index('risk_decisions_run_ts').on(t.runId, t.ts)],
+);
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    clientOrderId: text('client_order_id').notNull(),
+    signalId: text('signal_id').notNull(),
+    ts: integer('ts').notNull(),
+    symbol: text('symbol').notNull(),
+    side: text('side', { enum: ['buy', 'sell'] }).notNull(),
+    orderType: text('order_type', { enum: ['market', 'limit', 'stop'] }).notNull(),
+    qty: real('qty').notNull(),
+    price: real('price'),
+    referencePrice: real('reference_price').notNull(),
+    purpose: text('purpose', { enum: ['entry', 'exit', 'stop_loss', 'take_profit'] }).notNull(),
+    reduceOnly: integer('reduce_only', { mode: 'boolean' }).notNull(),
+    stopLoss: real('stop_loss'),
+    takeProfit: real('take_profit'),
+    parentId: text('parent_id'),
+  },
+  (t) => [index('orders_run_ts').on(t.runId, t.ts)],
+);
+
+export const orderUpdates = sqliteTable(
+  'order_updates',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    clientOrderId: text('client_order_id').notNull(),
+    ts: integer('ts').notNull(),
+    symbol: text('symbol').notNull(),
+    status: text('status', { enum: ['accepted', 'filled', 'cancelled', 'rejected'] }).notNull(),
+    reason: text('reason'),
+  },
+  (t) => [index('order_updates_run_ts').on(t.runId, t.ts)],
+);
+
+export const fills = sqliteTable(
+  'fills',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    fillId: text('fill_id').notNull(),
+    clientOrderId: text('client_order_id').notNull(),
+    ts: integer('ts').notNull(),
+    symbol: text('symbol').notNull(),
+    side: text('side', { enum: ['buy', 'sell'] }).notNull(),
+    qty: real('qty').notNull(),
+    price: real('price').notNull(),
+    fee: real('fee').notNull(),
+    slippage: real('slippage').notNull(),
+    purpose: text('purpose', { enum: ['entry', 'exit', 'stop_loss', 'take_profit'] }).notNull(),
+  },
+  (t) => [index('fills_run_ts').on(t.runId, t.ts)],
+);
+
+export const positions = sqliteTable(
+  'positions',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    ts: integer('ts').notNull(),
+    symbol: text('symbol').notNull(),
+    qty: real('qty').notNull(),
+    avgPrice: real('avg_price').notNull(),
+    lastPrice: real('last_price').notNull(),
+    realizedPnl: real('realized_pnl').notNull(),
+    unrealizedPnl: real('unrealized_pnl').notNull(),
+  },
+  (t) => [index('positions_run_ts').on(t.runId, t.ts)],
+);
+
+export const equitySnapshots = sqliteTable(
+  'equity_snapshots',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    ts: integer('ts').notNull(),
+    cash: real('cash').notNull(),
+    positionsValue: real('positions_value').notNull(),
+    equity: real('equity').notNull(),
+    grossExposure: real('gross_exposure').notNull(),
+    realizedPnl: real('realized_pnl').notNull(),
+    unrealizedPnl: real('unrealized_pnl').notNull(),
+    fees: real('fees').notNull(),
+  },
+  (t) => [index('equity_snapshots_run_ts').on(t.runId, t.ts)],
+);
+
+export const riskEvents = sqliteTable(
+  'risk_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    ts: integer('ts').notNull(),
+    kind: text('kind', { enum: ['breaker_tripped', 'breaker_lifted', 'breaker_reset'] }).notNull(),
+    level: text('level', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    state: text('state').notNull(),
+    reason: text('reason').notNull(),
+  },
+  (t) => [index('risk_events_run_ts').on(t.runId, t.ts)],
+);
+
+/** Every state change of every machine-backed actor, for the visualiser and time-travel debugging. */
+export const stateTransitions = sqliteTable(
+  'state_transitions',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    runId: text('run_id').notNull(),
+    ts: integer('ts').notNull(),
+    actor: text('actor').notNull(),
+    fromState: text('from_state').notNull(),
+    toState: text('to_state').notNull(),
+    event: text('event').notNull(),
+  },
+  (t) => [index('state_transitions_run_ts').on(t.runId, t.ts)],
+);
+
+export type CandleRow = typeof candles.$inferSelect;
+export type RunRow = typeof runs.$inferSelect;
