@@ -96,7 +96,7 @@ export interface Fill {
   price: number;
   /** Commission in quote currency. */
   fee: number;
-  /** Cost of slippage in quote currency, versus the order's reference price. */
+  /** Cost of slippage in quote currency: the adverse move from the un-slipped price (bar open or stop). */
   slippage: number;
   purpose: OrderPurpose;
 }
@@ -144,6 +144,23 @@ export interface EndOfData {
   ts: number;
 }
 
+/** Operator command: lift a drawdown halt. */
+export interface ResetCircuitBreaker {
+  type: 'ResetCircuitBreaker';
+  ts: number;
+  reason: string;
+}
+
+/** A machine-backed actor changed state (for the visualiser and time-travel debugging). */
+export interface StateTransition {
+  type: 'StateTransition';
+  ts: number;
+  actor: string;
+  from: string;
+  to: string;
+  event: string;
+}
+
 export type PipelineMessage =
   | MarketData
   | Signal
@@ -154,7 +171,9 @@ export type PipelineMessage =
   | PositionUpdate
   | EquitySnapshot
   | RiskEvent
-  | EndOfData;
+  | EndOfData
+  | ResetCircuitBreaker
+  | StateTransition;
 
 export type MessageType = PipelineMessage['type'];
 export type MessageOf<T extends MessageType> = Extract<PipelineMessage, { type: T }>;

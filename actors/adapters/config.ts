@@ -1,0 +1,140 @@
+// Loads and validates the YAML in config/. Every failure is one line naming the file and the field.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { CostModel, Market, MarketKind } from '../../machines/domain.ts';
+import { parseConfig } from '../../machines/parse-config.ts';
+import type { RiskLimits } from '../../machines/risk/limits.ts';
+import type { AnyStrategy, StrategyDefinition } from '../../machines/strategies/strategy.ts';
+
+export const CONFIG_DIR = join(import.meta.dir, '..', '..', 'config');
+
+function readYaml(path: string): unknown {
+  const shown = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) throw new Error(`${shown}: file not found`);
+  try {
+    return parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${shown}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function load<S extends z.ZodType>(path: string, schema: S): z.infer<S> {
+  const raw = readYaml(path);
+  try {
+    return parseConfig(schema, raw);
+  } catch (err) {
+    throw new Error(`${relative(process.cwd(), path) || path}: ${(err as Error).message}`);
+  }
+}
+
+const fraction = z.number().gt(0).lte(1);
+
+const riskSchema = z
+  .object({
+    position: z.object({ max_pct: fraction, require_stop_loss: z.boolean() }).strict(),
+    symbol: z.object({ max_pct: fraction }).strict(),
+    portfolio: z.object({ max_invested_pct: fraction }).strict(),
+    system: z.object({ max_daily_loss_pct: fraction, max_drawdown_pct: fraction }).strict(),
+  })
+  .strict()
+  .refine((r) => r.position.max_pct <= r.symbol.max_pct, {
+    message: 'must be at least position.max_pct',
+    path: ['symbol', 'max_pct'],
+  });
+
+export function loadRiskLimits(path = join(CONFIG_DIR, 'risk.yaml')): RiskLimits {
+  const r = load(path, riskSchema);
+  return {
+    positionMaxPct: r.position.max_pct,
+    requireStopLoss: r.position.require_stop_loss,
+    symbolMaxPct: r.symbol.max_pct,
+    portfolioMaxInvestedPct: r.portfolio.max_invested_pct,
+    maxDailyLossPct: r.system.max_daily_loss_pct,
+    maxDrawdownPct: r.system.max_drawdown_pct,
+  };
+}
+
+const bps = z.number().min(0).max(10_000);
+const costSchema = z
+  .object({
+    slippage_bps: bps,
+    commission_bps: bps.default(0),
+    commission_per_share: z.number().min(0).default(0),
+    min_commission: z.number().min(0).default(0),
+  })
+  .strict();
+const step = z.number().gt(0);
+const marketRulesSchema = z
+  .object({ amount_step: step, price_step: step, min_qty: z.number().min(0), min_notional: z.number().min(0) })
+  .strict();
+
+const backtestSchema = z
+  .object({
+    starting_capital: z.number().gt(0),
+    costs: z.object({ crypto: costSchema, stock: costSchema }).strict(),
+    markets: z
+      .object({
+        crypto: marketRulesSchema,
+        stock: marketRulesSchema,
+        symbols: z.record(z.string(), marketRulesSchema.partial()).default({}),
+      })
+      .strict(),
+  })
+  .strict();
+
+export interface VenueConfig {
+  startingCapital: number;
+  costs: Record<MarketKind, CostModel>;
+  marketFor(symbol: string, kind: MarketKind, exchange: string): Market;
+}
+
+export function loadVenueConfig(path = join(CONFIG_DIR, 'backtest.yaml')): VenueConfig {
+  const c = load(path, backtestSchema);
+  const cost = (k: z.infer<typeof costSchema>): CostModel => ({
+    slippageBps: k.slippage_bps,
+    commissionBps: k.commission_bps,
+    commissionPerShare: k.commission_per_share,
+    minCommission: k.min_commission,
+  });
+  return {
+    startingCapital: c.starting_capital,
+    costs: { crypto: cost(c.costs.crypto), stock: cost(c.costs.stock) },
+    marketFor(symbol, kind, exchange) {
+      const rules = { ...c.markets[kind], ...c.markets.symbols[symbol] };
+      return {
+        symbol,
+        kind,
+        exchange,
+        amountStep: rules.amount_step,
+        priceStep: rules.price_step,
+        minQty: rules.min_qty,
+        minNotional: rules.min_notional,
+      };
+    },
+  };
+}
+
+/**
+ * Finds `machines/strategies/<name>.ts` (underscores become dashes) and its `config/strategies/<name>.yaml`:
+ * a new strategy is a new pair of files, nothing else changes.
+ */
+export async function loadStrategy(name: string, configDir = CONFIG_DIR): Promise<AnyStrategy> {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`--strategy: "${name}" is not a strategy name`);
+  const modulePath = join(import.meta.dir, '..', '..', 'machines', 'strategies', `${name.replace(/_/g, '-')}.ts`);
+  if (!existsSync(modulePath)) {
+    throw new Error(`--strategy: no strategy "${name}" (expected ${relative(process.cwd(), modulePath)})`);
+  }
+  const mod = (await import(modulePath)) as { definition?: StrategyDefinition<unknown> };
+  if (mod.definition === undefined) throw new Error(`${modulePath}: exports no \`definition\``);
+  const yamlPath = join(configDir, 'strategies', `${name}.yaml`);
+  const raw = readYaml(yamlPath);
+  let params: unknown;
+  try {
+    params = mod.definition.parseParams(raw);
+  } catch (err) {
+    throw new Error(`${relative(process.cwd(), yamlPath) || yamlPath}: ${(err as Error).message}`);
+  }
+  return mod.definition.create(params);
+}

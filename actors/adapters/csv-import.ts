@@ -1,0 +1,178 @@
+// The I/O shell around the pure CSV parsing and validation: reads a file, and writes the candles and their
+// instrument in one transaction only if no row has an error. Nothing is written from a file with an error.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { candleRange, getInstrument, loadCandles, upsertCandles, upsertInstrument, type DbOrTx } from '../../db/candles.ts';
+import type { MarketKind } from '../../machines/domain.ts';
+import { makeIssue, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
+import {
+  applyPriceBasis,
+  barCloseTs,
+  parseCandleCsv,
+  resolvePriceBasis,
+  type LayoutName,
+  type PriceBasis,
+  type RawCandle,
+} from '../../machines/data/csv-layouts.ts';
+
+export const DEFAULT_EXCHANGE: Record<MarketKind, string> = { crypto: 'coinbase', stock: 'nasdaq' };
+
+export interface CsvImportOptions {
+  file: string;
+  symbol: string;
+  timeframe: string;
+  market: MarketKind;
+  exchange?: string;
+  /** Explicit column mapping, `ts=Date,open=Open,...`; otherwise the layout is detected from the header. */
+  columns?: string;
+  price?: PriceBasis;
+  outlierRangeMultiple?: number;
+}
+
+export interface CsvImportResult {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  layout: LayoutName;
+  priceBasis: PriceBasis;
+  rows: number;
+  firstTs: number;
+  lastTs: number;
+  warnings: Issue[];
+}
+
+export interface StoredValidationResult {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  rows: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  errors: Issue[];
+  warnings: Issue[];
+}
+
+/** One error for a list of issues: the first one's line, plus how many more there are. */
+function issuesError(errors: Issue[]): Error {
+  const sorted = [...errors].sort((a, b) => a.line - b.line);
+  const more = sorted.length > 1 ? ` (${sorted.length - 1} more error${sorted.length === 2 ? '' : 's'})` : '';
+  return new Error(`${sorted[0]!.message}${more}`);
+}
+
+/** Imports one candle CSV. Throws one Error, and writes nothing, on any error. */
+export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResult {
+  const source = basename(opts.file);
+  const exchange = opts.exchange ?? DEFAULT_EXCHANGE[opts.market];
+  let text: string;
+  try {
+    text = readFileSync(opts.file, 'utf8');
+  } catch (cause) {
+    throw new Error(`${opts.file}: cannot read (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
+  const parsed = parseCandleCsv(text, { source, timeframe: opts.timeframe, kind: opts.market, columns: opts.columns });
+  // Raw values are validated: a bad raw bar must not be hidden (or created) by the adjustment factor.
+  const validation = validateCandles(parsed.candles, {
+    timeframe: opts.timeframe,
+    kind: opts.market,
+    source,
+    outlierRangeMultiple: opts.outlierRangeMultiple,
+  });
+  const errors = [...parsed.errors, ...validation.errors];
+  if (errors.length > 0) throw issuesError(errors);
+  if (parsed.candles.length === 0) throw new Error(`${source}: no data rows`);
+
+  const priceBasis = resolvePriceBasis(opts.price, parsed.layout.columns.adjClose !== undefined, source);
+  const existing = getInstrument(db, opts.symbol, exchange);
+  if (existing && (existing.priceBasis !== priceBasis || existing.kind !== opts.market)) {
+    throw new Error(
+      `${opts.symbol} on ${exchange} is stored as ${existing.kind} with ${existing.priceBasis} prices; ` +
+        `importing ${opts.market} ${priceBasis} prices would mix two series`,
+    );
+  }
+  const bars = applyPriceBasis(parsed.candles, priceBasis);
+  const rows = bars.map((bar) => ({
+    symbol: opts.symbol,
+    timeframe: opts.timeframe,
+    ts: bar.ts,
+    closeTs: barCloseTs(bar.ts, opts.timeframe, opts.market),
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    volume: bar.volume,
+  }));
+  db.transaction((tx) => {
+    upsertInstrument(tx, {
+      exchange,
+      symbol: opts.symbol,
+      kind: opts.market,
+      priceBasis,
+      source: `csv:${source} (${parsed.layout.name})`,
+    });
+    upsertCandles(tx, exchange, rows);
+  });
+  return {
+    exchange,
+    symbol: opts.symbol,
+    timeframe: opts.timeframe,
+    layout: parsed.layout.name,
+    priceBasis,
+    rows: rows.length,
+    firstTs: rows[0]!.ts,
+    lastTs: rows[rows.length - 1]!.ts,
+    warnings: validation.warnings,
+  };
+}
+
+/** Re-checks stored candles with the import rules (rows are numbered in time order). */
+export function validateStoredCandles(
+  db: DbOrTx,
+  query: { symbol: string; timeframe: string; exchange?: string; outlierRangeMultiple?: number },
+): StoredValidationResult {
+  const instrument = getInstrument(db, query.symbol, query.exchange);
+  if (!instrument) {
+    const where = query.exchange === undefined ? '' : ` on ${query.exchange}`;
+    throw new Error(`no instrument ${query.symbol}${where} in the database`);
+  }
+  const stored = loadCandles(db, { symbols: [query.symbol], timeframe: query.timeframe, exchange: instrument.exchange });
+  // The feed order is by close time; validation wants the bars in open-time order.
+  const ordered = [...stored].sort((a, b) => a.ts - b.ts);
+  const candles: RawCandle[] = ordered.map((row, i) => ({
+    line: i + 1,
+    ts: row.ts,
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
+    volume: row.volume,
+  }));
+  const source = `${instrument.exchange} ${query.symbol} ${query.timeframe}`;
+  const where = { source, timeframe: query.timeframe, lineLabel: 'row' as const };
+  const { errors, warnings } = validateCandles(candles, {
+    ...where,
+    kind: instrument.kind,
+    outlierRangeMultiple: query.outlierRangeMultiple,
+  });
+  const rowsWithErrors = new Set(errors.map((issue) => issue.line));
+  for (const [i, row] of ordered.entries()) {
+    // A row that failed validation may have no session to compute a close from.
+    if (rowsWithErrors.has(i + 1)) continue;
+    const expected = barCloseTs(row.ts, query.timeframe, instrument.kind);
+    if (row.closeTs !== expected) {
+      const text = `closeTs ${new Date(row.closeTs).toISOString()} should be ${new Date(expected).toISOString()}`;
+      errors.push(makeIssue(where, i + 1, row.ts, 'closeTs', text));
+    }
+  }
+  errors.sort((a, b) => a.line - b.line);
+  const range = candleRange(db, query.symbol, query.timeframe, instrument.exchange);
+  return {
+    exchange: instrument.exchange,
+    symbol: query.symbol,
+    timeframe: query.timeframe,
+    rows: candles.length,
+    firstTs: range?.firstTs ?? null,
+    lastTs: range?.lastTs ?? null,
+    errors,
+    warnings,
+  };
+}

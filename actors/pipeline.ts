@@ -1,0 +1,147 @@
+// Assembles the actor system: feed → strategy → risk (with its circuit breaker) → executor → portfolio,
+// plus the recorder. Backtest, paper and live use this same assembly; they differ only in the executor
+// logic, the feed's source and the clock plugged in around it.
+import { createActor, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
+import type { EventWriter } from '../db/events.ts';
+import type { CostModel, Market } from '../machines/domain.ts';
+import { circuitBreakerMachine } from '../machines/risk/circuit-breaker.machine.ts';
+import type { RiskLimits } from '../machines/risk/limits.ts';
+import type { AnyStrategy } from '../machines/strategies/strategy.ts';
+import { feedLogic } from './feed.actor.ts';
+import type { MarketData, PipelineMessage } from './messages.ts';
+import { portfolioLogic } from './portfolio.actor.ts';
+import { recorderLogic } from './recorder.actor.ts';
+import { riskLogic } from './risk.actor.ts';
+import { Router, type ActorName, type Publish } from './router.ts';
+import { simExecutorLogic } from './sim-executor.actor.ts';
+import { strategyLogic } from './strategy.actor.ts';
+
+export interface PipelineOptions {
+  strategy: AnyStrategy;
+  limits: RiskLimits;
+  markets: ReadonlyMap<string, Market>;
+  costs: ReadonlyMap<string, CostModel>;
+  startingCash: number;
+  orderIdPrefix: string;
+  /** Where the event history goes; omit for a purely in-memory run. */
+  writer?: EventWriter;
+  /** Extra listener for every message routed (tests, progress, alerts). */
+  tap?: (message: PipelineMessage) => void;
+}
+
+interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
+  publish: Publish;
+}
+
+const pipelineMachine = setup({
+  types: {
+    input: {} as PipelineInput,
+    context: {} as { children: AnyActorRef[] },
+    events: {} as { type: 'STOP' },
+  },
+  actors: {
+    feed: feedLogic,
+    strategy: strategyLogic,
+    risk: riskLogic,
+    portfolio: portfolioLogic,
+    executor: simExecutorLogic,
+    recorder: recorderLogic,
+    circuitBreaker: circuitBreakerMachine,
+  },
+}).createMachine({
+  id: 'pipeline',
+  context: ({ input, spawn }) => {
+    const { publish } = input;
+    const breaker = spawn('circuitBreaker', { id: 'circuitBreaker', systemId: 'circuitBreaker' });
+    const children: AnyActorRef[] = [
+      breaker,
+      spawn('feed', { id: 'feed', systemId: 'feed', input: { publish } }),
+      spawn('strategy', { id: 'strategy', systemId: 'strategy', input: { publish, strategy: input.strategy } }),
+      spawn('risk', {
+        id: 'risk',
+        systemId: 'risk',
+        input: {
+          publish,
+          limits: input.limits,
+          markets: input.markets,
+          startingEquity: input.startingCash,
+          breaker,
+          orderIdPrefix: input.orderIdPrefix,
+        },
+      }),
+      spawn('portfolio', {
+        id: 'portfolio',
+        systemId: 'portfolio',
+        input: { publish, startingCash: input.startingCash },
+      }),
+      spawn('executor', { id: 'executor', systemId: 'executor', input: { publish, costs: input.costs } }),
+    ];
+    if (input.writer) {
+      children.push(spawn('recorder', { id: 'recorder', systemId: 'recorder', input: { writer: input.writer } }));
+    }
+    return { children };
+  },
+  initial: 'running',
+  states: {
+    running: { on: { STOP: 'stopped' } },
+    stopped: { type: 'final' },
+  },
+});
+
+export type PipelineActor = ActorRefFrom<typeof pipelineMachine>;
+
+export interface Pipeline {
+  /** Delivers one closed candle through the whole pipeline, synchronously. */
+  push(bar: MarketData): void;
+  /** Signals the end of the stream: open orders are cancelled and the recorder flushes. */
+  end(ts: number): void;
+  /** Publishes a message as if an actor had (operator commands such as ResetCircuitBreaker). */
+  publish: Publish;
+  get<T extends AnyActorRef = AnyActorRef>(name: ActorName | 'circuitBreaker'): T;
+  stop(): void;
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const router = new Router();
+  const { tap } = options;
+  const publish: Publish = tap
+    ? (message) => {
+        tap(message);
+        router.publish(message);
+      }
+    : router.publish;
+  const root = createActor(pipelineMachine, { input: { ...options, publish } });
+  let failure: unknown;
+  root.subscribe({ error: (err) => (failure = err) });
+  root.start();
+  const lookup = <T extends AnyActorRef>(name: string): T => root.system.get(name) as T;
+  router.attach((name) => lookup(name));
+
+  const breaker = lookup<ActorRefFrom<typeof circuitBreakerMachine>>('circuitBreaker');
+  let breakerState = 'trading';
+  breaker.on('breakerChanged', (e) => {
+    publish({ type: 'RiskEvent', ts: e.ts, kind: e.kind, level: e.level, state: e.state, reason: e.reason });
+    publish({ type: 'StateTransition', ts: e.ts, actor: 'circuitBreaker', from: breakerState, to: e.state, event: e.kind });
+    breakerState = e.state;
+  });
+
+  const feed = lookup('feed');
+  const check = () => {
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+  };
+  return {
+    push(bar) {
+      feed.send(bar);
+      check();
+    },
+    end(ts) {
+      feed.send({ type: 'EndOfData', ts });
+      check();
+    },
+    publish,
+    get: lookup,
+    stop() {
+      root.send({ type: 'STOP' });
+    },
+  };
+}

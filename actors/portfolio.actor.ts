@@ -1,0 +1,53 @@
+// Portfolio actor: books fills, marks positions to each closed bar, and reports positions and equity.
+import { fromTransition } from 'xstate';
+import { applyFill, newBook, valueBook, type Book } from '../machines/portfolio/accounting.ts';
+import type { Fill, MarketData } from './messages.ts';
+import type { Publish } from './router.ts';
+
+export interface PortfolioInput {
+  publish: Publish;
+  startingCash: number;
+}
+
+export interface PortfolioState {
+  publish: Publish;
+  book: Book;
+}
+
+export const portfolioLogic = fromTransition(
+  (s: PortfolioState, event: MarketData | Fill): PortfolioState => {
+    if (event.type === 'Fill') {
+      const p = applyFill(s.book, event);
+      s.publish({
+        type: 'PositionUpdate',
+        ts: event.ts,
+        symbol: p.symbol,
+        qty: p.qty,
+        avgPrice: p.avgPrice,
+        lastPrice: p.lastPrice,
+        realizedPnl: p.realizedPnl,
+        unrealizedPnl: (p.lastPrice - p.avgPrice) * p.qty,
+      });
+      return s;
+    }
+    const position = s.book.positions.get(event.symbol);
+    if (position !== undefined) position.lastPrice = event.close;
+    const v = valueBook(s.book);
+    s.publish({
+      type: 'EquitySnapshot',
+      ts: event.closeTs,
+      cash: s.book.cash,
+      positionsValue: v.positionsValue,
+      equity: v.equity,
+      grossExposure: v.grossExposure,
+      realizedPnl: s.book.realizedPnl,
+      unrealizedPnl: v.unrealizedPnl,
+      fees: s.book.fees,
+    });
+    return s;
+  },
+  ({ input }: { input: PortfolioInput }): PortfolioState => ({
+    publish: input.publish,
+    book: newBook(input.startingCash),
+  }),
+);

@@ -1,0 +1,179 @@
+// Risk manager actor: turns signals into orders through the four risk layers. The numbers are watched
+// here on every equity snapshot (hot path); the circuit-breaker MACHINE only hears about crossings and new
+// days, and its state decides whether new entries may pass.
+import { fromTransition, type ActorRefFrom } from 'xstate';
+import type { Market } from '../machines/domain.ts';
+import { roundPrice } from '../machines/execution/precision.ts';
+import {
+  observeEquity,
+  rebasePeak,
+  startTracker,
+  type BreakerTracker,
+} from '../machines/risk/breaker-rules.ts';
+import { breakerStateName, type circuitBreakerMachine } from '../machines/risk/circuit-breaker.machine.ts';
+import { evaluateSignal, type RiskLimits } from '../machines/risk/limits.ts';
+import type {
+  EquitySnapshot,
+  Fill,
+  OrderUpdate,
+  PositionUpdate,
+  ResetCircuitBreaker,
+  Signal,
+} from './messages.ts';
+import type { Publish } from './router.ts';
+
+export type BreakerRef = ActorRefFrom<typeof circuitBreakerMachine>;
+
+export interface RiskInput {
+  publish: Publish;
+  limits: RiskLimits;
+  markets: ReadonlyMap<string, Market>;
+  startingEquity: number;
+  breaker: BreakerRef;
+  /** Prefix making client order ids unique across runs on one account. */
+  orderIdPrefix: string;
+}
+
+interface PendingOrder {
+  symbol: string;
+  notional: number;
+}
+
+export interface RiskState {
+  input: RiskInput;
+  equity: number;
+  cash: number;
+  grossExposure: number;
+  tracker: BreakerTracker | undefined;
+  symbolQty: Map<string, number>;
+  pending: Map<string, PendingOrder>;
+  orders: number;
+}
+
+type RiskMessage = Signal | EquitySnapshot | PositionUpdate | Fill | OrderUpdate | ResetCircuitBreaker;
+
+export const riskLogic = fromTransition(
+  (s: RiskState, event: RiskMessage): RiskState => {
+    switch (event.type) {
+      case 'EquitySnapshot':
+        onEquity(s, event);
+        break;
+      case 'PositionUpdate':
+        s.symbolQty.set(event.symbol, event.qty);
+        break;
+      case 'Fill':
+      case 'OrderUpdate':
+        if (event.type === 'Fill' || event.status !== 'accepted') s.pending.delete(event.clientOrderId);
+        break;
+      case 'Signal':
+        onSignal(s, event);
+        break;
+      case 'ResetCircuitBreaker':
+        if (s.tracker !== undefined) rebasePeak(s.tracker);
+        s.input.breaker.send({ type: 'RESET', ts: event.ts, reason: event.reason });
+        break;
+    }
+    return s;
+  },
+  ({ input }: { input: RiskInput }): RiskState => ({
+    input,
+    equity: input.startingEquity,
+    cash: input.startingEquity,
+    grossExposure: 0,
+    tracker: undefined,
+    symbolQty: new Map(),
+    pending: new Map(),
+    orders: 0,
+  }),
+);
+
+function onEquity(s: RiskState, snap: EquitySnapshot): void {
+  s.equity = snap.equity;
+  s.cash = snap.cash;
+  s.grossExposure = snap.grossExposure;
+  if (s.tracker === undefined) {
+    s.tracker = startTracker(snap.equity, snap.ts);
+    return;
+  }
+  const { limits, breaker } = s.input;
+  const seen = observeEquity(s.tracker, snap.equity, snap.ts, limits.maxDailyLossPct, limits.maxDrawdownPct);
+  if (seen.newDay) breaker.send({ type: 'NEW_DAY', ts: snap.ts });
+  if (seen.trip === undefined) return;
+  const state = breakerStateName(breaker.getSnapshot().value);
+  if (seen.trip.kind === 'drawdown' && state !== 'halted.drawdown') {
+    breaker.send({ type: 'TRIP_DRAWDOWN', ts: snap.ts, reason: seen.trip.reason });
+  } else if (seen.trip.kind === 'dailyLoss' && state === 'trading') {
+    breaker.send({ type: 'TRIP_DAILY_LOSS', ts: snap.ts, reason: seen.trip.reason });
+  }
+}
+
+function onSignal(s: RiskState, signal: Signal): void {
+  const { limits, markets, publish, orderIdPrefix } = s.input;
+  const market = markets.get(signal.symbol);
+  if (market === undefined) throw new Error(`risk: no market rules for ${signal.symbol}`);
+  const breaker = s.input.breaker.getSnapshot();
+  const breakerState = breakerStateName(breaker.value);
+  let pendingSymbolNotional = 0;
+  let pendingGrossNotional = 0;
+  for (const p of s.pending.values()) {
+    pendingGrossNotional += p.notional;
+    if (p.symbol === signal.symbol) pendingSymbolNotional += p.notional;
+  }
+  const verdict = evaluateSignal(
+    signal,
+    {
+      equity: s.equity,
+      cash: s.cash,
+      grossExposure: s.grossExposure,
+      symbolQty: s.symbolQty.get(signal.symbol) ?? 0,
+      pendingSymbolNotional,
+      pendingGrossNotional,
+      haltedState: breakerState === 'trading' ? undefined : breakerState,
+      haltReason: breaker.context.reason ?? undefined,
+    },
+    limits,
+    market,
+  );
+  if (!verdict.approved) {
+    publish({
+      type: 'RiskDecision',
+      signalId: signal.id,
+      ts: signal.ts,
+      symbol: signal.symbol,
+      approved: false,
+      layer: verdict.layer,
+      rule: verdict.rule,
+      reason: verdict.reason,
+    });
+    return;
+  }
+  publish({
+    type: 'RiskDecision',
+    signalId: signal.id,
+    ts: signal.ts,
+    symbol: signal.symbol,
+    approved: true,
+    qty: verdict.qty,
+    limitedBy: verdict.limitedBy,
+  });
+  s.orders++;
+  const clientOrderId = `${orderIdPrefix}${s.orders}`;
+  if (!verdict.reduceOnly) {
+    s.pending.set(clientOrderId, { symbol: signal.symbol, notional: verdict.qty * signal.price });
+  }
+  publish({
+    type: 'Order',
+    clientOrderId,
+    signalId: signal.id,
+    ts: signal.ts,
+    symbol: signal.symbol,
+    side: verdict.side,
+    orderType: 'market',
+    qty: verdict.qty,
+    referencePrice: roundPrice(signal.price, market.priceStep),
+    purpose: verdict.reduceOnly ? 'exit' : 'entry',
+    reduceOnly: verdict.reduceOnly,
+    stopLoss: verdict.stopLoss,
+    takeProfit: verdict.takeProfit,
+  });
+}

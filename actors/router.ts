@@ -1,0 +1,52 @@
+// Who hears which message. Actors only `publish`; this table, set up by the pipeline, decides the receivers.
+// Receivers are listed in delivery order: for a bar the executor fills first, then the portfolio marks,
+// then the strategy decides — which is what makes lookahead impossible.
+import type { MessageType, PipelineMessage } from './messages.ts';
+
+export type ActorName = 'feed' | 'strategy' | 'risk' | 'portfolio' | 'executor' | 'recorder';
+
+export type Publish = (message: PipelineMessage) => void;
+
+interface Receiver {
+  send(message: PipelineMessage): void;
+}
+
+export const ROUTES: Record<MessageType, readonly ActorName[]> = {
+  MarketData: ['executor', 'portfolio', 'strategy'],
+  Signal: ['risk', 'recorder'],
+  RiskDecision: ['strategy', 'recorder'],
+  Order: ['executor', 'recorder'],
+  OrderUpdate: ['risk', 'strategy', 'recorder'],
+  Fill: ['portfolio', 'risk', 'recorder'],
+  PositionUpdate: ['strategy', 'risk', 'recorder'],
+  EquitySnapshot: ['risk', 'recorder'],
+  RiskEvent: ['recorder'],
+  EndOfData: ['executor', 'recorder'],
+  ResetCircuitBreaker: ['risk', 'recorder'],
+  StateTransition: ['recorder'],
+};
+
+/**
+ * Resolves the route table against the running actors once, then delivers with plain array loops:
+ * this is the hot path of every bar. Actors absent from the system (e.g. no recorder) are skipped.
+ */
+export class Router {
+  private table: Map<MessageType, Receiver[]> | undefined;
+
+  attach(lookup: (name: ActorName) => Receiver | undefined): void {
+    const table = new Map<MessageType, Receiver[]>();
+    for (const [type, names] of Object.entries(ROUTES) as [MessageType, readonly ActorName[]][]) {
+      table.set(
+        type,
+        names.map(lookup).filter((r): r is Receiver => r !== undefined),
+      );
+    }
+    this.table = table;
+  }
+
+  readonly publish: Publish = (message) => {
+    const receivers = this.table?.get(message.type);
+    if (receivers === undefined) throw new Error(`router is not attached: cannot deliver ${message.type}`);
+    for (let i = 0; i < receivers.length; i++) receivers[i]!.send(message);
+  };
+}

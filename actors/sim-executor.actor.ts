@@ -1,0 +1,250 @@
+// Simulated venue for backtests (and paper trading on recorded bars). Conservative by construction:
+// an order decided at a bar's close fills at the open of a LATER bar with slippage and commission; protective
+// stops and targets fill at their price or worse, stop first when a bar touches both. Each order is an
+// order-lifecycle machine actor, a child of this executor.
+import { createActor, fromTransition, type ActorRefFrom, type AnyActorRef } from 'xstate';
+import type { CostModel } from '../machines/domain.ts';
+import {
+  commission,
+  fillBracket,
+  fillMarketAtOpen,
+  type SimFill,
+} from '../machines/execution/fill-model.ts';
+import { orderMachine } from '../machines/execution/order.machine.ts';
+import type { EndOfData, MarketData, Order } from './messages.ts';
+import type { Publish } from './router.ts';
+
+type OrderRef = ActorRefFrom<typeof orderMachine>;
+
+export interface SimExecutorInput {
+  publish: Publish;
+  costs: ReadonlyMap<string, CostModel>;
+}
+
+interface WorkingOrder {
+  order: Order;
+  ref: OrderRef;
+}
+
+/** The protective legs placed once an entry fills. */
+interface Bracket {
+  direction: 'long' | 'short';
+  stop?: WorkingOrder;
+  takeProfit?: WorkingOrder;
+}
+
+export interface SimExecutorState {
+  publish: Publish;
+  costs: ReadonlyMap<string, CostModel>;
+  self: AnyActorRef;
+  /** Market orders waiting for their symbol's next bar. */
+  queued: Map<string, WorkingOrder[]>;
+  brackets: Map<string, Bracket[]>;
+  /** Net quantity per symbol from this venue's own fills: exits never sell more than is held. */
+  held: Map<string, number>;
+  known: Set<string>;
+  fills: number;
+}
+
+type ExecutorEvent = MarketData | Order | EndOfData | { type: `xstate.${string}` };
+
+export const simExecutorLogic = fromTransition(
+  (s: SimExecutorState, event: ExecutorEvent): SimExecutorState => {
+    switch (event.type) {
+      case 'MarketData':
+        if (s.queued.has(event.symbol)) fillQueued(s, event);
+        if (s.brackets.has(event.symbol)) checkBrackets(s, event);
+        break;
+      case 'Order':
+        if (!s.known.has(event.clientOrderId)) accept(s, event);
+        break;
+      case 'EndOfData':
+        cancelEverything(s, event.ts, 'end of data');
+        break;
+      // Order actors report completion (xstate.done.actor.*) to their parent: nothing to do.
+    }
+    return s;
+  },
+  ({ input, self }: { input: SimExecutorInput; self: AnyActorRef }): SimExecutorState => ({
+    publish: input.publish,
+    costs: input.costs,
+    self,
+    queued: new Map(),
+    brackets: new Map(),
+    held: new Map(),
+    known: new Set(),
+    fills: 0,
+  }),
+);
+
+function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
+  s.known.add(order.clientOrderId);
+  const ref = createActor(orderMachine, {
+    parent: s.self,
+    id: order.clientOrderId,
+    input: { clientOrderId: order.clientOrderId, symbol: order.symbol, qty: order.qty },
+  });
+  ref.on('orderStatus', (e) =>
+    s.publish({
+      type: 'OrderUpdate',
+      clientOrderId: e.clientOrderId,
+      ts: e.ts,
+      symbol: e.symbol,
+      status: e.status,
+      reason: e.reason,
+    }),
+  );
+  ref.start();
+  return { order, ref };
+}
+
+function accept(s: SimExecutorState, order: Order): void {
+  const working = startOrder(s, order);
+  if (order.orderType !== 'market' || !(order.qty > 0) || !s.costs.has(order.symbol)) {
+    const reason = !s.costs.has(order.symbol)
+      ? `no cost model for ${order.symbol}`
+      : `the simulator takes market orders from the risk manager, got ${order.orderType} qty ${order.qty}`;
+    working.ref.send({ type: 'REJECT', ts: order.ts, reason });
+    return;
+  }
+  working.ref.send({ type: 'ACCEPT', ts: order.ts });
+  const queue = s.queued.get(order.symbol);
+  if (queue === undefined) s.queued.set(order.symbol, [working]);
+  else queue.push(working);
+}
+
+function fillQueued(s: SimExecutorState, bar: MarketData): void {
+  const queue = s.queued.get(bar.symbol)!;
+  const costs = s.costs.get(bar.symbol)!;
+  const remaining: WorkingOrder[] = [];
+  for (const working of queue) {
+    const { order } = working;
+    // No lookahead: the bar must open at or after the moment the order was decided.
+    if (bar.ts < order.ts) {
+      remaining.push(working);
+      continue;
+    }
+    const held = s.held.get(order.symbol) ?? 0;
+    const qty = order.reduceOnly ? Math.min(order.qty, Math.abs(held)) : order.qty;
+    if (!(qty > 0)) {
+      working.ref.send({ type: 'CANCEL', ts: bar.ts, reason: `${order.symbol} position already flat` });
+      continue;
+    }
+    const fill = fillMarketAtOpen(order.side, bar, costs);
+    executeFill(s, working, qty, fill, bar.ts, costs);
+    if (order.reduceOnly) {
+      if ((s.held.get(order.symbol) ?? 0) === 0) cancelBrackets(s, order.symbol, bar.ts, 'position closed');
+    } else if (order.stopLoss !== undefined || order.takeProfit !== undefined) {
+      placeBracket(s, order, qty, bar.ts);
+    }
+  }
+  if (remaining.length === 0) s.queued.delete(bar.symbol);
+  else s.queued.set(bar.symbol, remaining);
+}
+
+function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number): void {
+  const exitSide = entry.side === 'buy' ? 'sell' : 'buy';
+  const leg = (purpose: 'stop_loss' | 'take_profit', price: number): WorkingOrder => {
+    const order: Order = {
+      type: 'Order',
+      clientOrderId: `${entry.clientOrderId}-${purpose === 'stop_loss' ? 'sl' : 'tp'}`,
+      signalId: entry.signalId,
+      ts,
+      symbol: entry.symbol,
+      side: exitSide,
+      orderType: purpose === 'stop_loss' ? 'stop' : 'limit',
+      qty,
+      price,
+      referencePrice: price,
+      purpose,
+      reduceOnly: true,
+      parentId: entry.clientOrderId,
+    };
+    const working = startOrder(s, order);
+    s.publish(order);
+    working.ref.send({ type: 'ACCEPT', ts });
+    return working;
+  };
+  const bracket: Bracket = {
+    direction: entry.side === 'buy' ? 'long' : 'short',
+    stop: entry.stopLoss === undefined ? undefined : leg('stop_loss', entry.stopLoss),
+    takeProfit: entry.takeProfit === undefined ? undefined : leg('take_profit', entry.takeProfit),
+  };
+  const list = s.brackets.get(entry.symbol);
+  if (list === undefined) s.brackets.set(entry.symbol, [bracket]);
+  else list.push(bracket);
+}
+
+function checkBrackets(s: SimExecutorState, bar: MarketData): void {
+  const list = s.brackets.get(bar.symbol)!;
+  const costs = s.costs.get(bar.symbol)!;
+  const open: Bracket[] = [];
+  for (const bracket of list) {
+    const hit = fillBracket(
+      bracket.direction,
+      bracket.stop?.order.price,
+      bracket.takeProfit?.order.price,
+      bar,
+      costs,
+    );
+    if (hit === undefined) {
+      open.push(bracket);
+      continue;
+    }
+    const [filled, sibling] =
+      hit.kind === 'stop_loss' ? [bracket.stop!, bracket.takeProfit] : [bracket.takeProfit!, bracket.stop];
+    const held = Math.abs(s.held.get(bar.symbol) ?? 0);
+    const qty = Math.min(filled.order.qty, held);
+    if (qty > 0) executeFill(s, filled, qty, hit.fill, bar.ts, costs);
+    else filled.ref.send({ type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
+    sibling?.ref.send({ type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
+  }
+  if (open.length === 0) s.brackets.delete(bar.symbol);
+  else s.brackets.set(bar.symbol, open);
+}
+
+function executeFill(
+  s: SimExecutorState,
+  working: WorkingOrder,
+  qty: number,
+  fill: SimFill,
+  ts: number,
+  costs: CostModel,
+): void {
+  const { order } = working;
+  s.fills++;
+  const signed = order.side === 'buy' ? qty : -qty;
+  const held = (s.held.get(order.symbol) ?? 0) + signed;
+  s.held.set(order.symbol, Math.abs(held) < 1e-12 ? 0 : held);
+  s.publish({
+    type: 'Fill',
+    fillId: `${order.clientOrderId}-f${s.fills}`,
+    clientOrderId: order.clientOrderId,
+    ts,
+    symbol: order.symbol,
+    side: order.side,
+    qty,
+    price: fill.price,
+    fee: commission(qty, fill.price, costs),
+    slippage: fill.slippagePerUnit * qty,
+    purpose: order.purpose,
+  });
+  // A reduce-only order trimmed to the position still completes: report the full size as done.
+  working.ref.send({ type: 'FILL', ts, qty: order.reduceOnly ? order.qty : qty, price: fill.price });
+}
+
+function cancelBrackets(s: SimExecutorState, symbol: string, ts: number, reason: string): void {
+  for (const bracket of s.brackets.get(symbol) ?? []) {
+    bracket.stop?.ref.send({ type: 'CANCEL', ts, reason });
+    bracket.takeProfit?.ref.send({ type: 'CANCEL', ts, reason });
+  }
+  s.brackets.delete(symbol);
+}
+
+function cancelEverything(s: SimExecutorState, ts: number, reason: string): void {
+  for (const queue of s.queued.values()) {
+    for (const working of queue) working.ref.send({ type: 'CANCEL', ts, reason });
+  }
+  s.queued.clear();
+  for (const symbol of [...s.brackets.keys()]) cancelBrackets(s, symbol, ts, reason);
+}

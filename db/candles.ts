@@ -1,0 +1,115 @@
+// Candle and instrument storage. Writes are one transaction per call, so a series is stored whole or not at all.
+import { and, asc, count, eq, gte, inArray, lte, max, min, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { candles, instruments, type CandleRow } from './schema.ts';
+
+/** A database handle or an open transaction on one, so callers can group several writes atomically. */
+export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export type CandleInsert = Omit<typeof candles.$inferInsert, 'exchange'>;
+export type InstrumentRow = typeof instruments.$inferSelect;
+export type InstrumentInsert = typeof instruments.$inferInsert;
+
+export interface CandleQuery {
+  symbols: string[];
+  timeframe: string;
+  /** Only bars opening at or after this time (ms UTC). */
+  fromTs?: number;
+  /** Only bars opening at or before this time (ms UTC). */
+  toTs?: number;
+  exchange?: string;
+}
+
+export interface CandleRange {
+  firstTs: number;
+  lastTs: number;
+  count: number;
+}
+
+/** Inserts or replaces (on exchange+symbol+timeframe+ts) every row, in one transaction. */
+export function upsertCandles(db: DbOrTx, exchange: string, rows: CandleInsert[]): void {
+  if (rows.length === 0) return;
+  db.transaction((tx) => {
+    const statement = tx
+      .insert(candles)
+      .values({
+        exchange: sql.placeholder('exchange'),
+        symbol: sql.placeholder('symbol'),
+        timeframe: sql.placeholder('timeframe'),
+        ts: sql.placeholder('ts'),
+        closeTs: sql.placeholder('closeTs'),
+        open: sql.placeholder('open'),
+        high: sql.placeholder('high'),
+        low: sql.placeholder('low'),
+        close: sql.placeholder('close'),
+        volume: sql.placeholder('volume'),
+      })
+      .onConflictDoUpdate({
+        target: [candles.exchange, candles.symbol, candles.timeframe, candles.ts],
+        set: {
+          closeTs: sql.raw(`excluded.${candles.closeTs.name}`),
+          open: sql.raw(`excluded.${candles.open.name}`),
+          high: sql.raw(`excluded.${candles.high.name}`),
+          low: sql.raw(`excluded.${candles.low.name}`),
+          close: sql.raw(`excluded.${candles.close.name}`),
+          volume: sql.raw(`excluded.${candles.volume.name}`),
+        },
+      })
+      .prepare();
+    for (const row of rows) statement.run({ ...row, exchange });
+  });
+}
+
+export function upsertInstrument(db: DbOrTx, instrument: InstrumentInsert): void {
+  db.insert(instruments)
+    .values(instrument)
+    .onConflictDoUpdate({
+      target: [instruments.exchange, instruments.symbol],
+      set: { kind: instrument.kind, priceBasis: instrument.priceBasis, source: instrument.source },
+    })
+    .run();
+}
+
+/**
+ * The instrument for a symbol, optionally on one exchange; undefined when unknown.
+ * Throws when the symbol is stored for several exchanges and none is named, rather than guess.
+ */
+export function getInstrument(db: DbOrTx, symbol: string, exchange?: string): InstrumentRow | undefined {
+  const where = exchange === undefined
+    ? eq(instruments.symbol, symbol)
+    : and(eq(instruments.symbol, symbol), eq(instruments.exchange, exchange));
+  const rows = db.select().from(instruments).where(where).orderBy(asc(instruments.exchange)).all();
+  if (rows.length > 1) {
+    const exchanges = rows.map((row) => row.exchange).join(', ');
+    throw new Error(`${symbol} is stored for ${rows.length} exchanges (${exchanges}); name the exchange`);
+  }
+  return rows[0];
+}
+
+/** Candles of several symbols in the order a backtest feed replays them: by close time, then symbol. */
+export function loadCandles(db: DbOrTx, query: CandleQuery): CandleRow[] {
+  if (query.symbols.length === 0) return [];
+  const conditions: SQL[] = [inArray(candles.symbol, query.symbols), eq(candles.timeframe, query.timeframe)];
+  if (query.exchange !== undefined) conditions.push(eq(candles.exchange, query.exchange));
+  if (query.fromTs !== undefined) conditions.push(gte(candles.ts, query.fromTs));
+  if (query.toTs !== undefined) conditions.push(lte(candles.ts, query.toTs));
+  return db
+    .select()
+    .from(candles)
+    .where(and(...conditions))
+    .orderBy(asc(candles.closeTs), asc(candles.symbol), asc(candles.exchange))
+    .all();
+}
+
+/** First and last bar open time and the number of bars stored; undefined when there are none. */
+export function candleRange(db: DbOrTx, symbol: string, timeframe: string, exchange?: string): CandleRange | undefined {
+  const conditions: SQL[] = [eq(candles.symbol, symbol), eq(candles.timeframe, timeframe)];
+  if (exchange !== undefined) conditions.push(eq(candles.exchange, exchange));
+  const [row] = db
+    .select({ firstTs: min(candles.ts), lastTs: max(candles.ts), count: count() })
+    .from(candles)
+    .where(and(...conditions))
+    .all();
+  if (!row || row.count === 0 || row.firstTs === null || row.lastTs === null) return undefined;
+  return { firstTs: row.firstTs, lastTs: row.lastTs, count: row.count };
+}

@@ -1,0 +1,4 @@
+export { Bollinger, type BollingerValue } from './bollinger.ts';
+export { RollingStats } from './rolling-stats.ts';
+export { Rsi } from './rsi.ts';
+export { Sma } from './sma.ts';

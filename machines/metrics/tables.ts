@@ -1,0 +1,101 @@
+// Calendar and per-symbol tables for the report. Arquero parses these expression functions from their source,
+// so they may only use the row `d`, params `$` and `op` (no closures over local variables).
+import * as aq from 'arquero';
+import type { EquityPoint } from './performance.ts';
+import type { RoundTrip } from './round-trips.ts';
+
+const { op } = aq;
+
+export interface MonthlyReturn {
+  year: number;
+  /** 1–12, UTC. */
+  month: number;
+  ret: number;
+}
+
+export interface YearlyReturn {
+  year: number;
+  ret: number;
+}
+
+export interface SymbolTradeStats {
+  symbol: string;
+  trades: number;
+  win_rate: number;
+  pnl: number;
+  avg_return: number;
+}
+
+/** The period-end point of each calendar period, chronologically, as an Arquero table. */
+function periodEnds(equity: EquityPoint[], keys: string[]) {
+  return aq
+    .from(equity.map(({ ts, equity: value }) => ({ ts, equity: value })))
+    .orderby('ts')
+    .derive({
+      year: (d) => op.utcyear(d.ts),
+      month: (d) => op.utcmonth(d.ts) + 1,
+      row: () => op.row_number(),
+    })
+    .groupby(...keys)
+    .filter((d) => d.row === op.max(d.row))
+    .ungroup()
+    .orderby('row');
+}
+
+/**
+ * Each period's end equity against the previous period's end; the first period is measured from the first point.
+ * Periods start at the first point, so a partial first or last period is a partial-period return.
+ */
+function calendarReturns(equity: EquityPoint[], keys: string[]) {
+  const first = equity.reduce((earliest, point) => (point.ts < earliest.ts ? point : earliest), equity[0]!);
+  const ends = periodEnds(equity, keys);
+  // params() sets the value on the table and returns it; not chained because its declared return type is a union.
+  ends.params({ startEquity: first.equity });
+  return ends.derive({
+    ret: (d: Record<string, number>, $: Record<string, number>) => d.equity / op.lag(d.equity, 1, $.startEquity) - 1,
+  });
+}
+
+export function monthlyReturns(equity: EquityPoint[]): MonthlyReturn[] {
+  if (equity.length === 0) return [];
+  const table = calendarReturns(equity, ['year', 'month']);
+  const years = table.array('year');
+  const months = table.array('month');
+  const rets = table.array('ret');
+  return Array.from(years, (year, i) => ({ year: Number(year), month: Number(months[i]), ret: Number(rets[i]) }));
+}
+
+export function yearlyReturns(equity: EquityPoint[]): YearlyReturn[] {
+  if (equity.length === 0) return [];
+  const table = calendarReturns(equity, ['year']);
+  const years = table.array('year');
+  const rets = table.array('ret');
+  return Array.from(years, (year, i) => ({ year: Number(year), ret: Number(rets[i]) }));
+}
+
+/** Per-symbol statistics of CLOSED round trips (open ones have no final pnl yet), sorted by symbol. */
+export function tradeStats(trades: RoundTrip[]): SymbolTradeStats[] {
+  const closed = trades.filter((trip) => !trip.open);
+  if (closed.length === 0) return [];
+  const table = aq
+    .from(closed.map(({ symbol, pnl, returnPct }) => ({ symbol, pnl, returnPct })))
+    .derive({ win: (d) => (d.pnl > 0 ? 1 : 0) })
+    .groupby('symbol')
+    .rollup({
+      trades: () => op.count(),
+      win_rate: (d) => op.mean(d.win),
+      pnl: (d) => op.sum(d.pnl),
+      avg_return: (d) => op.mean(d.returnPct),
+    })
+    .orderby('symbol');
+  return table.objects().map((row) => {
+    const values = row as Record<string, unknown>;
+    return {
+      symbol: String(values.symbol),
+      trades: Number(values.trades),
+      win_rate: Number(values.win_rate),
+      pnl: Number(values.pnl),
+      avg_return: Number(values.avg_return),
+    };
+  });
+}

@@ -1,0 +1,130 @@
+// The system layer's circuit breaker. `trading` → `halted.dailyLoss` (lifts at the next UTC day) or
+// `halted.drawdown` (lifts only by an explicit RESET). A drawdown breach while halted for the day escalates.
+import { assign, emit, setup } from 'xstate';
+
+export type BreakerEvent =
+  | { type: 'TRIP_DAILY_LOSS'; ts: number; reason: string }
+  | { type: 'TRIP_DRAWDOWN'; ts: number; reason: string }
+  | { type: 'NEW_DAY'; ts: number }
+  | { type: 'RESET'; ts: number; reason: string };
+
+export interface BreakerContext {
+  trippedAt: number | null;
+  reason: string | null;
+  trips: number;
+}
+
+/** Emitted on every state change; the risk actor turns it into a RiskEvent message. */
+export interface BreakerChanged {
+  type: 'breakerChanged';
+  ts: number;
+  kind: 'breaker_tripped' | 'breaker_lifted' | 'breaker_reset';
+  level: 'info' | 'warning' | 'critical';
+  state: string;
+  reason: string;
+}
+
+type Announcement = Omit<BreakerChanged, 'type'>;
+
+export const circuitBreakerMachine = setup({
+  types: {
+    context: {} as BreakerContext,
+    events: {} as BreakerEvent,
+    emitted: {} as BreakerChanged,
+  },
+  actions: {
+    recordTrip: assign(({ context, event }) => ({
+      trippedAt: event.ts,
+      reason: 'reason' in event ? event.reason : null,
+      trips: context.trips + 1,
+    })),
+    clearTrip: assign({ trippedAt: null, reason: null }),
+    announce: emit((_, params: Announcement): BreakerChanged => ({ type: 'breakerChanged', ...params })),
+  },
+}).createMachine({
+  id: 'circuitBreaker',
+  context: { trippedAt: null, reason: null, trips: 0 },
+  initial: 'trading',
+  states: {
+    trading: {
+      on: {
+        TRIP_DAILY_LOSS: {
+          target: 'halted.dailyLoss',
+          actions: [
+            'recordTrip',
+            { type: 'announce', params: ({ event }) => tripped(event.ts, 'warning', 'halted.dailyLoss', event.reason) },
+          ],
+        },
+        TRIP_DRAWDOWN: {
+          target: 'halted.drawdown',
+          actions: [
+            'recordTrip',
+            { type: 'announce', params: ({ event }) => tripped(event.ts, 'critical', 'halted.drawdown', event.reason) },
+          ],
+        },
+      },
+    },
+    halted: {
+      states: {
+        dailyLoss: {
+          on: {
+            NEW_DAY: {
+              target: '#circuitBreaker.trading',
+              actions: [
+                'clearTrip',
+                {
+                  type: 'announce',
+                  params: ({ event }) => ({
+                    ts: event.ts,
+                    kind: 'breaker_lifted',
+                    level: 'info',
+                    state: 'trading',
+                    reason: 'new UTC day: daily-loss halt lifted',
+                  }),
+                },
+              ],
+            },
+            TRIP_DRAWDOWN: {
+              target: 'drawdown',
+              actions: [
+                'recordTrip',
+                { type: 'announce', params: ({ event }) => tripped(event.ts, 'critical', 'halted.drawdown', event.reason) },
+              ],
+            },
+          },
+        },
+        drawdown: {
+          on: {
+            RESET: {
+              target: '#circuitBreaker.trading',
+              actions: [
+                'clearTrip',
+                {
+                  type: 'announce',
+                  params: ({ event }) => ({
+                    ts: event.ts,
+                    kind: 'breaker_reset',
+                    level: 'info',
+                    state: 'trading',
+                    reason: event.reason,
+                  }),
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+function tripped(ts: number, level: BreakerChanged['level'], state: string, reason: string): Announcement {
+  return { ts, kind: 'breaker_tripped', level, state, reason };
+}
+
+/** `trading`, `halted.dailyLoss` or `halted.drawdown` from a snapshot value. */
+export function breakerStateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const halted = (value as { halted?: string }).halted;
+  return halted ? `halted.${halted}` : String(value);
+}

@@ -1,0 +1,170 @@
+// The four risk layers, applied in order to every signal: system (circuit breaker), position (size cap and
+// mandatory stop-loss), symbol (aggregate cap), portfolio (invested cap and cash). Exits always pass.
+import type { Market, RiskLayer, Side, SignalAction } from '../domain.ts';
+import { roundPrice, roundQtyDown } from '../execution/precision.ts';
+import { positionSizeQty } from './sizing.ts';
+
+export interface RiskLimits {
+  positionMaxPct: number;
+  requireStopLoss: boolean;
+  symbolMaxPct: number;
+  portfolioMaxInvestedPct: number;
+  maxDailyLossPct: number;
+  maxDrawdownPct: number;
+}
+
+export interface SignalToCheck {
+  symbol: string;
+  action: SignalAction;
+  confidence: number;
+  price: number;
+  stopLoss?: number;
+  takeProfit?: number;
+}
+
+/** What the risk manager knows when the signal arrives. */
+export interface RiskContext {
+  equity: number;
+  cash: number;
+  grossExposure: number;
+  /** Signed quantity held in the signal's symbol. */
+  symbolQty: number;
+  /** Notional of approved orders not yet filled: they count against the caps too. */
+  pendingSymbolNotional: number;
+  pendingGrossNotional: number;
+  /** Circuit-breaker state when halted (e.g. `halted.drawdown`), undefined while trading. */
+  haltedState?: string;
+  haltReason?: string;
+}
+
+export type RiskVerdict =
+  | {
+      approved: true;
+      side: Side;
+      qty: number;
+      reduceOnly: boolean;
+      stopLoss?: number;
+      takeProfit?: number;
+      limitedBy?: string;
+    }
+  | { approved: false; layer: RiskLayer; rule: string; reason: string };
+
+const reject = (layer: RiskLayer, rule: string, reason: string): RiskVerdict => ({
+  approved: false,
+  layer,
+  rule,
+  reason,
+});
+
+export function evaluateSignal(
+  signal: SignalToCheck,
+  ctx: RiskContext,
+  limits: RiskLimits,
+  market: Market,
+): RiskVerdict {
+  if (!(signal.price > 0) || !Number.isFinite(signal.price)) {
+    return reject('position', 'price_invalid', `signal price ${signal.price} is not a positive number`);
+  }
+  if (signal.action === 'CLOSE') return evaluateExit(signal, ctx, market);
+
+  if (ctx.haltedState !== undefined) {
+    return reject('system', 'circuit_breaker', `${ctx.haltedState}: ${ctx.haltReason ?? 'trading halted'}`);
+  }
+  const side: Side = signal.action === 'BUY' ? 'buy' : 'sell';
+  if ((side === 'buy' && ctx.symbolQty < 0) || (side === 'sell' && ctx.symbolQty > 0)) {
+    return reject('position', 'opposite_position', `holding ${ctx.symbolQty} ${signal.symbol}; CLOSE it first`);
+  }
+  const protective = checkProtectiveLevels(signal, side, limits, market);
+  if (!protective.ok) return protective.verdict;
+  if (!(ctx.equity > 0)) return reject('portfolio', 'no_equity', `equity ${ctx.equity} leaves nothing to trade`);
+
+  // Position layer: a new position is worth at most positionMaxPct of equity, scaled by confidence.
+  let qty = positionSizeQty(ctx.equity, signal.price, signal.confidence, limits.positionMaxPct);
+  let limitedBy: string | undefined;
+  let limitedLayer: RiskLayer = 'position';
+
+  const symbolHeadroom =
+    limits.symbolMaxPct * ctx.equity - (Math.abs(ctx.symbolQty) * signal.price + ctx.pendingSymbolNotional);
+  if (qty * signal.price > symbolHeadroom) {
+    qty = Math.max(0, symbolHeadroom) / signal.price;
+    limitedBy = 'symbol.max_pct';
+    limitedLayer = 'symbol';
+  }
+  const investedHeadroom =
+    limits.portfolioMaxInvestedPct * ctx.equity - (ctx.grossExposure + ctx.pendingGrossNotional);
+  if (qty * signal.price > investedHeadroom) {
+    qty = Math.max(0, investedHeadroom) / signal.price;
+    limitedBy = 'portfolio.max_invested_pct';
+    limitedLayer = 'portfolio';
+  }
+  if (side === 'buy' && qty * signal.price > ctx.cash - ctx.pendingGrossNotional) {
+    qty = Math.max(0, ctx.cash - ctx.pendingGrossNotional) / signal.price;
+    limitedBy = 'portfolio.cash';
+    limitedLayer = 'portfolio';
+  }
+
+  qty = roundQtyDown(qty, market.amountStep);
+  if (qty < market.minQty || qty * signal.price < market.minNotional) {
+    const rule = limitedBy ?? 'position.min_size';
+    return reject(
+      limitedLayer,
+      rule,
+      `size ${qty} ${signal.symbol} (${(qty * signal.price).toFixed(2)}) is below the market minimum` +
+        (limitedBy ? ` after the ${limitedBy} limit` : ''),
+    );
+  }
+  return {
+    approved: true,
+    side,
+    qty,
+    reduceOnly: false,
+    stopLoss: protective.stopLoss,
+    takeProfit: protective.takeProfit,
+    limitedBy,
+  };
+}
+
+function evaluateExit(signal: SignalToCheck, ctx: RiskContext, market: Market): RiskVerdict {
+  if (ctx.symbolQty === 0) return reject('position', 'no_position', `no ${signal.symbol} position to close`);
+  // Closing never rounds away dust: it sells exactly what is held.
+  const qty = Math.abs(ctx.symbolQty);
+  void market;
+  return { approved: true, side: ctx.symbolQty > 0 ? 'sell' : 'buy', qty, reduceOnly: true };
+}
+
+type ProtectiveCheck =
+  | { ok: true; stopLoss?: number; takeProfit?: number }
+  | { ok: false; verdict: RiskVerdict };
+
+function checkProtectiveLevels(
+  signal: SignalToCheck,
+  side: Side,
+  limits: RiskLimits,
+  market: Market,
+): ProtectiveCheck {
+  const { stopLoss, takeProfit, price } = signal;
+  if (stopLoss === undefined || !Number.isFinite(stopLoss)) {
+    if (limits.requireStopLoss) {
+      return { ok: false, verdict: reject('position', 'stop_loss_required', 'entry has no stop-loss') };
+    }
+  } else if ((side === 'buy' && !(stopLoss < price)) || (side === 'sell' && !(stopLoss > price)) || !(stopLoss > 0)) {
+    return {
+      ok: false,
+      verdict: reject('position', 'stop_loss_invalid', `stop-loss ${stopLoss} is on the wrong side of ${price}`),
+    };
+  }
+  if (takeProfit !== undefined && ((side === 'buy' && !(takeProfit > price)) || (side === 'sell' && !(takeProfit < price)))) {
+    return {
+      ok: false,
+      verdict: reject('position', 'take_profit_invalid', `take-profit ${takeProfit} is on the wrong side of ${price}`),
+    };
+  }
+  // Round protective prices to the tick in the direction that keeps the risk no larger than asked.
+  return {
+    ok: true,
+    stopLoss:
+      stopLoss === undefined ? undefined : roundPrice(stopLoss, market.priceStep, side === 'buy' ? 'up' : 'down'),
+    takeProfit:
+      takeProfit === undefined ? undefined : roundPrice(takeProfit, market.priceStep, side === 'buy' ? 'down' : 'up'),
+  };
+}

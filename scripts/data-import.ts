@@ -1,0 +1,66 @@
+// bun run data:import --file F.csv --symbol S --timeframe 1d --market crypto|stock — imports a candle CSV.
+import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
+import { parseCommandArgs, required, runMain } from '../actors/adapters/cli.ts';
+import { DEFAULT_EXCHANGE, importCsvFile } from '../actors/adapters/csv-import.ts';
+import { formatBarTime } from '../machines/data/candle-validation.ts';
+import type { PriceBasis } from '../machines/data/csv-layouts.ts';
+import type { MarketKind } from '../machines/domain.ts';
+
+const WARNINGS_SHOWN = 5;
+
+const USAGE = `Usage: bun run data:import --file F.csv --symbol BTC/USD --timeframe 1d --market crypto|stock
+                            [--exchange NAME] [--columns MAPPING] [--price adjusted|raw] [--db PATH]
+
+Validates a candle CSV and stores it; nothing is written if any row has an error.
+  --file F.csv        Bitstamp, Yahoo or any CSV with a time column and open/high/low/close/volume
+  --symbol S          e.g. BTC/USD, NVDA
+  --timeframe TF      bar length, e.g. 1d, 1h, 5m
+  --market KIND       crypto (bars around the clock) or stock (NYSE/NASDAQ sessions)
+  --exchange NAME     default ${DEFAULT_EXCHANGE.crypto} for crypto, ${DEFAULT_EXCHANGE.stock} for stock
+  --columns MAPPING   ts=Date,open=Open,high=High,low=Low,close=Close,volume=Vol[,adjClose=Adj Close]
+  --price BASIS       adjusted (default when there is an adjusted close) or raw
+  --db PATH           database file (default ${DEFAULT_DB_PATH})`;
+
+await runMain(() => {
+  const args = parseCommandArgs(
+    {
+      file: { type: 'string' },
+      symbol: { type: 'string' },
+      timeframe: { type: 'string' },
+      market: { type: 'string' },
+      exchange: { type: 'string' },
+      columns: { type: 'string' },
+      price: { type: 'string' },
+      db: { type: 'string' },
+    },
+    USAGE,
+  );
+  const market = required('market', args.market);
+  if (market !== 'crypto' && market !== 'stock') throw new Error(`--market must be crypto or stock, got "${market}"`);
+  const price = args.price;
+  if (price !== undefined && price !== 'adjusted' && price !== 'raw') {
+    throw new Error(`--price must be adjusted or raw, got "${price}"`);
+  }
+  const options = {
+    file: required('file', args.file),
+    symbol: required('symbol', args.symbol),
+    timeframe: required('timeframe', args.timeframe),
+    market: market satisfies MarketKind,
+    exchange: args.exchange,
+    columns: args.columns,
+    price: price satisfies PriceBasis | undefined,
+  };
+  const db = openDb(args.db ?? DEFAULT_DB_PATH);
+  try {
+    const result = importCsvFile(db, options);
+    const range = `${formatBarTime(result.firstTs, result.timeframe)} .. ${formatBarTime(result.lastTs, result.timeframe)}`;
+    console.log(
+      `imported ${result.rows} rows of ${result.symbol} ${result.timeframe} on ${result.exchange} (${result.layout} layout), ` +
+        `${range}, price basis ${result.priceBasis}, ${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`,
+    );
+    for (const warning of result.warnings.slice(0, WARNINGS_SHOWN)) console.log(`  warning: ${warning.message}`);
+    if (result.warnings.length > WARNINGS_SHOWN) console.log(`  ... ${result.warnings.length - WARNINGS_SHOWN} more warnings`);
+  } finally {
+    closeDb(db);
+  }
+});
