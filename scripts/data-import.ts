@@ -21,6 +21,16 @@ Validates a candle CSV and stores it; nothing is written if any row has an error
   --price BASIS       adjusted (default when there is an adjusted close) or raw
   --db PATH           database file (default ${DEFAULT_DB_PATH})`;
 
+function marketFlag(value: string): MarketKind {
+  if (value === 'crypto' || value === 'stock') return value;
+  throw new Error(`--market must be crypto or stock, got "${value}"`);
+}
+
+function priceFlag(value: string): PriceBasis {
+  if (value === 'adjusted' || value === 'raw') return value;
+  throw new Error(`--price must be adjusted or raw, got "${value}"`);
+}
+
 await runMain(() => {
   const args = parseCommandArgs(
     {
@@ -35,20 +45,14 @@ await runMain(() => {
     },
     USAGE,
   );
-  const market = required('market', args.market);
-  if (market !== 'crypto' && market !== 'stock') throw new Error(`--market must be crypto or stock, got "${market}"`);
-  const price = args.price;
-  if (price !== undefined && price !== 'adjusted' && price !== 'raw') {
-    throw new Error(`--price must be adjusted or raw, got "${price}"`);
-  }
   const options = {
     file: required('file', args.file),
     symbol: required('symbol', args.symbol),
     timeframe: required('timeframe', args.timeframe),
-    market: market satisfies MarketKind,
+    market: marketFlag(required('market', args.market)),
     exchange: args.exchange,
     columns: args.columns,
-    price: price satisfies PriceBasis | undefined,
+    price: args.price === undefined ? undefined : priceFlag(args.price),
   };
   const db = openDb(args.db ?? DEFAULT_DB_PATH);
   try {

@@ -65,6 +65,8 @@ export const circuitBreakerMachine = setup({
       },
     },
     halted: {
+      // Entered only through explicit targets; the default is never taken.
+      initial: 'dailyLoss',
       states: {
         dailyLoss: {
           on: {

@@ -1,0 +1,86 @@
+// bun run backtest — runs a strategy over stored candles through the full actor pipeline.
+import { randomBytes } from 'node:crypto';
+import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
+import { parseCommandArgs, parseDateFlag, required, runMain } from '../actors/adapters/cli.ts';
+import { createProgress } from '../actors/adapters/progress.ts';
+import { runBacktest } from '../actors/backtest.ts';
+import { formatSummary } from '../actors/adapters/summary-table.ts';
+import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
+import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
+
+const USAGE = `Usage: bun run backtest --strategy NAME --symbols A,B --timeframe TF [options]
+
+Replays stored candles through the pipeline (feed → strategy → risk → executor → portfolio) with
+conservative fills, writes the run to data/backtests/<run-id>.db and an HTML report beside it.
+
+  --strategy NAME     a strategy in machines/strategies/ with config/strategies/NAME.yaml (e.g. mean_reversion)
+  --symbols LIST      comma-separated symbols, crypto and stocks may be mixed (e.g. BTC/USD,ORCL)
+  --timeframe TF      bar size of the stored candles (e.g. 1d, 1h)
+  --from DATE         first bar (YYYY-MM-DD, UTC), default: first stored
+  --to DATE           last bar, inclusive (YYYY-MM-DD), default: last stored
+  --capital N         starting cash in quote currency (default: config/backtest.yaml)
+  --db PATH           market-data database (default ${DEFAULT_DB_PATH})
+  --out DIR           where the run DB and report go (default data/backtests)
+  --json              also print the summary as one JSON object on the last line
+  --quiet             no progress bar`;
+
+await runMain(async () => {
+  const args = parseCommandArgs(
+    {
+      strategy: { type: 'string' },
+      symbols: { type: 'string' },
+      timeframe: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      capital: { type: 'string' },
+      db: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  const strategyName = required('strategy', args.strategy);
+  const symbols = required('symbols', args.symbols).split(',').map((s) => s.trim()).filter(Boolean);
+  const timeframe = required('timeframe', args.timeframe);
+  timeframeMs(timeframe);
+  const fromTs = parseDateFlag('from', args.from);
+  const toDay = parseDateFlag('to', args.to);
+  // A date-only --to includes that whole day (a stock session opens at 14:30 UTC).
+  const toTs = toDay === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(args.to!) ? toDay + DAY_MS - 1 : toDay;
+  if (fromTs !== undefined && toTs !== undefined && toTs < fromTs) throw new Error('--to is before --from');
+
+  const venue = loadVenueConfig();
+  const capital = args.capital === undefined ? venue.startingCapital : Number(args.capital);
+  if (!(capital > 0)) throw new Error(`--capital must be a positive number, got "${args.capital}"`);
+  const limits = loadRiskLimits();
+  const strategy = await loadStrategy(strategyName);
+
+  const now = new Date();
+  const runId = `bt-${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+  const marketDb = openDb(args.db ?? DEFAULT_DB_PATH);
+  const progress = createProgress('backtest', { quiet: args.quiet });
+  try {
+    const result = runBacktest({
+      runId,
+      strategy,
+      strategyParams: {},
+      symbols,
+      timeframe,
+      fromTs,
+      toTs,
+      capital,
+      limits,
+      venue,
+      marketDb,
+      outDir: args.out ?? 'data/backtests',
+      startedAt: now.getTime(),
+      onProgress: progress.update,
+    });
+    progress.finish();
+    console.log(formatSummary(result));
+    if (args.json) console.log(JSON.stringify(result.summary));
+  } finally {
+    closeDb(marketDb);
+  }
+});
