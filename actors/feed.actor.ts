@@ -18,11 +18,13 @@ interface FeedState {
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 export const feedLogic = fromTransition(
-  (state: FeedState, event: MarketData | EndOfData): FeedState => {
+  (state: FeedState, event: MarketData | EndOfData | { type: `xstate.${string}` }): FeedState => {
     if (event.type === 'EndOfData') {
       state.publish(event);
       return state;
     }
+    // XState's own lifecycle events (e.g. xstate.stop) also arrive here.
+    if (event.type !== 'MarketData') return state;
     for (const field of FIELDS) {
       if (!Number.isFinite(event[field])) throw new Error(badBar(event, `${field} is ${event[field]}`));
     }

@@ -15,7 +15,7 @@ export interface PortfolioState {
 }
 
 export const portfolioLogic = fromTransition(
-  (s: PortfolioState, event: MarketData | Fill): PortfolioState => {
+  (s: PortfolioState, event: MarketData | Fill | { type: `xstate.${string}` }): PortfolioState => {
     if (event.type === 'Fill') {
       const p = applyFill(s.book, event);
       s.publish({
@@ -30,6 +30,8 @@ export const portfolioLogic = fromTransition(
       });
       return s;
     }
+    // XState's own lifecycle events (e.g. xstate.stop) also arrive here.
+    if (event.type !== 'MarketData') return s;
     const position = s.book.positions.get(event.symbol);
     if (position !== undefined) position.lastPrice = event.close;
     const v = valueBook(s.book);
