@@ -25,8 +25,11 @@ export const feedLogic = fromTransition(
     }
     // XState's own lifecycle events (e.g. xstate.stop) also arrive here.
     if (event.type !== 'MarketData') return state;
-    for (const field of FIELDS) {
-      if (!Number.isFinite(event[field])) throw new Error(badBar(event, `${field} is ${event[field]}`));
+    // One combined test on the hot path; the slow loop below only runs to name the bad field.
+    if (!Number.isFinite(event.open + event.high + event.low + event.close + event.volume)) {
+      for (const field of FIELDS) {
+        if (!Number.isFinite(event[field])) throw new Error(badBar(event, `${field} is ${event[field]}`));
+      }
     }
     const last = state.lastTsBySymbol.get(event.symbol);
     if (last !== undefined && event.ts <= last) {

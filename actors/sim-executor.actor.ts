@@ -1,7 +1,7 @@
 // Simulated venue for backtests (and paper trading on recorded bars). Conservative by construction:
 // an order decided at a bar's close fills at the open of a LATER bar with slippage and commission; protective
 // stops and targets fill at their price or worse, stop first when a bar touches both. Each order is an
-// order-lifecycle machine actor, a child of this executor.
+// order-lifecycle machine actor owned by this executor.
 import { createActor, fromTransition, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { CostModel } from '../machines/domain.ts';
 import {
@@ -79,8 +79,9 @@ export const simExecutorLogic = fromTransition(
 
 function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
   s.known.add(order.clientOrderId);
+  // Owned by the executor but not spawned into the pipeline's system: registering one child per order
+  // there costs ~5 µs more per order (measured), and nothing looks orders up by id.
   const ref = createActor(orderMachine, {
-    parent: s.self,
     id: order.clientOrderId,
     input: { clientOrderId: order.clientOrderId, symbol: order.symbol, qty: order.qty },
   });

@@ -118,7 +118,7 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
     const columns = Object.keys(table).filter((c) => c !== 'seq');
     sinks.set(type, { rows: [], run: prepareInsert(db, table, columns) });
   }
-  let pendingEquity: Row | undefined;
+  let pendingEquity: PipelineMessage | undefined;
   let buffered = 0;
   let written = 0;
 
@@ -142,18 +142,20 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
 
   const writer: EventWriter = {
     append(message) {
-      const row = toRow(runId, message);
-      if (row === undefined) return;
       if (message.type === 'EquitySnapshot') {
-        if (pendingEquity !== undefined && pendingEquity.ts !== row.ts) push('EquitySnapshot', pendingEquity);
-        pendingEquity = row;
+        // Only the last snapshot of each timestamp becomes a row; convert it only then.
+        if (pendingEquity !== undefined && pendingEquity.ts !== message.ts) {
+          push('EquitySnapshot', toRow(runId, pendingEquity)!);
+        }
+        pendingEquity = message;
         return;
       }
-      push(message.type, row);
+      const row = toRow(runId, message);
+      if (row !== undefined) push(message.type, row);
     },
     flush() {
       if (pendingEquity !== undefined) {
-        sinks.get('EquitySnapshot')!.rows.push(pendingEquity);
+        sinks.get('EquitySnapshot')!.rows.push(toRow(runId, pendingEquity)!);
         buffered++;
         pendingEquity = undefined;
       }

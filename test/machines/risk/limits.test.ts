@@ -315,3 +315,13 @@ describe('evaluateSignal: invalid prices', () => {
     expectRejected(evaluateSignal(signal, { ...fresh, symbolQty: 1 }, limits, crypto), 'position', 'price_invalid');
   });
 });
+
+describe('evaluateSignal: protective levels after rounding', () => {
+  // KNOWN BUG (left failing on purpose): the stop is validated against the price BEFORE it is rounded to the
+  // tick, so a stop a fraction of a tick below the price is rounded up onto the price itself and approved.
+  test('never approves a BUY whose rounded stop-loss sits at or above the entry price', () => {
+    const verdict = evaluateSignal(buy({ stopLoss: 99.999 }), fresh, limits, crypto);
+    if (verdict.approved) expect(verdict.stopLoss!).toBeLessThan(100);
+    else expect(verdict.rule).toBe('stop_loss_invalid');
+  });
+});

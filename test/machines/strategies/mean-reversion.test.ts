@@ -1,0 +1,150 @@
+import { describe, expect, test } from 'bun:test';
+import type { Bar } from '../../../machines/domain.ts';
+import { definition, meanReversion, type MeanReversionParams } from '../../../machines/strategies/mean-reversion.ts';
+import type { PositionPhase, SignalProposal } from '../../../machines/strategies/strategy.ts';
+
+const DAY = 86_400_000;
+let barIndex = 0;
+function bar(close: number): Bar {
+  const ts = barIndex++ * DAY;
+  return { symbol: 'BTC/USD', timeframe: '1d', ts, closeTs: ts + DAY, open: close, high: close, low: close, close, volume: 1 };
+}
+
+// A 3-bar window of 98, 100, 102 has mean 100 and sample std exactly 2, so z = (close − 100) / 2.
+const params: MeanReversionParams = { lookback: 3, entryZ: 1.5, exitZ: 0.5, stopLossPct: 0.05, takeProfitPct: null };
+
+function primed(p: MeanReversionParams = params) {
+  const strategy = meanReversion(p);
+  const state = strategy.init('BTC/USD');
+  for (const close of [98, 100, 102]) expect(strategy.onBar(state, bar(close), 'flat')).toBeUndefined();
+  return { strategy, state, next: (close: number, phase: PositionPhase) => strategy.onBar(state, bar(close), phase) };
+}
+
+describe('meanReversion', () => {
+  test('declares the lookback as its warm-up', () => {
+    expect(meanReversion({ ...params, lookback: 20 }).warmupBars).toBe(20);
+  });
+
+  test('proposes nothing during warm-up however far the close falls', () => {
+    const strategy = meanReversion(params);
+    const state = strategy.init('BTC/USD');
+    expect([100, 50, 10].map((close) => strategy.onBar(state, bar(close), 'flat'))).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('proposes nothing for a window with no spread', () => {
+    const strategy = meanReversion(params);
+    const state = strategy.init('BTC/USD');
+    for (const close of [100, 100, 100]) strategy.onBar(state, bar(close), 'flat');
+    expect(strategy.onBar(state, bar(50), 'flat')).toBeUndefined();
+  });
+
+  test('buys a close 2 std below the window mean with a stop-loss 5% under the close', () => {
+    const proposal = primed().next(96, 'flat');
+    expect(proposal).toEqual({
+      action: 'BUY',
+      // 0.5 + (2 − 1.5) / (2 × 1.5)
+      confidence: 0.5 + 0.5 / 3,
+      stopLoss: 96 * 0.95,
+      takeProfit: undefined,
+      reason: 'z -2.00 < -1.5',
+    });
+  });
+
+  test('adds a take-profit above the close when one is configured', () => {
+    const proposal = primed({ ...params, takeProfitPct: 0.1 }).next(96, 'flat');
+    expect(proposal?.takeProfit).toBeCloseTo(105.6, 12);
+  });
+
+  test.each([
+    { name: 'does not buy at exactly −entry_z', close: 97, phase: 'flat', action: undefined },
+    { name: 'does not buy just above −entry_z', close: 97.1, phase: 'flat', action: undefined },
+    { name: 'buys just below −entry_z', close: 96.9, phase: 'flat', action: 'BUY' },
+    { name: 'never goes short on a close far above the mean', close: 110, phase: 'flat', action: undefined },
+    { name: 'never buys while long, however deep the drop', close: 80, phase: 'long', action: undefined },
+    { name: 'never buys while short', close: 80, phase: 'short', action: undefined },
+    { name: 'holds a long while z is still below −exit_z', close: 98.9, phase: 'long', action: undefined },
+    { name: 'closes a long at exactly −exit_z', close: 99, phase: 'long', action: 'CLOSE' },
+    { name: 'closes a long above the mean', close: 105, phase: 'long', action: 'CLOSE' },
+    { name: 'does not close a short, which it never opens', close: 105, phase: 'short', action: undefined },
+  ] as const)('$name', ({ close, phase, action }) => {
+    expect(primed().next(close, phase)?.action).toBe(action);
+  });
+
+  test('proposes a CLOSE with full confidence and the reason', () => {
+    expect(primed().next(101, 'long')).toEqual({ action: 'CLOSE', confidence: 1, reason: 'z 0.50 >= -0.5 (reverted)' });
+  });
+
+  test.each([
+    { name: 'gives the minimum confidence of 0.5 just past the threshold', close: 96.999, min: 0.5, max: 0.501 },
+    { name: 'saturates confidence at 1 for a 2× dislocation', close: 94, min: 1, max: 1 },
+    { name: 'caps confidence at 1 for an extreme dislocation', close: 10, min: 1, max: 1 },
+  ])('$name', ({ close, min, max }) => {
+    const confidence = primed().next(close, 'flat')!.confidence;
+    expect(confidence).toBeGreaterThanOrEqual(min);
+    expect(confidence).toBeLessThanOrEqual(max);
+  });
+
+  test('walks flat → BUY → hold → CLOSE when the phase follows the fills', () => {
+    const { next } = primed();
+    const actions: (SignalProposal['action'] | undefined)[] = [];
+    let phase: PositionPhase = 'flat';
+    for (const close of [96, 97, 98]) {
+      const proposal = next(close, phase);
+      actions.push(proposal?.action);
+      if (proposal?.action === 'BUY') phase = 'long';
+    }
+    expect(actions).toEqual(['BUY', undefined, 'CLOSE']);
+  });
+
+  test('keeps a separate window per init, so symbols do not share state', () => {
+    const strategy = meanReversion(params);
+    const a = strategy.init('A');
+    const b = strategy.init('B');
+    for (const close of [98, 100, 102]) strategy.onBar(a, bar(close), 'flat');
+    expect(strategy.onBar(b, bar(96), 'flat')).toBeUndefined();
+    expect(strategy.onBar(a, bar(96), 'flat')?.action).toBe('BUY');
+  });
+});
+
+describe('mean_reversion definition.parseParams', () => {
+  const yaml = { lookback: 20, entry_z: 2, exit_z: 0, stop_loss_pct: 0.08, take_profit_pct: null };
+
+  test('maps the snake_case YAML to camelCase params', () => {
+    expect(definition.parseParams({ ...yaml, take_profit_pct: 0.15 })).toEqual({
+      lookback: 20,
+      entryZ: 2,
+      exitZ: 0,
+      stopLossPct: 0.08,
+      takeProfitPct: 0.15,
+    });
+  });
+
+  test('defaults a missing take_profit_pct to null', () => {
+    const { take_profit_pct: _, ...withoutTarget } = yaml;
+    expect(definition.parseParams(withoutTarget).takeProfitPct).toBeNull();
+  });
+
+  test.each([
+    { name: 'rejects a negative entry_z', raw: { ...yaml, entry_z: -1 }, message: 'entry_z: Too small: expected number to be >0, got -1' },
+    { name: 'rejects an entry_z of zero', raw: { ...yaml, entry_z: 0 }, message: 'entry_z:' },
+    { name: 'rejects an exit_z equal to entry_z', raw: { ...yaml, exit_z: 2 }, message: 'exit_z: exit_z must be below entry_z, got 2' },
+    { name: 'rejects an exit_z above entry_z', raw: { ...yaml, exit_z: 3 }, message: 'exit_z: exit_z must be below entry_z, got 3' },
+    { name: 'rejects an unknown key by name', raw: { ...yaml, entry: 2 }, message: 'Unrecognized key: "entry"' },
+    { name: 'rejects a fractional lookback', raw: { ...yaml, lookback: 1.5 }, message: 'lookback:' },
+    { name: 'rejects a lookback below 2', raw: { ...yaml, lookback: 1 }, message: 'lookback: Too small' },
+    { name: 'rejects a missing lookback', raw: { entry_z: 2, exit_z: 0, stop_loss_pct: 0.08 }, message: 'lookback:' },
+    { name: 'rejects a stop_loss_pct of 1 (a stop at zero)', raw: { ...yaml, stop_loss_pct: 1 }, message: 'stop_loss_pct:' },
+    { name: 'rejects a stop_loss_pct of 0', raw: { ...yaml, stop_loss_pct: 0 }, message: 'stop_loss_pct:' },
+    { name: 'rejects a take_profit_pct of 0', raw: { ...yaml, take_profit_pct: 0 }, message: 'take_profit_pct:' },
+    { name: 'rejects a quoted number', raw: { ...yaml, entry_z: '2' }, message: 'entry_z: Invalid input: expected number, received string' },
+    { name: 'rejects an empty file', raw: null, message: '(root): Invalid input: expected object' },
+  ])('$name', ({ raw, message }) => {
+    expect(() => definition.parseParams(raw)).toThrow(message);
+  });
+
+  test('creates a strategy from parsed params', () => {
+    const strategy = definition.create(definition.parseParams(yaml));
+    expect(strategy.name).toBe('mean_reversion');
+    expect(strategy.warmupBars).toBe(20);
+  });
+});
