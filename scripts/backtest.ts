@@ -1,11 +1,8 @@
 // bun run backtest — runs a strategy over stored candles through the full actor pipeline.
-import { randomBytes } from 'node:crypto';
-import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
+import { backtestFromConfig } from '../actors/adapters/backtest-from-config.ts';
 import { parseCommandArgs, parseDateFlag, required, runMain } from '../actors/adapters/cli.ts';
-import { createProgress } from '../actors/adapters/progress.ts';
-import { runBacktest } from '../actors/backtest.ts';
 import { formatSummary } from '../actors/adapters/summary-table.ts';
-import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
+import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 
 const USAGE = `Usage: bun run backtest --strategy NAME --symbols A,B --timeframe TF [options]
@@ -50,37 +47,19 @@ await runMain(async () => {
   const toTs = toDay === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(args.to!) ? toDay + DAY_MS - 1 : toDay;
   if (fromTs !== undefined && toTs !== undefined && toTs < fromTs) throw new Error('--to is before --from');
 
-  const venue = loadVenueConfig();
-  const capital = args.capital === undefined ? venue.startingCapital : Number(args.capital);
-  if (!(capital > 0)) throw new Error(`--capital must be a positive number, got "${args.capital}"`);
-  const limits = loadRiskLimits();
-  const strategy = await loadStrategy(strategyName);
-
-  const now = new Date();
-  const runId = `bt-${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
-  const marketDb = openDb(args.db ?? DEFAULT_DB_PATH);
-  const progress = createProgress('backtest', { quiet: args.quiet });
-  try {
-    const result = runBacktest({
-      runId,
-      strategy,
-      strategyParams: {},
-      symbols,
-      timeframe,
-      fromTs,
-      toTs,
-      capital,
-      limits,
-      venue,
-      marketDb,
-      outDir: args.out ?? 'data/backtests',
-      startedAt: now.getTime(),
-      onProgress: progress.update,
-    });
-    progress.finish();
-    console.log(formatSummary(result));
-    if (args.json) console.log(JSON.stringify(result.summary));
-  } finally {
-    closeDb(marketDb);
-  }
+  const capital = args.capital === undefined ? undefined : Number(args.capital);
+  if (capital !== undefined && !(capital > 0)) throw new Error(`--capital must be a positive number, got "${args.capital}"`);
+  const result = await backtestFromConfig({
+    strategyName,
+    symbols,
+    timeframe,
+    fromTs,
+    toTs,
+    capital,
+    dbPath: args.db ?? DEFAULT_DB_PATH,
+    outDir: args.out ?? 'data/backtests',
+    quiet: args.quiet,
+  });
+  console.log(formatSummary(result));
+  if (args.json) console.log(JSON.stringify(result.summary));
 });

@@ -26,7 +26,7 @@ await runMain(async () => {
   // A random walk loses its fees steadily; with the configured breakers it would halt after a few years of
   // bars and the rest of the run would measure rejections. Widen them so the strategy trades throughout.
   const limits = { ...loadRiskLimits(), maxDailyLossPct: 1, maxDrawdownPct: 1 };
-  const strategy = await loadStrategy('mean_reversion');
+  const { strategy } = await loadStrategy('mean_reversion');
   const result = runBench({ barsPerSymbol, symbols, limits, tmpDir: tmpdir(), strategy: () => strategy });
   const fmt = (n: number) => n.toLocaleString('en-US');
   console.log(`bars                 ${fmt(result.bars)} (${fmt(barsPerSymbol)} × ${symbols} symbols, ${fmt(result.fills)} fills)`);

@@ -120,7 +120,10 @@ export function loadVenueConfig(path = join(CONFIG_DIR, 'backtest.yaml')): Venue
  * Finds `machines/strategies/<name>.ts` (underscores become dashes) and its `config/strategies/<name>.yaml`:
  * a new strategy is a new pair of files, nothing else changes.
  */
-export async function loadStrategy(name: string, configDir = CONFIG_DIR): Promise<AnyStrategy> {
+export async function loadStrategy(
+  name: string,
+  configDir = CONFIG_DIR,
+): Promise<{ strategy: AnyStrategy; params: Record<string, unknown> }> {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`--strategy: "${name}" is not a strategy name`);
   const modulePath = join(import.meta.dir, '..', '..', 'machines', 'strategies', `${name.replace(/_/g, '-')}.ts`);
   if (!existsSync(modulePath)) {
@@ -136,5 +139,5 @@ export async function loadStrategy(name: string, configDir = CONFIG_DIR): Promis
   } catch (err) {
     throw new Error(`${relative(process.cwd(), yamlPath) || yamlPath}: ${(err as Error).message}`);
   }
-  return mod.definition.create(params);
+  return { strategy: mod.definition.create(params), params: raw as Record<string, unknown> };
 }

@@ -29,11 +29,13 @@ export interface SymbolTradeStats {
 /** The period-end point of each calendar period, chronologically, as an Arquero table. */
 function periodEnds(equity: EquityPoint[], keys: string[]) {
   return aq
-    .from(equity.map(({ ts, equity: value }) => ({ ts, equity: value })))
+    // Points are stamped at bar close: a daily bar closing at exactly 00:00 UTC on 1 Jan belongs to 31 Dec,
+    // so calendar buckets use the last millisecond the bar covered.
+    .from(equity.map(({ ts, equity: value }) => ({ ts, at: ts - 1, equity: value })))
     .orderby('ts')
     .derive({
-      year: (d) => op.utcyear(d.ts),
-      month: (d) => op.utcmonth(d.ts) + 1,
+      year: (d) => op.utcyear(d.at),
+      month: (d) => op.utcmonth(d.at) + 1,
       row: () => op.row_number(),
     })
     .groupby(...keys)

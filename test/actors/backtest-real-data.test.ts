@@ -22,7 +22,7 @@ async function backtest(symbols: string[], from: string, to: string): Promise<Ru
   const messages: PipelineMessage[] = [];
   const result = runBacktest({
     runId: `t-${symbols.join('-').replace('/', '')}-${from}`,
-    strategy: await loadStrategy('mean_reversion'),
+    strategy: (await loadStrategy('mean_reversion')).strategy,
     strategyParams: {},
     symbols,
     timeframe: '1d',

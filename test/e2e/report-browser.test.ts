@@ -20,6 +20,11 @@ if (!hasChromium) {
   console.warn(`skipping report browser test: ${CHROMIUM} not found (install with: apt-get install -y chromium)`);
 }
 
+// CI installs Chromium (.ci/run): there a missing browser is a failure, not a skip.
+test.if(process.env.CI === 'true')('Chromium is installed where CI runs the browser tests', () => {
+  expect(hasChromium).toBe(true);
+});
+
 /** 100k hourly points and a trade every ~2 weeks: a long run built from a deterministic formula. */
 function largeRun() {
   const equity: EquityPoint[] = Array.from({ length: 100_000 }, (_, i) => ({

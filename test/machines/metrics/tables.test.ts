@@ -83,3 +83,15 @@ describe('tradeStats', () => {
     expect(tradeStats([trip('BTC/USD', 1, 0.01, true)])).toEqual([]);
   });
 });
+
+describe('bar-close timestamps', () => {
+  test('a point stamped exactly at midnight on 1 January closes December, not January', () => {
+    const point = (iso: string, equity: number) => ({ ts: Date.parse(iso), equity, grossExposure: 0 });
+    const rows = monthlyReturns([
+      point('2024-12-30T00:00:00Z', 100),
+      point('2024-12-31T00:00:00Z', 110),
+      point('2025-01-01T00:00:00Z', 121),
+    ]);
+    expect(rows).toEqual([{ year: 2024, month: 12, ret: expect.closeTo(0.21, 12) }]);
+  });
+});

@@ -4,7 +4,7 @@ import { applyFill, newBook, valueBook, type Book, type FillInput } from '../../
 
 const fill = (side: Side, qty: number, price: number, fee = 0, symbol = 'BTC/USD'): FillInput => ({ symbol, side, qty, price, fee });
 
-function bookAfter(fills: FillInput[], startingCash = 10_000): Book {
+function bookAfter(fills: readonly FillInput[], startingCash = 10_000): Book {
   const book = newBook(startingCash);
   for (const f of fills) applyFill(book, f);
   return book;

@@ -13,7 +13,7 @@ const newDay = (ts: number): BreakerEvent => ({ type: 'NEW_DAY', ts });
 const reset = (ts: number, reason = 'operator reset'): BreakerEvent => ({ type: 'RESET', ts, reason });
 
 /** Runs events through the pure transition function; returns the state names visited and every emitted event. */
-function run(events: BreakerEvent[]) {
+function run(events: readonly BreakerEvent[]) {
   let [snapshot] = initialTransition(circuitBreakerMachine);
   const states: string[] = [];
   const emitted: BreakerChanged[] = [];
@@ -21,7 +21,8 @@ function run(events: BreakerEvent[]) {
     const [next, actions] = transition(circuitBreakerMachine, snapshot, event);
     snapshot = next;
     states.push(breakerStateName(snapshot.value));
-    for (const action of actions) {
+    for (const action of actions as readonly { type: string; params?: unknown }[]) {
+      // Emitted events come back as xstate.emit actions; the typed union does not list that built-in.
       if (action.type === 'xstate.emit') emitted.push((action.params as { event: BreakerChanged }).event);
     }
   }
@@ -45,7 +46,7 @@ describe('circuitBreakerMachine (pure transitions)', () => {
     { name: 'a second daily-loss trip while halted changes nothing', events: [tripDaily(1), tripDaily(2)], states: ['halted.dailyLoss', 'halted.dailyLoss'] },
     { name: 'NEW_DAY and RESET while trading change nothing', events: [newDay(1), reset(2)], states: ['trading', 'trading'] },
   ])('$name', ({ events, states }) => {
-    expect(run(events).states).toEqual(states);
+    expect(run(events).states).toEqual([...states]);
   });
 
   test('records the trip time and reason and clears them when lifted, keeping the count', () => {

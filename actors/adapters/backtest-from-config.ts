@@ -1,0 +1,55 @@
+// A backtest as the commands run it: configuration from config/, candles from the market DB, a fresh run id.
+import { randomBytes } from 'node:crypto';
+import { closeDb, openDb } from '../../db/client.ts';
+import { runBacktest, type BacktestResult } from '../backtest.ts';
+import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
+import { createProgress } from './progress.ts';
+
+export interface BacktestCommand {
+  strategyName: string;
+  symbols: string[];
+  timeframe: string;
+  fromTs?: number;
+  toTs?: number;
+  capital?: number;
+  dbPath: string;
+  outDir: string;
+  quiet?: boolean;
+}
+
+export function newRunId(prefix: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${prefix}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function backtestFromConfig(cmd: BacktestCommand): Promise<BacktestResult> {
+  const venue = loadVenueConfig();
+  const limits = loadRiskLimits();
+  const { strategy, params } = await loadStrategy(cmd.strategyName);
+  const capital = cmd.capital ?? venue.startingCapital;
+  const now = new Date();
+  const marketDb = openDb(cmd.dbPath);
+  const progress = createProgress('backtest', { quiet: cmd.quiet });
+  try {
+    const result = runBacktest({
+      runId: newRunId('bt', now),
+      strategy,
+      strategyParams: params,
+      symbols: cmd.symbols,
+      timeframe: cmd.timeframe,
+      fromTs: cmd.fromTs,
+      toTs: cmd.toTs,
+      capital,
+      limits,
+      venue,
+      marketDb,
+      outDir: cmd.outDir,
+      startedAt: now.getTime(),
+      onProgress: progress.update,
+    });
+    progress.finish();
+    return result;
+  } finally {
+    closeDb(marketDb);
+  }
+}
