@@ -39,14 +39,16 @@ export const strategyLogic = fromTransition(
       case 'PositionUpdate': {
         const slot = slotFor(s, event.symbol);
         slot.held = event.qty > 0 ? 'long' : event.qty < 0 ? 'short' : 'flat';
-        slot.phase = slot.held;
+        // While an order is in flight a partial fill must not open the door to a second signal:
+        // the phase settles when the order is done (OrderUpdate below).
+        if (slot.phase !== 'entering' && slot.phase !== 'exiting') slot.phase = slot.held;
         break;
       }
       case 'RiskDecision':
         if (!event.approved) settle(s, event.symbol);
         break;
       case 'OrderUpdate':
-        if (event.status === 'cancelled' || event.status === 'rejected') settle(s, event.symbol);
+        if (event.status !== 'accepted') settle(s, event.symbol);
         break;
     }
     return s;
@@ -81,7 +83,7 @@ function onBar(s: StrategyActorState, bar: MarketData): void {
   });
 }
 
-/** A refused or cancelled order: fall back to the position actually held. */
+/** An order is done (filled, refused or cancelled): the phase is the position actually held. */
 function settle(s: StrategyActorState, symbol: string): void {
   const slot = slotFor(s, symbol);
   if (slot.phase === 'entering' || slot.phase === 'exiting') slot.phase = slot.held;

@@ -72,6 +72,16 @@ export const orderMachine = setup({
       on: {
         ACCEPT: { target: 'working', actions: { type: 'announce', params: { status: 'accepted' } } },
         REJECT: { target: 'rejected', actions: { type: 'announce', params: { status: 'rejected' } } },
+        // Live venues can report a fill or a cancel before the acknowledgement arrives.
+        FILL: [
+          {
+            guard: 'completesOrder',
+            target: 'filled',
+            actions: ['recordFill', { type: 'announce', params: { status: 'filled' } }],
+          },
+          { target: 'partiallyFilled', actions: 'recordFill' },
+        ],
+        CANCEL: { target: 'cancelled', actions: { type: 'announce', params: { status: 'cancelled' } } },
       },
     },
     working: {

@@ -32,7 +32,11 @@ export function newBook(startingCash: number): Book {
 
 /** Applies a fill in place and returns the updated position. Quantities below 1e-12 count as flat. */
 export function applyFill(book: Book, fill: FillInput): Position {
-  if (!(fill.qty > 0) || !(fill.price > 0) || !(fill.fee >= 0)) {
+  if (
+    !(fill.qty > 0 && Number.isFinite(fill.qty)) ||
+    !(fill.price > 0 && Number.isFinite(fill.price)) ||
+    !(fill.fee >= 0 && Number.isFinite(fill.fee))
+  ) {
     throw new Error(`invalid fill for ${fill.symbol}: qty ${fill.qty}, price ${fill.price}, fee ${fill.fee}`);
   }
   let position = book.positions.get(fill.symbol);

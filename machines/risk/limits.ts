@@ -77,6 +77,12 @@ export function evaluateSignal(
   const protective = checkProtectiveLevels(signal, side, limits, market);
   if (!protective.ok) return protective.verdict;
   if (!(ctx.equity > 0)) return reject('portfolio', 'no_equity', `equity ${ctx.equity} leaves nothing to trade`);
+  for (const [field, value] of Object.entries(ctx)) {
+    // A NaN would make every cap comparison false and let the order through.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return reject('portfolio', 'state_invalid', `risk state ${field} is ${value}; refusing to size an entry`);
+    }
+  }
 
   // Position layer: a new position is worth at most positionMaxPct of equity, scaled by confidence.
   let qty = positionSizeQty(ctx.equity, signal.price, signal.confidence, limits.positionMaxPct);
@@ -142,29 +148,47 @@ function checkProtectiveLevels(
   limits: RiskLimits,
   market: Market,
 ): ProtectiveCheck {
-  const { stopLoss, takeProfit, price } = signal;
-  if (stopLoss === undefined || !Number.isFinite(stopLoss)) {
+  const { price } = signal;
+  // Round to the tick first (in the direction that keeps the risk no larger than asked), then check the
+  // rounded levels: the order carries them, not the raw ones.
+  const stopLoss =
+    signal.stopLoss === undefined || !Number.isFinite(signal.stopLoss)
+      ? undefined
+      : roundPrice(signal.stopLoss, market.priceStep, side === 'buy' ? 'up' : 'down');
+  const takeProfit =
+    signal.takeProfit === undefined
+      ? undefined
+      : roundPrice(signal.takeProfit, market.priceStep, side === 'buy' ? 'down' : 'up');
+  if (stopLoss === undefined) {
     if (limits.requireStopLoss) {
       return { ok: false, verdict: reject('position', 'stop_loss_required', 'entry has no stop-loss') };
     }
   } else if ((side === 'buy' && !(stopLoss < price)) || (side === 'sell' && !(stopLoss > price)) || !(stopLoss > 0)) {
     return {
       ok: false,
-      verdict: reject('position', 'stop_loss_invalid', `stop-loss ${stopLoss} is on the wrong side of ${price}`),
+      verdict: reject(
+        'position',
+        'stop_loss_invalid',
+        `stop-loss ${onTick(signal.stopLoss, stopLoss)} is on the wrong side of ${price}`,
+      ),
     };
   }
-  if (takeProfit !== undefined && ((side === 'buy' && !(takeProfit > price)) || (side === 'sell' && !(takeProfit < price)))) {
+  if (
+    takeProfit !== undefined &&
+    (!Number.isFinite(takeProfit) || (side === 'buy' && !(takeProfit > price)) || (side === 'sell' && !(takeProfit < price)))
+  ) {
     return {
       ok: false,
-      verdict: reject('position', 'take_profit_invalid', `take-profit ${takeProfit} is on the wrong side of ${price}`),
+      verdict: reject(
+        'position',
+        'take_profit_invalid',
+        `take-profit ${onTick(signal.takeProfit, takeProfit)} is on the wrong side of ${price}`,
+      ),
     };
   }
-  // Round protective prices to the tick in the direction that keeps the risk no larger than asked.
-  return {
-    ok: true,
-    stopLoss:
-      stopLoss === undefined ? undefined : roundPrice(stopLoss, market.priceStep, side === 'buy' ? 'up' : 'down'),
-    takeProfit:
-      takeProfit === undefined ? undefined : roundPrice(takeProfit, market.priceStep, side === 'buy' ? 'down' : 'up'),
-  };
+  return { ok: true, stopLoss, takeProfit };
+}
+
+function onTick(asked: number | undefined, rounded: number): string {
+  return asked === rounded ? `${rounded}` : `${asked} (${rounded} on the tick)`;
 }

@@ -96,12 +96,14 @@ describe('strategy actor phases', () => {
     send.bar(85);
     seen.push(phase());
     send.position(1);
+    send.order('filled');
     seen.push(phase());
     send.bar(110);
     seen.push(phase());
     send.bar(120);
     seen.push(phase());
     send.position(0);
+    send.order('filled');
     seen.push(phase());
     expect(seen).toEqual(['entering', 'entering', 'long', 'exiting', 'exiting', 'flat']);
     expect(actions()).toEqual(['BTC/USD BUY', 'BTC/USD CLOSE']);
@@ -138,6 +140,7 @@ describe('strategy actor phases', () => {
     send.bar(90, 'A');
     send.bar(90, 'B');
     send.position(1, 'A');
+    send.order('filled', 'A');
     send.bar(110, 'A');
     expect(published.map((m) => (m.type === 'Signal' ? m.id : ''))).toEqual(['fake-1', 'fake-2', 'fake-3']);
   });
@@ -180,11 +183,12 @@ describe('strategy actor refusals', () => {
   test.each([
     { name: 'an approved RiskDecision keeps the entry in flight', act: 'approved' },
     { name: 'an accepted order keeps the entry in flight', act: 'accepted' },
-    { name: 'a filled order waits for the PositionUpdate', act: 'filled' },
+    { name: 'a partial fill keeps the entry in flight until the order is done', act: 'partial' },
   ] as const)('$name', ({ act }) => {
     const { send, phase, actions } = start();
     send.bar(90);
     if (act === 'approved') send.decision(true);
+    else if (act === 'partial') send.position(0.5);
     else send.order(act);
     send.bar(85);
     expect(phase()).toBe('entering');

@@ -1,17 +1,15 @@
 // Opens a rendered report in headless Chromium: the charts must draw with no console errors and no injected script.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM, hasChromium, launchBrowser, saveScreenshot, watchErrors, type Browser } from '../support/browser.ts';
 import { computePerformance, type EquityPoint } from '../../machines/metrics/performance.ts';
 import { roundTrips, type FillLike } from '../../machines/metrics/round-trips.ts';
 import { monthlyReturns } from '../../machines/metrics/tables.ts';
 import { renderReport } from '../../web/report/render-report.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const HOSTILE = '<script>alert(1)</script>';
 const HOUR = 3_600_000;
 const START = Date.UTC(2014, 0, 1);
@@ -58,30 +56,14 @@ function largeRun() {
 }
 
 describe.skipIf(!hasChromium)('report in a real browser', () => {
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Browser;
 
   beforeAll(async () => {
-    // A fresh profile per run: Playwright passes it as --user-data-dir (it refuses that flag in args).
-    userDataDir = mkdtempSync(join(tmpdir(), 'quantsage-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchBrowser();
   });
 
   afterAll(async () => {
-    await context?.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
   });
 
   test('a 100k-point report draws both charts with no console errors and no injected script', async () => {
@@ -90,13 +72,9 @@ describe.skipIf(!hasChromium)('report in a real browser', () => {
     const run = largeRun();
     writeFileSync(reportFile, renderReport(run));
 
-    const page = await context.newPage();
-    const errors: string[] = [];
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
     const dialogs: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -114,9 +92,7 @@ describe.skipIf(!hasChromium)('report in a real browser', () => {
     expect(run.trades.filter((trip) => trip.open)).toHaveLength(1);
     expect(await page.locator('.trades tbody tr').count()).toBe(run.trades.length);
 
-    const artifacts = join(import.meta.dir, '../../test-artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
+    await saveScreenshot(page, 'report.png');
     await page.close();
     rmSync(reportDir, { recursive: true, force: true });
   });

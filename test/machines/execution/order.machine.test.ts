@@ -141,3 +141,19 @@ describe('orderMachine orderStatus events', () => {
     ]);
   });
 });
+
+describe('venue reports that overtake the acknowledgement', () => {
+  test('a fill reported before the accept still completes the order', () => {
+    const { snapshot } = run([fill(1, 10, 101)]);
+    expect(snapshot.value).toBe('filled');
+    expect(snapshot.context.avgFillPrice).toBe(101);
+  });
+
+  test('a partial fill before the accept leaves the order partially filled', () => {
+    expect(run([fill(1, 4, 100)]).snapshot.value).toBe('partiallyFilled');
+  });
+
+  test('a cancel before the accept cancels the order', () => {
+    expect(run([cancel(1)]).snapshot.value).toBe('cancelled');
+  });
+});
