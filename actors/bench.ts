@@ -2,10 +2,12 @@
 // doing the same strategy, risk, fill and accounting work — so the cost of the actors is a visible ratio.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createActor } from 'xstate';
 import { openDb, closeDb } from '../db/client.ts';
 import { createEventWriter } from '../db/events.ts';
 import type { Bar, CostModel, Market } from '../machines/domain.ts';
 import { commission, fillBracket, fillMarketAtOpen } from '../machines/execution/fill-model.ts';
+import { orderMachine } from '../machines/execution/order.machine.ts';
 import { applyFill, newBook, valueBook } from '../machines/portfolio/accounting.ts';
 import { evaluateSignal, type RiskLimits } from '../machines/risk/limits.ts';
 import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
@@ -29,42 +31,68 @@ export interface BenchResult {
   actor_overhead_ratio: number;
   peak_rss_mb: number;
   fills: number;
+  orders: number;
+  /** Cost of one order's machine actor (create, ACCEPT, FILL), measured alone. */
+  order_lifecycle_us: number;
   persisted_rows: number;
 }
 
 const HOUR = 3_600_000;
 
-/** Seeded geometric random walk, interleaved across symbols in close-time order (1h crypto bars). */
-export function syntheticBars(barsPerSymbol: number, symbols: number, seed = 42): MarketData[] {
-  let state = seed >>> 0;
-  const random = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
-  const prices = Array.from({ length: symbols }, (_, i) => 100 + 10 * i);
-  const bars: MarketData[] = new Array(barsPerSymbol * symbols);
-  const t0 = Date.UTC(2020, 0, 1);
-  let k = 0;
-  for (let i = 0; i < barsPerSymbol; i++) {
-    for (let s = 0; s < symbols; s++) {
+/** Seeded geometric random walk (1h bars), stored in columns and interleaved across symbols in close-time order. */
+export class SyntheticBars {
+  readonly length: number;
+  private readonly open: Float64Array;
+  private readonly high: Float64Array;
+  private readonly low: Float64Array;
+  private readonly close: Float64Array;
+  private readonly symbolNames: string[];
+
+  constructor(
+    readonly barsPerSymbol: number,
+    readonly symbols: number,
+    seed = 42,
+  ) {
+    let state = seed >>> 0;
+    const random = () => {
+      // mulberry32
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
+    this.length = barsPerSymbol * symbols;
+    this.open = new Float64Array(this.length);
+    this.high = new Float64Array(this.length);
+    this.low = new Float64Array(this.length);
+    this.close = new Float64Array(this.length);
+    this.symbolNames = Array.from({ length: symbols }, (_, s) => `SYN${s}/USD`);
+    const prices = Array.from({ length: symbols }, (_, i) => 100 + 10 * i);
+    for (let k = 0; k < this.length; k++) {
+      const s = k % symbols;
       const open = prices[s]!;
       const close = open * Math.exp(0.01 * gauss());
-      const high = Math.max(open, close) * (1 + 0.004 * random());
-      const low = Math.min(open, close) * (1 - 0.004 * random());
+      this.open[k] = open;
+      this.close[k] = close;
+      this.high[k] = Math.max(open, close) * (1 + 0.004 * random());
+      this.low[k] = Math.min(open, close) * (1 - 0.004 * random());
       prices[s] = close;
-      bars[k++] = {
-        type: 'MarketData', symbol: `SYN${s}/USD`, timeframe: '1h', ts: t0 + i * HOUR, closeTs: t0 + (i + 1) * HOUR,
-        open, high, low, close, volume: 1000,
-      };
     }
   }
-  return bars;
+
+  /** The k-th bar as the feed adapter would deliver it (a fresh message, like a row read from the DB). */
+  at(k: number): MarketData {
+    const ts = T0 + Math.floor(k / this.symbols) * HOUR;
+    return {
+      type: 'MarketData', symbol: this.symbolNames[k % this.symbols]!, timeframe: '1h', ts, closeTs: ts + HOUR,
+      open: this.open[k]!, high: this.high[k]!, low: this.low[k]!, close: this.close[k]!, volume: 1000,
+    };
+  }
 }
+
+const T0 = Date.UTC(2020, 0, 1);
 
 const COSTS: CostModel = { slippageBps: 5, commissionBps: 10, commissionPerShare: 0, minCommission: 0 };
 
@@ -79,7 +107,11 @@ function marketsFor(symbols: number): { markets: Map<string, Market>; costs: Map
   return { markets, costs };
 }
 
-function timePipeline(bars: MarketData[], opts: BenchOptions, dbPath?: string): { seconds: number; fills: number; rows: number } {
+function timePipeline(
+  bars: SyntheticBars,
+  opts: BenchOptions,
+  dbPath?: string,
+): { seconds: number; fills: number; orders: number; rows: number } {
   const { markets, costs } = marketsFor(opts.symbols);
   const db = dbPath === undefined ? undefined : openDb(dbPath);
   const writer = db === undefined ? undefined : createEventWriter(db, 'bench');
@@ -93,18 +125,18 @@ function timePipeline(bars: MarketData[], opts: BenchOptions, dbPath?: string): 
     writer,
   });
   const started = performance.now();
-  for (let i = 0; i < bars.length; i++) pipeline.push(bars[i]!);
-  pipeline.end(bars[bars.length - 1]!.closeTs);
+  for (let i = 0; i < bars.length; i++) pipeline.push(bars.at(i));
+  pipeline.end(bars.at(bars.length - 1).closeTs);
   const seconds = (performance.now() - started) / 1000;
-  const fills = (pipeline.get('executor').getSnapshot().context as { fills: number }).fills;
+  const executor = pipeline.get('executor').getSnapshot().context as { fills: number; known: Set<string> };
   pipeline.stop();
   const rows = writer?.written ?? 0;
   if (db !== undefined) closeDb(db);
-  return { seconds, fills, rows };
+  return { seconds, fills: executor.fills, orders: executor.known.size, rows };
 }
 
 /** The same decisions without actors: strategy, risk layers, fill model and accounting called directly. */
-function timePlain(bars: MarketData[], opts: BenchOptions): number {
+function timePlain(bars: SyntheticBars, opts: BenchOptions): number {
   const { markets } = marketsFor(opts.symbols);
   const strategy = opts.strategy();
   const states = new Map<string, unknown>();
@@ -113,7 +145,7 @@ function timePlain(bars: MarketData[], opts: BenchOptions): number {
   const stops = new Map<string, number>();
   const started = performance.now();
   for (let i = 0; i < bars.length; i++) {
-    const bar: Bar = bars[i]!;
+    const bar: Bar = bars.at(i);
     const order = queued.get(bar.symbol);
     if (order !== undefined) {
       queued.delete(bar.symbol);
@@ -153,10 +185,22 @@ function timePlain(bars: MarketData[], opts: BenchOptions): number {
   return (performance.now() - started) / 1000;
 }
 
+function timeOrderLifecycle(n: number): number {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const order = createActor(orderMachine, { input: { clientOrderId: `o${i}`, symbol: 'SYN0/USD', qty: 1 } });
+    order.on('orderStatus', () => undefined);
+    order.start();
+    order.send({ type: 'ACCEPT', ts: i });
+    order.send({ type: 'FILL', ts: i, qty: 1, price: 100 });
+  }
+  return ((performance.now() - started) * 1000) / n;
+}
+
 export function runBench(opts: BenchOptions): BenchResult {
-  const bars = syntheticBars(opts.barsPerSymbol, opts.symbols);
-  // Warm the JIT on a slice so the three timings compare steady states.
-  const warm = bars.slice(0, Math.min(bars.length, 50_000));
+  const bars = new SyntheticBars(opts.barsPerSymbol, opts.symbols);
+  // Warm the JIT on a short run so the three timings compare steady states.
+  const warm = new SyntheticBars(Math.min(opts.barsPerSymbol, 12_500), opts.symbols, 7);
   timePipeline(warm, opts);
   timePlain(warm, opts);
 
@@ -176,6 +220,8 @@ export function runBench(opts: BenchOptions): BenchResult {
     actor_overhead_ratio: Number((memory.seconds / plainSeconds).toFixed(2)),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     fills: memory.fills,
+    orders: memory.orders,
+    order_lifecycle_us: Number(timeOrderLifecycle(20_000).toFixed(2)),
     persisted_rows: persisted.rows,
   };
 }

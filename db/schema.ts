@@ -55,7 +55,7 @@ export const runs = sqliteTable('runs', {
 export const signals = sqliteTable(
   'signals',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     id: text('id').notNull(),
     ts: integer('ts').notNull(),
@@ -74,7 +74,7 @@ export const signals = sqliteTable(
 export const riskDecisions = sqliteTable(
   'risk_decisions',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     signalId: text('signal_id').notNull(),
     ts: integer('ts').notNull(),
@@ -92,7 +92,7 @@ export const riskDecisions = sqliteTable(
 export const orders = sqliteTable(
   'orders',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     clientOrderId: text('client_order_id').notNull(),
     signalId: text('signal_id').notNull(),
@@ -115,7 +115,7 @@ export const orders = sqliteTable(
 export const orderUpdates = sqliteTable(
   'order_updates',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     clientOrderId: text('client_order_id').notNull(),
     ts: integer('ts').notNull(),
@@ -129,7 +129,7 @@ export const orderUpdates = sqliteTable(
 export const fills = sqliteTable(
   'fills',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     fillId: text('fill_id').notNull(),
     clientOrderId: text('client_order_id').notNull(),
@@ -148,7 +148,7 @@ export const fills = sqliteTable(
 export const positions = sqliteTable(
   'positions',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     ts: integer('ts').notNull(),
     symbol: text('symbol').notNull(),
@@ -164,7 +164,7 @@ export const positions = sqliteTable(
 export const equitySnapshots = sqliteTable(
   'equity_snapshots',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     ts: integer('ts').notNull(),
     cash: real('cash').notNull(),
@@ -181,7 +181,7 @@ export const equitySnapshots = sqliteTable(
 export const riskEvents = sqliteTable(
   'risk_events',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     ts: integer('ts').notNull(),
     kind: text('kind', { enum: ['breaker_tripped', 'breaker_lifted', 'breaker_reset'] }).notNull(),
@@ -196,7 +196,7 @@ export const riskEvents = sqliteTable(
 export const stateTransitions = sqliteTable(
   'state_transitions',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     ts: integer('ts').notNull(),
     actor: text('actor').notNull(),

@@ -29,7 +29,8 @@ await runMain(async () => {
   const { strategy } = await loadStrategy('mean_reversion');
   const result = runBench({ barsPerSymbol, symbols, limits, tmpDir: tmpdir(), strategy: () => strategy });
   const fmt = (n: number) => n.toLocaleString('en-US');
-  console.log(`bars                 ${fmt(result.bars)} (${fmt(barsPerSymbol)} × ${symbols} symbols, ${fmt(result.fills)} fills)`);
+  console.log(`bars                 ${fmt(result.bars)} (${fmt(barsPerSymbol)} × ${symbols} symbols)`);
+  console.log(`orders               ${fmt(result.orders)} (${fmt(result.fills)} fills); one order-lifecycle machine costs ${result.order_lifecycle_us} µs`);
   console.log(`pipeline (memory)    ${fmt(result.pipeline_bars_per_s)} bars/s`);
   console.log(`pipeline (persisted) ${fmt(result.persisted_bars_per_s)} bars/s (${fmt(result.persisted_rows)} rows)`);
   console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);

@@ -13,7 +13,7 @@ CREATE TABLE `candles` (
 );
 --> statement-breakpoint
 CREATE TABLE `equity_snapshots` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`ts` integer NOT NULL,
 	`cash` real NOT NULL,
@@ -27,7 +27,7 @@ CREATE TABLE `equity_snapshots` (
 --> statement-breakpoint
 CREATE INDEX `equity_snapshots_run_ts` ON `equity_snapshots` (`run_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `fills` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`fill_id` text NOT NULL,
 	`client_order_id` text NOT NULL,
@@ -52,7 +52,7 @@ CREATE TABLE `instruments` (
 );
 --> statement-breakpoint
 CREATE TABLE `order_updates` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`client_order_id` text NOT NULL,
 	`ts` integer NOT NULL,
@@ -63,7 +63,7 @@ CREATE TABLE `order_updates` (
 --> statement-breakpoint
 CREATE INDEX `order_updates_run_ts` ON `order_updates` (`run_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `orders` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`client_order_id` text NOT NULL,
 	`signal_id` text NOT NULL,
@@ -83,7 +83,7 @@ CREATE TABLE `orders` (
 --> statement-breakpoint
 CREATE INDEX `orders_run_ts` ON `orders` (`run_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `positions` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`ts` integer NOT NULL,
 	`symbol` text NOT NULL,
@@ -96,7 +96,7 @@ CREATE TABLE `positions` (
 --> statement-breakpoint
 CREATE INDEX `positions_run_ts` ON `positions` (`run_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `risk_decisions` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`signal_id` text NOT NULL,
 	`ts` integer NOT NULL,
@@ -111,7 +111,7 @@ CREATE TABLE `risk_decisions` (
 --> statement-breakpoint
 CREATE INDEX `risk_decisions_run_ts` ON `risk_decisions` (`run_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `risk_events` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`ts` integer NOT NULL,
 	`kind` text NOT NULL,
@@ -140,7 +140,7 @@ CREATE TABLE `runs` (
 );
 --> statement-breakpoint
 CREATE TABLE `signals` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`id` text NOT NULL,
 	`ts` integer NOT NULL,
@@ -156,7 +156,7 @@ CREATE TABLE `signals` (
 --> statement-breakpoint
 CREATE INDEX `signals_run_ts` ON `signals` (`run_id`,`ts`);--> statement-breakpoint
 CREATE TABLE `state_transitions` (
-	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`seq` integer PRIMARY KEY NOT NULL,
 	`run_id` text NOT NULL,
 	`ts` integer NOT NULL,
 	`actor` text NOT NULL,
