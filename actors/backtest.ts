@@ -37,6 +37,8 @@ export interface BacktestRequest {
   outDir: string;
   /** Wall-clock time the run started (ms), for the runs table only. */
   startedAt: number;
+  /** Wall clock for the finish time in the runs table; the simulation itself never reads it. */
+  now?: () => number;
   onProgress?: (done: number, total: number) => void;
   /** Sees every pipeline message (tests use it to check invariants bar by bar). */
   tap?: (message: PipelineMessage) => void;
@@ -148,7 +150,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
         config,
       }),
     );
-    const finished = { status: 'finished' as const, finishedAt: req.startedAt, summary };
+    const finished = { status: 'finished' as const, finishedAt: req.now?.() ?? req.startedAt, summary };
     runDb.update(runs).set(finished).where(eq(runs.id, req.runId)).run();
     req.marketDb.insert(runs).values({ ...runRow, ...finished }).onConflictDoUpdate({ target: runs.id, set: finished }).run();
     return { summary, trades, equity, bars: candles.length, priceNotes };

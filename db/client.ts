@@ -20,7 +20,14 @@ export function openDb(path: string = DEFAULT_DB_PATH): Db {
   sqlite.exec('PRAGMA busy_timeout = 5000;');
   sqlite.exec('PRAGMA foreign_keys = ON;');
   const db = drizzle({ client: sqlite, schema }) as Db;
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  try {
+    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  } catch (err) {
+    sqlite.close();
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new Error(`${path}: cannot bring the database to the current schema: ${reason.split('\n')[0]}`);
+  }
   return db;
 }
 

@@ -45,6 +45,7 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
       marketDb,
       outDir: cmd.outDir,
       startedAt: now.getTime(),
+      now: () => Date.now(),
       onProgress: progress.update,
     });
     progress.finish();
