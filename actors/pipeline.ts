@@ -33,11 +33,11 @@ interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
   publish: Publish;
 }
 
-const pipelineMachine = setup({
+export const pipelineMachine = setup({
   types: {
     input: {} as PipelineInput,
     context: {} as { children: AnyActorRef[] },
-    events: {} as { type: 'STOP' },
+    events: {} as { type: 'START' } | { type: 'END' } | { type: 'STOP' },
   },
   actors: {
     feed: feedLogic,
@@ -81,9 +81,11 @@ const pipelineMachine = setup({
     }
     return { children };
   },
-  initial: 'running',
+  initial: 'ready',
   states: {
-    running: { on: { STOP: 'stopped' } },
+    ready: { description: 'Actors spawned, no bar delivered yet.', on: { START: 'running', STOP: 'stopped' } },
+    running: { description: 'Bars are flowing through the actors.', on: { END: 'ended', STOP: 'stopped' } },
+    ended: { description: 'Data exhausted: open orders cancelled, history flushed.', on: { STOP: 'stopped' } },
     stopped: { type: 'final' },
   },
 });
@@ -129,12 +131,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const check = () => {
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
   };
+  const lifecycle = (event: 'START' | 'END', ts: number) => {
+    const from = String(root.getSnapshot().value);
+    root.send({ type: event });
+    publish({ type: 'StateTransition', ts, actor: 'pipeline', from, to: String(root.getSnapshot().value), event });
+  };
+  let started = false;
   return {
     push(bar) {
+      if (!started) {
+        started = true;
+        lifecycle('START', bar.ts);
+      }
       feed.send(bar);
       check();
     },
     end(ts) {
+      // Recorded before EndOfData so the recorder's final flush includes it.
+      lifecycle('END', ts);
       feed.send({ type: 'EndOfData', ts });
       check();
     },

@@ -10,7 +10,7 @@ import {
   fillMarketAtOpen,
   type SimFill,
 } from '../machines/execution/fill-model.ts';
-import { orderMachine } from '../machines/execution/order.machine.ts';
+import { orderMachine, type OrderMachineEvent } from '../machines/execution/order.machine.ts';
 import type { EndOfData, MarketData, Order } from './messages.ts';
 import type { Publish } from './router.ts';
 
@@ -96,7 +96,25 @@ function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
     }),
   );
   ref.start();
+  // The order's birth in `submitted` is its row in the orders table; only later changes are transitions.
   return { order, ref };
+}
+
+/** Sends an event to an order's machine and records the state change it caused, if any. */
+function advance(s: SimExecutorState, working: WorkingOrder, event: OrderMachineEvent): void {
+  const before = working.ref.getSnapshot().value;
+  working.ref.send(event);
+  const after = working.ref.getSnapshot().value;
+  if (after !== before) {
+    s.publish({
+      type: 'StateTransition',
+      ts: event.ts,
+      actor: `order:${working.order.clientOrderId}`,
+      from: before,
+      to: after,
+      event: event.type,
+    });
+  }
 }
 
 function accept(s: SimExecutorState, order: Order): void {
@@ -105,10 +123,10 @@ function accept(s: SimExecutorState, order: Order): void {
     const reason = !s.costs.has(order.symbol)
       ? `no cost model for ${order.symbol}`
       : `the simulator takes market orders from the risk manager, got ${order.orderType} qty ${order.qty}`;
-    working.ref.send({ type: 'REJECT', ts: order.ts, reason });
+    advance(s, working, { type: 'REJECT', ts: order.ts, reason });
     return;
   }
-  working.ref.send({ type: 'ACCEPT', ts: order.ts });
+  advance(s, working, { type: 'ACCEPT', ts: order.ts });
   const queue = s.queued.get(order.symbol);
   if (queue === undefined) s.queued.set(order.symbol, [working]);
   else queue.push(working);
@@ -128,7 +146,7 @@ function fillQueued(s: SimExecutorState, bar: MarketData): void {
     const held = s.held.get(order.symbol) ?? 0;
     const qty = order.reduceOnly ? Math.min(order.qty, Math.abs(held)) : order.qty;
     if (!(qty > 0)) {
-      working.ref.send({ type: 'CANCEL', ts: bar.ts, reason: `${order.symbol} position already flat` });
+      advance(s, working, { type: 'CANCEL', ts: bar.ts, reason: `${order.symbol} position already flat` });
       continue;
     }
     const fill = fillMarketAtOpen(order.side, bar, costs);
@@ -163,7 +181,7 @@ function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number
     };
     const working = startOrder(s, order);
     s.publish(order);
-    working.ref.send({ type: 'ACCEPT', ts });
+    advance(s, working, { type: 'ACCEPT', ts });
     return working;
   };
   const bracket: Bracket = {
@@ -197,8 +215,8 @@ function checkBrackets(s: SimExecutorState, bar: MarketData): void {
     const held = Math.abs(s.held.get(bar.symbol) ?? 0);
     const qty = Math.min(filled.order.qty, held);
     if (qty > 0) executeFill(s, filled, qty, hit.fill, bar.ts, costs);
-    else filled.ref.send({ type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
-    sibling?.ref.send({ type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
+    else advance(s, filled, { type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
+    if (sibling) advance(s, sibling, { type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
   }
   if (open.length === 0) s.brackets.delete(bar.symbol);
   else s.brackets.set(bar.symbol, open);
@@ -231,20 +249,20 @@ function executeFill(
     purpose: order.purpose,
   });
   // A reduce-only order trimmed to the position still completes: report the full size as done.
-  working.ref.send({ type: 'FILL', ts, qty: order.reduceOnly ? order.qty : qty, price: fill.price });
+  advance(s, working, { type: 'FILL', ts, qty: order.reduceOnly ? order.qty : qty, price: fill.price });
 }
 
 function cancelBrackets(s: SimExecutorState, symbol: string, ts: number, reason: string): void {
   for (const bracket of s.brackets.get(symbol) ?? []) {
-    bracket.stop?.ref.send({ type: 'CANCEL', ts, reason });
-    bracket.takeProfit?.ref.send({ type: 'CANCEL', ts, reason });
+    if (bracket.stop) advance(s, bracket.stop, { type: 'CANCEL', ts, reason });
+    if (bracket.takeProfit) advance(s, bracket.takeProfit, { type: 'CANCEL', ts, reason });
   }
   s.brackets.delete(symbol);
 }
 
 function cancelEverything(s: SimExecutorState, ts: number, reason: string): void {
   for (const queue of s.queued.values()) {
-    for (const working of queue) working.ref.send({ type: 'CANCEL', ts, reason });
+    for (const working of queue) advance(s, working, { type: 'CANCEL', ts, reason });
   }
   s.queued.clear();
   for (const symbol of [...s.brackets.keys()]) cancelBrackets(s, symbol, ts, reason);

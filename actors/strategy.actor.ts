@@ -1,13 +1,14 @@
-// Strategy actor: runs one strategy over every symbol. Per symbol it tracks the position phase
-// (flat → entering → long/short → exiting → flat) from what the portfolio and risk report back,
-// so a strategy never acts on a position it only hoped to have.
+// Strategy actor: runs one strategy over every symbol. Per symbol it follows the position-phase machine
+// (flat → entering → long/short → exiting → flat) from what the portfolio, risk manager and executor report
+// back, so a strategy never acts on a position it only hoped to have. Phase changes are published as
+// StateTransition messages for the visualiser.
 import { fromTransition } from 'xstate';
-import type { PositionPhase } from '../machines/strategies/strategy.ts';
-import type { AnyStrategy } from '../machines/strategies/strategy.ts';
+import { phaseAfter, type Phase, type PhaseEventType } from '../machines/strategies/position-phase.machine.ts';
+import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
 import type { MarketData, OrderUpdate, PositionUpdate, RiskDecision } from './messages.ts';
 import type { Publish } from './router.ts';
 
-export type StrategyPhase = 'flat' | 'entering' | 'long' | 'short' | 'exiting';
+export type StrategyPhase = Phase;
 
 export interface StrategyInput {
   publish: Publish;
@@ -16,8 +17,8 @@ export interface StrategyInput {
 
 interface SymbolSlot {
   state: unknown;
-  phase: StrategyPhase;
-  /** Settled position phase, restored when an exit is refused. */
+  phase: Phase;
+  /** The position actually held, as last reported by the portfolio. */
   held: PositionPhase;
 }
 
@@ -28,7 +29,18 @@ export interface StrategyActorState {
   signals: number;
 }
 
-type StrategyEvent = MarketData | PositionUpdate | RiskDecision | OrderUpdate;
+type StrategyEvent = MarketData | PositionUpdate | RiskDecision | OrderUpdate | { type: `xstate.${string}` };
+
+const POSITION_EVENT: Record<PositionPhase, PhaseEventType> = {
+  flat: 'POSITION_FLAT',
+  long: 'POSITION_LONG',
+  short: 'POSITION_SHORT',
+};
+const SETTLED_EVENT: Record<PositionPhase, PhaseEventType> = {
+  flat: 'SETTLED_FLAT',
+  long: 'SETTLED_LONG',
+  short: 'SETTLED_SHORT',
+};
 
 export const strategyLogic = fromTransition(
   (s: StrategyActorState, event: StrategyEvent): StrategyActorState => {
@@ -39,16 +51,15 @@ export const strategyLogic = fromTransition(
       case 'PositionUpdate': {
         const slot = slotFor(s, event.symbol);
         slot.held = event.qty > 0 ? 'long' : event.qty < 0 ? 'short' : 'flat';
-        // While an order is in flight a partial fill must not open the door to a second signal:
-        // the phase settles when the order is done (OrderUpdate below).
-        if (slot.phase !== 'entering' && slot.phase !== 'exiting') slot.phase = slot.held;
+        // While an order is in flight the machine ignores this: the phase settles when the order is done.
+        move(s, event.symbol, slot, POSITION_EVENT[slot.held], event.ts);
         break;
       }
       case 'RiskDecision':
-        if (!event.approved) settle(s, event.symbol);
+        if (!event.approved) settle(s, event.symbol, event.ts);
         break;
       case 'OrderUpdate':
-        if (event.status !== 'accepted') settle(s, event.symbol);
+        if (event.status !== 'accepted') settle(s, event.symbol, event.ts);
         break;
     }
     return s;
@@ -63,10 +74,10 @@ export const strategyLogic = fromTransition(
 
 function onBar(s: StrategyActorState, bar: MarketData): void {
   const slot = slotFor(s, bar.symbol);
-  // Indicators see every bar, even while an order is in flight; proposals then wait.
+  // Indicators see every bar, even while an order is in flight; the phase machine decides if a proposal may go.
   const proposal = s.strategy.onBar(slot.state, bar, slot.held);
-  if (proposal === undefined || (slot.phase !== 'flat' && slot.phase !== 'long' && slot.phase !== 'short')) return;
-  slot.phase = proposal.action === 'CLOSE' ? 'exiting' : 'entering';
+  if (proposal === undefined) return;
+  if (!move(s, bar.symbol, slot, proposal.action === 'CLOSE' ? 'EXIT_SIGNAL' : 'ENTRY_SIGNAL', bar.closeTs)) return;
   s.signals++;
   s.publish({
     type: 'Signal',
@@ -83,10 +94,21 @@ function onBar(s: StrategyActorState, bar: MarketData): void {
   });
 }
 
-/** An order is done (filled, refused or cancelled): the phase is the position actually held. */
-function settle(s: StrategyActorState, symbol: string): void {
+/** An order is done (filled, refused or cancelled): the phase becomes the position actually held. */
+function settle(s: StrategyActorState, symbol: string, ts: number): void {
   const slot = slotFor(s, symbol);
-  if (slot.phase === 'entering' || slot.phase === 'exiting') slot.phase = slot.held;
+  move(s, symbol, slot, SETTLED_EVENT[slot.held], ts);
+}
+
+/** Applies a phase-machine event; false when the machine does not accept it in the current phase. */
+function move(s: StrategyActorState, symbol: string, slot: SymbolSlot, event: PhaseEventType, ts: number): boolean {
+  const next = phaseAfter(slot.phase, event);
+  if (next === undefined) return false;
+  if (next !== slot.phase) {
+    s.publish({ type: 'StateTransition', ts, actor: `strategy:${symbol}`, from: slot.phase, to: next, event });
+    slot.phase = next;
+  }
+  return true;
 }
 
 function slotFor(s: StrategyActorState, symbol: string): SymbolSlot {

@@ -174,6 +174,8 @@ for (const [name, pending] of Object.entries(runs)) {
       expect(count('positions')).toBe(sent('PositionUpdate'));
       const equityTimes = new Set(messages.filter((m) => m.type === 'EquitySnapshot').map((m) => m.ts));
       expect(count('equity_snapshots')).toBe(equityTimes.size);
+      expect(count('state_transitions')).toBe(sent('StateTransition'));
+      expect(count('risk_events')).toBe(sent('RiskEvent'));
       expect(count('signals')).toBeGreaterThan(0);
       db.close();
     });

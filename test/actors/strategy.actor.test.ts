@@ -29,8 +29,13 @@ function fakeStrategy() {
 
 function start() {
   const published: PipelineMessage[] = [];
+  const transitions: string[] = [];
   const { strategy, calls } = fakeStrategy();
-  const actor = createActor(strategyLogic, { input: { publish: (m) => published.push(m), strategy } });
+  const publish = (m: PipelineMessage) => {
+    if (m.type === 'StateTransition') transitions.push(`${m.actor} ${m.from}→${m.to} ${m.event}`);
+    else published.push(m);
+  };
+  const actor = createActor(strategyLogic, { input: { publish, strategy } });
   actor.start();
   let hour = 0;
   const send = {
@@ -56,7 +61,7 @@ function start() {
   };
   const phase = (symbol = 'BTC/USD'): StrategyPhase | undefined => actor.getSnapshot().context.symbols.get(symbol)?.phase;
   const actions = () => published.map((m) => (m.type === 'Signal' ? `${m.symbol} ${m.action}` : m.type));
-  return { actor, published, calls, send, phase, actions };
+  return { actor, published, transitions, calls, send, phase, actions };
 }
 
 describe('strategy actor phases', () => {
@@ -107,6 +112,19 @@ describe('strategy actor phases', () => {
     seen.push(phase());
     expect(seen).toEqual(['entering', 'entering', 'long', 'exiting', 'exiting', 'flat']);
     expect(actions()).toEqual(['BTC/USD BUY', 'BTC/USD CLOSE']);
+  });
+
+  test('publishes every phase change as a StateTransition of strategy:<symbol>', () => {
+    const { send, transitions } = start();
+    send.bar(90);
+    send.position(1);
+    send.order('filled');
+    send.bar(110);
+    expect(transitions).toEqual([
+      'strategy:BTC/USD flat→entering ENTRY_SIGNAL',
+      'strategy:BTC/USD entering→long SETTLED_LONG',
+      'strategy:BTC/USD long→exiting EXIT_SIGNAL',
+    ]);
   });
 
   test('still feeds every bar to the strategy while an order is in flight, with the held phase', () => {
