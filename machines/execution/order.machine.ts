@@ -32,6 +32,20 @@ export interface OrderStatusChanged {
 // Quantities within this of the order size count as complete (float sums of partial fills).
 const QTY_EPSILON = 1e-9;
 
+// Shared by every open state: a fill completes the order or leaves it partially filled; a cancel ends it.
+const fillTransitions = [
+  {
+    guard: 'completesOrder',
+    target: 'filled',
+    actions: ['recordFill', { type: 'announce', params: { status: 'filled' } }],
+  },
+  { target: 'partiallyFilled', actions: 'recordFill' },
+] as const;
+const cancelTransition = {
+  target: 'cancelled',
+  actions: { type: 'announce', params: { status: 'cancelled' } },
+} as const;
+
 export const orderMachine = setup({
   types: {
     context: {} as OrderContext,
@@ -73,41 +87,20 @@ export const orderMachine = setup({
         ACCEPT: { target: 'working', actions: { type: 'announce', params: { status: 'accepted' } } },
         REJECT: { target: 'rejected', actions: { type: 'announce', params: { status: 'rejected' } } },
         // Live venues can report a fill or a cancel before the acknowledgement arrives.
-        FILL: [
-          {
-            guard: 'completesOrder',
-            target: 'filled',
-            actions: ['recordFill', { type: 'announce', params: { status: 'filled' } }],
-          },
-          { target: 'partiallyFilled', actions: 'recordFill' },
-        ],
-        CANCEL: { target: 'cancelled', actions: { type: 'announce', params: { status: 'cancelled' } } },
+        FILL: fillTransitions,
+        CANCEL: cancelTransition,
       },
     },
     working: {
       on: {
-        FILL: [
-          {
-            guard: 'completesOrder',
-            target: 'filled',
-            actions: ['recordFill', { type: 'announce', params: { status: 'filled' } }],
-          },
-          { target: 'partiallyFilled', actions: 'recordFill' },
-        ],
-        CANCEL: { target: 'cancelled', actions: { type: 'announce', params: { status: 'cancelled' } } },
+        FILL: fillTransitions,
+        CANCEL: cancelTransition,
       },
     },
     partiallyFilled: {
       on: {
-        FILL: [
-          {
-            guard: 'completesOrder',
-            target: 'filled',
-            actions: ['recordFill', { type: 'announce', params: { status: 'filled' } }],
-          },
-          { actions: 'recordFill' },
-        ],
-        CANCEL: { target: 'cancelled', actions: { type: 'announce', params: { status: 'cancelled' } } },
+        FILL: fillTransitions,
+        CANCEL: cancelTransition,
       },
     },
     filled: { type: 'final' },

@@ -26,6 +26,19 @@ export interface BreakerChanged {
 
 type Announcement = Omit<BreakerChanged, 'type'>;
 
+// From trading, or escalating from a daily-loss halt.
+const tripDrawdown = {
+  target: '#circuitBreaker.halted.drawdown',
+  actions: [
+    'recordTrip',
+    {
+      type: 'announce',
+      params: ({ event }: { event: { ts: number; reason: string } }) =>
+        tripped(event.ts, 'critical', 'halted.drawdown', event.reason),
+    },
+  ],
+} as const;
+
 export const circuitBreakerMachine = setup({
   types: {
     context: {} as BreakerContext,
@@ -55,13 +68,7 @@ export const circuitBreakerMachine = setup({
             { type: 'announce', params: ({ event }) => tripped(event.ts, 'warning', 'halted.dailyLoss', event.reason) },
           ],
         },
-        TRIP_DRAWDOWN: {
-          target: 'halted.drawdown',
-          actions: [
-            'recordTrip',
-            { type: 'announce', params: ({ event }) => tripped(event.ts, 'critical', 'halted.drawdown', event.reason) },
-          ],
-        },
+        TRIP_DRAWDOWN: tripDrawdown,
       },
     },
     halted: {
@@ -86,13 +93,7 @@ export const circuitBreakerMachine = setup({
                 },
               ],
             },
-            TRIP_DRAWDOWN: {
-              target: 'drawdown',
-              actions: [
-                'recordTrip',
-                { type: 'announce', params: ({ event }) => tripped(event.ts, 'critical', 'halted.drawdown', event.reason) },
-              ],
-            },
+            TRIP_DRAWDOWN: tripDrawdown,
           },
         },
         drawdown: {
