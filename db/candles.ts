@@ -1,5 +1,5 @@
 // Candle and instrument storage. Writes are one transaction per call, so a series is stored whole or not at all.
-import { and, asc, count, eq, gte, inArray, lte, max, min, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { candles, instruments, type CandleRow } from './schema.ts';
 
@@ -112,4 +112,70 @@ export function candleRange(db: DbOrTx, symbol: string, timeframe: string, excha
     .all();
   if (!row || row.count === 0 || row.firstTs === null || row.lastTs === null) return undefined;
   return { firstTs: row.firstTs, lastTs: row.lastTs, count: row.count };
+}
+
+export interface SeriesQuery {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+}
+
+export interface StoredSeriesCoverage {
+  firstTs: number;
+  lastTs: number;
+  count: number;
+  /** Consecutive stored bars more than `barMs` apart, in time order. */
+  gaps: Array<{ prevTs: number; nextTs: number }>;
+}
+
+/** What is stored of one series between fromTs and toTs (bar opens, both included); undefined when nothing. */
+export function storedCoverage(
+  db: DbOrTx,
+  query: SeriesQuery & { fromTs: number; toTs: number; barMs: number },
+): StoredSeriesCoverage | undefined {
+  const inSeries = and(
+    eq(candles.exchange, query.exchange),
+    eq(candles.symbol, query.symbol),
+    eq(candles.timeframe, query.timeframe),
+    gte(candles.ts, query.fromTs),
+    lte(candles.ts, query.toTs),
+  );
+  const [range] = db
+    .select({ firstTs: min(candles.ts), lastTs: max(candles.ts), count: count() })
+    .from(candles)
+    .where(inSeries)
+    .all();
+  if (!range || range.count === 0 || range.firstTs === null || range.lastTs === null) return undefined;
+  const steps = db
+    .select({ prevTs: sql<number>`prev_ts`, nextTs: sql<number>`ts` })
+    .from(
+      db
+        .select({ ts: candles.ts, prevTs: sql<number>`lag(${candles.ts}) over (order by ${candles.ts})`.as('prev_ts') })
+        .from(candles)
+        .where(inSeries)
+        .as('steps'),
+    )
+    .where(sql`ts - prev_ts > ${query.barMs}`)
+    .orderBy(sql`ts`)
+    .all();
+  return { firstTs: range.firstTs, lastTs: range.lastTs, count: range.count, gaps: steps };
+}
+
+/** The last `limit` stored bars opening before beforeTs, oldest first. */
+export function candlesBefore(db: DbOrTx, query: SeriesQuery & { beforeTs: number; limit: number }): CandleRow[] {
+  const rows = db
+    .select()
+    .from(candles)
+    .where(
+      and(
+        eq(candles.exchange, query.exchange),
+        eq(candles.symbol, query.symbol),
+        eq(candles.timeframe, query.timeframe),
+        lt(candles.ts, query.beforeTs),
+      ),
+    )
+    .orderBy(desc(candles.ts))
+    .limit(query.limit)
+    .all();
+  return rows.reverse();
 }

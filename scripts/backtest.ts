@@ -1,9 +1,11 @@
 // bun run backtest — runs a strategy over stored candles through the full actor pipeline.
 import { backtestFromConfig } from '../actors/adapters/backtest-from-config.ts';
 import { parseCommandArgs, parseDateFlag, required, runMain } from '../actors/adapters/cli.ts';
+import { parseFeed, parseSourceName } from '../actors/adapters/collect-command.ts';
 import { formatSummary } from '../actors/adapters/summary-table.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
-import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
+import { DAY_MS } from '../machines/data/timeframe.ts';
+import { canonicalTimeframe } from '../machines/data/venue-timeframes.ts';
 
 const USAGE = `Usage: bun run backtest --strategy NAME --symbols A,B --timeframe TF [options]
 
@@ -12,14 +14,20 @@ conservative fills, writes the run to data/backtests/<run-id>.db and an HTML rep
 
   --strategy NAME     a strategy in machines/strategies/ with config/strategies/NAME.yaml (e.g. mean_reversion)
   --symbols LIST      comma-separated symbols, crypto and stocks may be mixed (e.g. BTC/USD,ORCL)
-  --timeframe TF      bar size of the stored candles (e.g. 1d, 1h)
+  --timeframe TF      bar size of the stored candles (e.g. 1d, 1h; 1Day, 1Hour also accepted)
   --from DATE         first bar (YYYY-MM-DD, UTC), default: first stored
   --to DATE           last bar, inclusive (YYYY-MM-DD), default: last stored
   --capital N         starting cash in quote currency (default: config/backtest.yaml)
   --db PATH           market-data database (default ${DEFAULT_DB_PATH})
   --out DIR           where the run DB and report go (default data/backtests)
   --json              also print the summary as one JSON object on the last line
-  --quiet             no progress bar`;
+  --quiet             no progress bar
+  --collect           first download missing candles for the range (needs --from): crypto pairs through ccxt
+                      (--exchange, default binance), stocks through alpaca (keys in .env); see bun run collect
+  --source NAME       with --collect: ccxt or alpaca for every symbol
+  --exchange ID       with --collect: the ccxt exchange id
+  --feed NAME         with --collect: the alpaca data feed (iex, sip)
+  --base-url URL      with --collect: send the venue requests to this origin instead`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -34,18 +42,36 @@ await runMain(async () => {
       out: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      collect: { type: 'boolean' },
+      source: { type: 'string' },
+      exchange: { type: 'string' },
+      feed: { type: 'string' },
+      'base-url': { type: 'string' },
     },
     USAGE,
   );
   const strategyName = required('strategy', args.strategy);
   const symbols = required('symbols', args.symbols).split(',').map((s) => s.trim()).filter(Boolean);
-  const timeframe = required('timeframe', args.timeframe);
-  timeframeMs(timeframe);
+  // Candles are stored under one spelling (1h, 1d), whichever the user types.
+  const timeframe = canonicalTimeframe(required('timeframe', args.timeframe));
   const fromTs = parseDateFlag('from', args.from);
   const toDay = parseDateFlag('to', args.to);
   // A date-only --to includes that whole day (a stock session opens at 14:30 UTC).
   const toTs = toDay === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(args.to!) ? toDay + DAY_MS - 1 : toDay;
   if (fromTs !== undefined && toTs !== undefined && toTs < fromTs) throw new Error('--to is before --from');
+
+  const collectFlags = [args.source, args.exchange, args.feed, args['base-url']];
+  if (!args.collect && collectFlags.some((flag) => flag !== undefined)) {
+    throw new Error('--source, --exchange, --feed and --base-url only apply with --collect');
+  }
+  const collect = args.collect
+    ? {
+        source: args.source === undefined ? undefined : parseSourceName(args.source),
+        exchange: args.exchange,
+        feed: parseFeed(args.feed),
+        baseUrl: args['base-url'],
+      }
+    : undefined;
 
   const capital = args.capital === undefined ? undefined : Number(args.capital);
   if (capital !== undefined && !(capital > 0)) throw new Error(`--capital must be a positive number, got "${args.capital}"`);
@@ -59,6 +85,7 @@ await runMain(async () => {
     dbPath: args.db ?? DEFAULT_DB_PATH,
     outDir: args.out ?? 'data/backtests',
     quiet: args.quiet,
+    collect,
   });
   console.log(formatSummary(result));
   if (args.json) console.log(JSON.stringify(result.summary));

@@ -1,43 +1,93 @@
-// bun run data:validate --symbol X --timeframe 1d — re-checks stored candles with the import rules.
+// bun run data:validate --symbol X --timeframe 1d — re-checks stored candles (or a CSV file) with the import rules.
 import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
 import { parseCommandArgs, required, runMain } from '../actors/adapters/cli.ts';
-import { validateStoredCandles } from '../actors/adapters/csv-import.ts';
-import { formatBarTime } from '../machines/data/candle-validation.ts';
+import { validateCsvFile, validateStoredCandles } from '../actors/adapters/csv-import.ts';
+import { DEFAULT_OUTLIER_RANGE_MULTIPLE, formatBarTime, type Issue } from '../machines/data/candle-validation.ts';
+import type { MarketKind } from '../machines/domain.ts';
 
 const ISSUES_SHOWN = 20;
 
 const USAGE = `Usage: bun run data:validate --symbol X --timeframe 1d [--exchange NAME] [--db PATH]
+       bun run data:validate --file F.csv --timeframe 1d --market crypto|stock [--columns MAPPING]
 
-Validates stored candles (prices, OHLC, order, sessions, close times, gaps, outliers); exits 1 on errors.
-  --symbol S          e.g. BTC/USD, NVDA
-  --timeframe TF      e.g. 1d
-  --exchange NAME     needed only when the symbol is stored for several exchanges
-  --db PATH           database file (default ${DEFAULT_DB_PATH})`;
+Validates stored candles (prices, OHLC, order, sessions, close times, gaps, outliers), or a candle CSV without
+storing it; prints every issue with its bar time and exits 1 on errors (gaps and outliers are warnings).
+  --symbol S           e.g. BTC/USD, NVDA
+  --timeframe TF       e.g. 1d, 1h (1Day, 1Hour also accepted)
+  --exchange NAME      needed only when the symbol is stored for several exchanges
+  --file F.csv         check this file instead of the database (same rules as data:import)
+  --market KIND        with --file: crypto or stock (NYSE sessions)
+  --columns MAPPING    with --file: ts=Date,open=Open,high=High,low=Low,close=Close,volume=Vol
+  --outlier-multiple N warn about bars whose range exceeds N× the median of the previous 20 (default ${DEFAULT_OUTLIER_RANGE_MULTIPLE})
+  --db PATH            database file (default ${DEFAULT_DB_PATH})`;
+
+function marketFlag(value: string): MarketKind {
+  if (value === 'crypto' || value === 'stock') return value;
+  throw new Error(`--market must be crypto or stock, got "${value}"`);
+}
+
+function printIssues(errors: Issue[], warnings: Issue[]): void {
+  for (const issue of errors.slice(0, ISSUES_SHOWN)) console.log(`  error: ${issue.message}`);
+  for (const issue of warnings.slice(0, ISSUES_SHOWN)) console.log(`  warning: ${issue.message}`);
+  const hidden = Math.max(0, errors.length - ISSUES_SHOWN) + Math.max(0, warnings.length - ISSUES_SHOWN);
+  if (hidden > 0) console.log(`  ... ${hidden} more`);
+}
+
+function span(firstTs: number | null, lastTs: number | null, timeframe: string): string {
+  return firstTs === null || lastTs === null ? '' : ` ${formatBarTime(firstTs, timeframe)} .. ${formatBarTime(lastTs, timeframe)}`;
+}
 
 await runMain(() => {
   const args = parseCommandArgs(
-    { symbol: { type: 'string' }, timeframe: { type: 'string' }, exchange: { type: 'string' }, db: { type: 'string' } },
+    {
+      symbol: { type: 'string' },
+      timeframe: { type: 'string' },
+      exchange: { type: 'string' },
+      file: { type: 'string' },
+      market: { type: 'string' },
+      columns: { type: 'string' },
+      'outlier-multiple': { type: 'string' },
+      db: { type: 'string' },
+    },
     USAGE,
   );
-  const symbol = required('symbol', args.symbol);
   const timeframe = required('timeframe', args.timeframe);
-  const db = openDb(args.db ?? DEFAULT_DB_PATH);
+  const outlierText = args['outlier-multiple'];
+  const outlierRangeMultiple = outlierText === undefined ? undefined : Number(outlierText);
+  if (outlierRangeMultiple !== undefined && !(outlierRangeMultiple > 0)) {
+    throw new Error(`--outlier-multiple must be a positive number, got "${outlierText}"`);
+  }
   let errorCount = 0;
-  try {
-    const report = validateStoredCandles(db, { symbol, timeframe, exchange: args.exchange });
-    if (report.rows === 0) throw new Error(`no ${timeframe} candles stored for ${symbol} on ${report.exchange}`);
-    const range = `${formatBarTime(report.firstTs!, timeframe)} .. ${formatBarTime(report.lastTs!, timeframe)}`;
+
+  if (args.file !== undefined) {
+    const report = validateCsvFile({
+      file: args.file,
+      timeframe,
+      market: marketFlag(required('market', args.market)),
+      columns: args.columns,
+      outlierRangeMultiple,
+    });
     console.log(
-      `${report.exchange} ${symbol} ${timeframe}: ${report.rows} candles ${range}, ` +
-        `${report.errors.length} errors, ${report.warnings.length} warnings`,
+      `${report.source} ${report.timeframe}: ${report.rows} candles${span(report.firstTs, report.lastTs, report.timeframe)}, `
+        + `${report.errors.length} errors, ${report.warnings.length} warnings`,
     );
-    for (const issue of report.errors.slice(0, ISSUES_SHOWN)) console.log(`  error: ${issue.message}`);
-    for (const issue of report.warnings.slice(0, ISSUES_SHOWN)) console.log(`  warning: ${issue.message}`);
-    const hidden = Math.max(0, report.errors.length - ISSUES_SHOWN) + Math.max(0, report.warnings.length - ISSUES_SHOWN);
-    if (hidden > 0) console.log(`  ... ${hidden} more`);
+    printIssues(report.errors, report.warnings);
     errorCount = report.errors.length;
-  } finally {
-    closeDb(db);
+  } else {
+    const symbol = required('symbol', args.symbol);
+    const db = openDb(args.db ?? DEFAULT_DB_PATH);
+    try {
+      const report = validateStoredCandles(db, { symbol, timeframe, exchange: args.exchange, outlierRangeMultiple });
+      if (report.rows === 0) throw new Error(`no ${report.timeframe} candles stored for ${symbol} on ${report.exchange}`);
+      console.log(
+        `${report.exchange} ${symbol} ${report.timeframe}: ${report.rows} candles${span(report.firstTs, report.lastTs, report.timeframe)}, `
+          + `${report.errors.length} errors, ${report.warnings.length} warnings`,
+      );
+      printIssues(report.errors, report.warnings);
+      errorCount = report.errors.length;
+    } finally {
+      closeDb(db);
+    }
   }
   if (errorCount > 0) process.exit(1);
 });

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeDb, openDb } from '../../db/client.ts';
 import { runBacktest, type BacktestResult } from '../backtest.ts';
+import { collectForBacktest, type SourceSpec } from './collect-command.ts';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
 import { createProgress } from './progress.ts';
 
@@ -15,6 +16,8 @@ export interface BacktestCommand {
   dbPath: string;
   outDir: string;
   quiet?: boolean;
+  /** Download missing candles first (bun run backtest --collect); the source defaults per symbol. */
+  collect?: Partial<SourceSpec>;
 }
 
 export function newRunId(prefix: string, now: Date): string {
@@ -27,6 +30,9 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
   const limits = loadRiskLimits();
   const { strategy, params } = await loadStrategy(cmd.strategyName);
   const capital = cmd.capital ?? venue.startingCapital;
+  if (cmd.collect) {
+    await collectForBacktest({ ...cmd.collect, symbols: cmd.symbols, timeframe: cmd.timeframe, fromTs: cmd.fromTs, toTs: cmd.toTs, dbPath: cmd.dbPath, quiet: cmd.quiet });
+  }
   const now = new Date();
   const marketDb = openDb(cmd.dbPath);
   const progress = createProgress('backtest', { quiet: cmd.quiet });

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { candleRange, getInstrument, loadCandles, upsertCandles, upsertInstrument, type DbOrTx } from '../../db/candles.ts';
 import type { MarketKind } from '../../machines/domain.ts';
 import { makeIssue, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
+import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
 import {
   applyPriceBasis,
   barCloseTs,
@@ -59,10 +60,8 @@ function issuesError(errors: Issue[]): Error {
   return new Error(`${sorted[0]!.message}${more}`);
 }
 
-/** Imports one candle CSV. Throws one Error, and writes nothing, on any error. */
-export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResult {
+function checkCsvFile(opts: Pick<CsvImportOptions, 'file' | 'timeframe' | 'market' | 'columns' | 'outlierRangeMultiple'>) {
   const source = basename(opts.file);
-  const exchange = opts.exchange ?? DEFAULT_EXCHANGE[opts.market];
   let text: string;
   try {
     text = readFileSync(opts.file, 'utf8');
@@ -77,6 +76,44 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
     source,
     outlierRangeMultiple: opts.outlierRangeMultiple,
   });
+  return { source, parsed, validation };
+}
+
+export interface FileValidationResult {
+  source: string;
+  timeframe: string;
+  /** Rows that parsed (rows with parse errors are counted in errors instead). */
+  rows: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  errors: Issue[];
+  warnings: Issue[];
+}
+
+/** Checks a candle CSV with the import rules without storing anything (bun run data:validate --file). */
+export function validateCsvFile(
+  opts: Pick<CsvImportOptions, 'file' | 'timeframe' | 'market' | 'columns' | 'outlierRangeMultiple'>,
+): FileValidationResult {
+  const timeframe = canonicalTimeframe(opts.timeframe);
+  const { source, parsed, validation } = checkCsvFile({ ...opts, timeframe });
+  const times = parsed.candles.map((candle) => candle.ts).filter((ts) => Number.isFinite(ts));
+  return {
+    source,
+    timeframe,
+    rows: parsed.candles.length,
+    firstTs: times.length > 0 ? Math.min(...times) : null,
+    lastTs: times.length > 0 ? Math.max(...times) : null,
+    errors: [...parsed.errors, ...validation.errors].sort((a, b) => a.line - b.line),
+    warnings: validation.warnings,
+  };
+}
+
+/** Imports one candle CSV. Throws one Error, and writes nothing, on any error. */
+export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResult {
+  const exchange = opts.exchange ?? DEFAULT_EXCHANGE[opts.market];
+  // Stored under the canonical spelling (1d, not 1Day), as collected candles are.
+  const timeframe = canonicalTimeframe(opts.timeframe);
+  const { source, parsed, validation } = checkCsvFile({ ...opts, timeframe });
   const errors = [...parsed.errors, ...validation.errors];
   if (errors.length > 0) throw issuesError(errors);
   if (parsed.candles.length === 0) throw new Error(`${source}: no data rows`);
@@ -92,9 +129,9 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
   const bars = applyPriceBasis(parsed.candles, priceBasis);
   const rows = bars.map((bar) => ({
     symbol: opts.symbol,
-    timeframe: opts.timeframe,
+    timeframe,
     ts: bar.ts,
-    closeTs: barCloseTs(bar.ts, opts.timeframe, opts.market),
+    closeTs: barCloseTs(bar.ts, timeframe, opts.market),
     open: bar.open,
     high: bar.high,
     low: bar.low,
@@ -114,7 +151,7 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
   return {
     exchange,
     symbol: opts.symbol,
-    timeframe: opts.timeframe,
+    timeframe,
     layout: parsed.layout.name,
     priceBasis,
     rows: rows.length,
@@ -129,6 +166,7 @@ export function validateStoredCandles(
   db: DbOrTx,
   query: { symbol: string; timeframe: string; exchange?: string; outlierRangeMultiple?: number },
 ): StoredValidationResult {
+  query = { ...query, timeframe: canonicalTimeframe(query.timeframe) };
   const instrument = getInstrument(db, query.symbol, query.exchange);
   if (!instrument) {
     const where = query.exchange === undefined ? '' : ` on ${query.exchange}`;
