@@ -15,20 +15,29 @@ const MIGRATIONS_DIR = join(import.meta.dir, 'migrations');
 export function openDb(path: string = DEFAULT_DB_PATH): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path, { create: true, strict: true });
+  // The busy timeout first: switching a new file to WAL needs a lock another process may hold.
+  sqlite.exec('PRAGMA busy_timeout = 5000;');
   sqlite.exec('PRAGMA journal_mode = WAL;');
   sqlite.exec('PRAGMA synchronous = NORMAL;');
-  sqlite.exec('PRAGMA busy_timeout = 5000;');
   sqlite.exec('PRAGMA foreign_keys = ON;');
   const db = drizzle({ client: sqlite, schema }) as Db;
-  try {
-    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
-  } catch (err) {
-    sqlite.close();
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`${path}: cannot bring the database to the current schema: ${reason.split('\n')[0]}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      return db;
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      // Two processes opening a brand-new file race to create it; the loser sees the winner's committed
+      // migration on the next try.
+      if (/already exists|database is locked/.test(reason) && attempt < 5 && path !== ':memory:') {
+        Bun.sleepSync(50 * attempt);
+        continue;
+      }
+      sqlite.close();
+      throw new Error(`${path}: cannot bring the database to the current schema: ${reason.split('\n')[0]}`);
+    }
   }
-  return db;
 }
 
 export function closeDb(db: Db): void {
