@@ -205,7 +205,7 @@ export function loadEquity(db: Db, runId: string): EquityPoint[] {
  * Sharpe and Sortino need evenly spaced returns: a mixed crypto+stock run is sampled once per UTC day and
  * annualised on the 365-day calendar; single-calendar runs use one point per bar.
  */
-function metricsFor(
+export function metricsFor(
   equity: EquityPoint[],
   trades: RoundTrip[],
   fees: number,

@@ -123,7 +123,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   let breakerState = 'trading';
   breaker.on('breakerChanged', (e) => {
     publish({ type: 'RiskEvent', ts: e.ts, kind: e.kind, level: e.level, state: e.state, reason: e.reason });
-    publish({ type: 'StateTransition', ts: e.ts, actor: 'circuitBreaker', from: breakerState, to: e.state, event: e.kind });
+    publish({ type: 'StateTransition', ts: e.ts, actor: 'circuitBreaker', from: breakerState, to: e.state, event: e.event });
     breakerState = e.state;
   });
 

@@ -22,6 +22,8 @@ export interface BreakerChanged {
   level: 'info' | 'warning' | 'critical';
   state: string;
   reason: string;
+  /** The machine event that caused the change (TRIP_DRAWDOWN, NEW_DAY, ...). */
+  event: BreakerEvent['type'];
 }
 
 type Announcement = Omit<BreakerChanged, 'type'>;
@@ -86,6 +88,7 @@ export const circuitBreakerMachine = setup({
                   params: ({ event }) => ({
                     ts: event.ts,
                     kind: 'breaker_lifted',
+                    event: event.type,
                     level: 'info',
                     state: 'trading',
                     reason: 'new UTC day: daily-loss halt lifted',
@@ -107,6 +110,7 @@ export const circuitBreakerMachine = setup({
                   params: ({ event }) => ({
                     ts: event.ts,
                     kind: 'breaker_reset',
+                    event: event.type,
                     level: 'info',
                     state: 'trading',
                     reason: event.reason,
@@ -122,7 +126,7 @@ export const circuitBreakerMachine = setup({
 });
 
 function tripped(ts: number, level: BreakerChanged['level'], state: string, reason: string): Announcement {
-  return { ts, kind: 'breaker_tripped', level, state, reason };
+  return { ts, kind: 'breaker_tripped', level, state, reason, event: state === 'halted.drawdown' ? 'TRIP_DRAWDOWN' : 'TRIP_DAILY_LOSS' };
 }
 
 /** `trading`, `halted.dailyLoss` or `halted.drawdown` from a snapshot value. */

@@ -79,39 +79,39 @@ function loadUplotAssets(): { js: string; css: string } {
 }
 
 const moneyFormat = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const quantityFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 10 });
+export const quantityFormat = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 10 });
 
-function formatMoney(value: number): string {
+export function formatMoney(value: number): string {
   return moneyFormat.format(value);
 }
 
-function formatPct(value: number, digits = 2): string {
+export function formatPct(value: number, digits = 2): string {
   const fixed = (value * 100).toFixed(digits);
   // A tiny loss must not print as "-0.00%".
   return `${Number(fixed) === 0 ? (0).toFixed(digits) : fixed}%`;
 }
 
-function formatSignedPct(value: number, digits = 2): string {
+export function formatSignedPct(value: number, digits = 2): string {
   const text = formatPct(value, digits);
   return Number.parseFloat(text) > 0 ? `+${text}` : text;
 }
 
-function formatRatio(value: number | null, whenNull: string): string {
+export function formatRatio(value: number | null, whenNull: string): string {
   return value === null ? whenNull : value.toFixed(2);
 }
 
 /** UTC, minute resolution: bars and fills are exchange times in ms UTC. */
-function formatTime(ts: number): string {
+export function formatTime(ts: number): string {
   return `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
-function signClass(value: number): string {
+export function signClass(value: number): string {
   if (value > 0) return 'pos';
   if (value < 0) return 'neg';
   return '';
 }
 
-function metricsTable(summary: PerformanceSummary): string {
+export function metricsTable(summary: PerformanceSummary): string {
   const rows: [string, string, string][] = [
     ['start_equity', 'Start equity', formatMoney(summary.start_equity)],
     ['final_equity', 'Final equity', formatMoney(summary.final_equity)],

@@ -69,11 +69,11 @@ describe('circuitBreakerMachine (pure transitions)', () => {
   test('emits one breakerChanged per state change with kind, level, state and reason', () => {
     const { emitted } = run([tripDaily(1, 'day -6%'), newDay(2), tripDaily(3, 'day -7%'), tripDrawdown(4, 'dd -22%'), newDay(5), reset(6, 'ops ok')]);
     expect(emitted).toEqual([
-      { type: 'breakerChanged', ts: 1, kind: 'breaker_tripped', level: 'warning', state: 'halted.dailyLoss', reason: 'day -6%' },
-      { type: 'breakerChanged', ts: 2, kind: 'breaker_lifted', level: 'info', state: 'trading', reason: 'new UTC day: daily-loss halt lifted' },
-      { type: 'breakerChanged', ts: 3, kind: 'breaker_tripped', level: 'warning', state: 'halted.dailyLoss', reason: 'day -7%' },
-      { type: 'breakerChanged', ts: 4, kind: 'breaker_tripped', level: 'critical', state: 'halted.drawdown', reason: 'dd -22%' },
-      { type: 'breakerChanged', ts: 6, kind: 'breaker_reset', level: 'info', state: 'trading', reason: 'ops ok' },
+      { type: 'breakerChanged', ts: 1, kind: 'breaker_tripped', level: 'warning', state: 'halted.dailyLoss', reason: 'day -6%', event: 'TRIP_DAILY_LOSS' },
+      { type: 'breakerChanged', ts: 2, kind: 'breaker_lifted', level: 'info', state: 'trading', reason: 'new UTC day: daily-loss halt lifted', event: 'NEW_DAY' },
+      { type: 'breakerChanged', ts: 3, kind: 'breaker_tripped', level: 'warning', state: 'halted.dailyLoss', reason: 'day -7%', event: 'TRIP_DAILY_LOSS' },
+      { type: 'breakerChanged', ts: 4, kind: 'breaker_tripped', level: 'critical', state: 'halted.drawdown', reason: 'dd -22%', event: 'TRIP_DRAWDOWN' },
+      { type: 'breakerChanged', ts: 6, kind: 'breaker_reset', level: 'info', state: 'trading', reason: 'ops ok', event: 'RESET' },
     ]);
   });
 
@@ -122,6 +122,7 @@ describe('circuitBreakerMachine (running actor)', () => {
       level: 'info',
       state: 'trading',
       reason: 'reviewed by ops',
+      event: 'RESET',
     });
     actor.stop();
   });

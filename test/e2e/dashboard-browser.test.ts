@@ -1,0 +1,162 @@
+// The dashboard in headless Chromium: a real backtest that tripped the circuit breaker, and a paper run
+// that another connection keeps writing to while the page is open. Screenshots go to test-artifacts/.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import type { Server } from 'bun';
+import type { Page } from 'playwright-core';
+import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../../actors/adapters/config.ts';
+import { runBacktest } from '../../actors/backtest.ts';
+import { MACHINES } from '../../actors/machine-registry.ts';
+import { closeDb, openDb, type Db } from '../../db/client.ts';
+import { createDashboard, type Dashboard } from '../../web/app.ts';
+import { hasChromium, launchBrowser, saveScreenshot, watchErrors, type Browser } from '../support/browser.ts';
+import { buildSmallRun, equityRow, fillRow, rowWriter, T0 } from '../support/dashboard-db.ts';
+import { marketDbWithRealData, tempDir } from '../support/real-data.ts';
+
+const RUN = 'bt-e2e-breaker';
+const MINUTE = 60_000;
+
+describe.skipIf(!hasChromium)('dashboard in a browser', () => {
+  let browser: Browser;
+  let dashboard: Dashboard;
+  let server: Server<undefined>;
+  let writer: Db;
+  let origin = '';
+  let fills = 100;
+
+  beforeAll(async () => {
+    const dir = tempDir('qs-dash-e2e-');
+    const { strategy, params } = await loadStrategy('mean_reversion');
+    // Tight breakers on 2016–2018 BTC so the run trips (a -2% drawdown halts it for good).
+    runBacktest({
+      runId: RUN,
+      strategy,
+      strategyParams: params,
+      symbols: ['BTC/USD'],
+      timeframe: '1d',
+      fromTs: Date.UTC(2016, 0, 1),
+      toTs: Date.UTC(2019, 0, 1) - 1,
+      capital: 100_000,
+      limits: { ...loadRiskLimits(), maxDrawdownPct: 0.02, maxDailyLossPct: 0.01 },
+      venue: loadVenueConfig(),
+      marketDb: marketDbWithRealData(['BTC/USD']),
+      outDir: join(dir, 'backtests'),
+      startedAt: Date.UTC(2026, 0, 1),
+    });
+    const paper = join(dir, 'paper.db');
+    buildSmallRun(paper, 'paper-live');
+    writer = openDb(paper);
+    dashboard = createDashboard({ dbPath: paper, backtestsDir: join(dir, 'backtests') });
+    server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: dashboard.app.fetch, idleTimeout: 0 });
+    origin = `http://127.0.0.1:${server.port}`;
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.stop(true);
+    dashboard?.close();
+    if (writer) closeDb(writer);
+  });
+
+  function writeFill(runId: string): string {
+    fills++;
+    const write = rowWriter(writer);
+    write('fills', fillRow(runId, fills, T0 + (60 + fills) * MINUTE));
+    write('equity_snapshots', equityRow(runId, T0 + (60 + fills) * MINUTE, 100_500 + fills));
+    return `fill-${fills}`;
+  }
+
+  async function chartWidths(page: Page): Promise<number[]> {
+    return Promise.all(
+      ['#equity-chart', '#drawdown-chart'].map((id) => page.locator(`${id} canvas`).evaluate((c) => (c as HTMLCanvasElement).width)),
+    );
+  }
+
+  test('a backtest dashboard loads with zero console errors, both charts drawn and the report metrics', async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${origin}/runs/${RUN}/${RUN}`);
+    await page.waitForSelector('body[data-charts-ready="true"]');
+    await page.waitForSelector('body[data-live="connected"]');
+    for (const width of await chartWidths(page)) expect(width).toBeGreaterThan(0);
+    expect(Number(await page.evaluate(() => document.body.dataset.equityPoints))).toBeGreaterThan(1000);
+    expect(await page.locator('#metrics-body [data-metric="sharpe"]').count()).toBe(1);
+    expect(await page.locator('[data-breaker-state="halted.drawdown"]').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await saveScreenshot(page, 'dashboard-backtest.png');
+    await page.close();
+  }, 60_000);
+
+  test('a fill written to the DB while the page is open appears without a reload, and the chart appends a point', async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${origin}/runs/main/paper-live`);
+    await page.waitForSelector('body[data-live="connected"]');
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const pointsBefore = Number(await page.evaluate(() => document.body.dataset.equityPoints));
+    const fillId = writeFill('paper-live');
+    await page.waitForSelector(`#fills-body [data-fill="${fillId}"]`);
+    await page.waitForFunction((n) => Number(document.body.dataset.equityPoints) === n, pointsBefore + 1);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    for (const width of await chartWidths(page)) expect(width).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await saveScreenshot(page, 'dashboard-live-fill.png');
+    await page.close();
+  }, 60_000);
+
+  test('without the live stream, the panels fall back to polling and still show a new fill', async () => {
+    const page = await browser.context.newPage();
+    await page.route('**/stream**', (route) => route.abort());
+    await page.goto(`${origin}/runs/main/paper-live`);
+    await page.waitForSelector('body[data-charts-ready="true"]');
+    const fillId = writeFill('paper-live');
+    await page.waitForSelector(`#fills-body [data-fill="${fillId}"]`, { timeout: 20_000 });
+    expect(await page.evaluate(() => document.body.dataset.live)).toBe('polling');
+    await page.close();
+  }, 60_000);
+
+  test('the machines page draws every actor\'s diagram with zero console errors', async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${origin}/runs/${RUN}/${RUN}/machines`);
+    expect(await page.locator('svg.diagram').count()).toBe(MACHINES.length);
+    for (const entry of MACHINES) {
+      const svg = page.locator(`svg[data-machine-id="${entry.machine.id}"]`);
+      expect(await svg.locator('g.state').count()).toBeGreaterThan(1);
+      expect(await svg.locator('g.edge').count()).toBeGreaterThan(0);
+      const box = await svg.boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(100);
+    }
+    expect(await page.locator('#machine-circuitBreaker g.state.current').getAttribute('data-state')).toBe('halted.drawdown');
+    expect(errors).toEqual([]);
+    await saveScreenshot(page, 'machines.png');
+    await page.close();
+  }, 60_000);
+
+  test('stepping to the moment the breaker tripped highlights the halted state; stepping back returns to trading', async () => {
+    const page = await browser.context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${origin}/runs/${RUN}/${RUN}/machines?step=0`);
+    const current = () => page.locator('#machine-circuitBreaker g.state.current').getAttribute('data-state');
+    expect(await current()).toBe('trading');
+    await page.click('a[data-rel="breaker-next"]');
+    await page.waitForSelector('#machine-circuitBreaker g.state.current[data-state="halted.drawdown"]');
+    expect(await page.locator('#machine-circuitBreaker g.edge.last').getAttribute('data-target')).toBe('halted.drawdown');
+    const tripStep = Number(await page.locator('.timeline').getAttribute('data-step'));
+    expect(page.url()).toContain(`step=${tripStep}`);
+    await saveScreenshot(page, 'machines-breaker-trip.png');
+
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForSelector(`.timeline[data-step="${tripStep - 1}"]`);
+    expect(await current()).toBe('trading');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#machine-circuitBreaker g.state.current[data-state="halted.drawdown"]');
+
+    await page.click('#machine-circuitBreaker g.state[data-state="halted.drawdown"]');
+    await page.waitForSelector('#state-detail-circuitBreaker .state-info[data-state="halted.drawdown"]');
+    expect(await page.locator('#state-detail-circuitBreaker').innerText()).toContain('RESET');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});

@@ -1,0 +1,113 @@
+// The dashboard: a Hono app over a catalog of run databases. Pages are server-rendered; htmx swaps the
+// partials; the live stream pushes them as they change.
+import { existsSync, readFileSync } from 'node:fs';
+import { Hono, type Context } from 'hono';
+import { html } from 'hono/html';
+import { secureHeaders } from 'hono/secure-headers';
+import { accessControl } from './auth.ts';
+import { RunCatalog } from './data/catalog.ts';
+import { TailCache } from './data/run-tail.ts';
+import { chartView } from './data/run-view.ts';
+import { equityDelta, liveStream } from './live.ts';
+import { machineRoutes } from './machines/routes.ts';
+import { renderPanel, runContext, type DashboardState } from './partials.ts';
+import { staticRoutes } from './static.ts';
+import { dashboardPage, PANELS, runPath, type PanelName } from './views/dashboard-page.ts';
+import { layout } from './views/layout.ts';
+import { runsPage, runsTable } from './views/runs-page.ts';
+
+export interface DashboardOptions {
+  /** The database to watch (data/paper_trading.db, data/quantsage.db, ...). */
+  dbPath: string;
+  /** Folder of backtest run DBs, listed too (default data/backtests). */
+  backtestsDir?: string;
+  /** When set, every request must carry it. */
+  token?: string;
+  /** Monotonic ms for throttling (default performance.now). */
+  clock?: () => number;
+}
+
+export interface Dashboard {
+  app: Hono;
+  state: DashboardState;
+  close(): void;
+}
+
+const PARTIAL_NAMES = new Set<string>([...PANELS, 'header']);
+
+function notFound(c: Context, what: string) {
+  return c.html(layout('Not found', [{ href: '/runs', label: 'Runs' }], html`<p>${what} not found.</p>`), 404);
+}
+
+export function createDashboard(options: DashboardOptions): Dashboard {
+  const catalog = new RunCatalog({ dbPath: options.dbPath, backtestsDir: options.backtestsDir ?? 'data/backtests' });
+  const tails = new TailCache();
+  catalog.onClose((path) => tails.dropFile(path));
+  const state: DashboardState = { catalog, tails, clock: options.clock ?? (() => performance.now()) };
+  const app = new Hono();
+
+  app.use(accessControl(options.token));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+  app.route('/static', staticRoutes());
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+
+  app.get('/', (c) => {
+    const run = catalog.defaultRun();
+    return c.redirect(run === undefined ? '/runs' : runPath(run), 302);
+  });
+  app.get('/runs', (c) => c.html(runsPage(catalog.list())));
+  app.get('/partials/runs', (c) => c.html(runsTable(catalog.list())));
+  app.get('/machines', (c) => {
+    const run = catalog.defaultRun();
+    return c.redirect(run === undefined ? '/runs' : `${runPath(run)}/machines`, 302);
+  });
+
+  const run = new Hono();
+  run.get('/', (c) => {
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    if (ctx === undefined) return notFound(c, 'Run');
+    const panels = Object.fromEntries(PANELS.map((name) => [name, renderPanel(name, ctx, state)])) as Record<PanelName, ReturnType<typeof renderPanel>>;
+    return c.html(dashboardPage(ctx.listing, chartView(ctx), panels));
+  });
+  run.get('/partials/:name', (c) => {
+    const name = c.req.param('name');
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    if (ctx === undefined || !PARTIAL_NAMES.has(name)) return c.text('not found', 404);
+    return c.html(renderPanel(name as PanelName | 'header', ctx, state));
+  });
+  run.get('/chart-data', (c) => {
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    if (ctx === undefined) return c.json({ error: 'run not found' }, 404);
+    const after = c.req.query('after');
+    return c.json(after === undefined ? chartView(ctx) : equityDelta(ctx, Number(after) || 0));
+  });
+  run.get('/stream', (c) => {
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    if (ctx === undefined) return c.text('run not found', 404);
+    return liveStream(c, state, ctx);
+  });
+  run.get('/report', (c) => {
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    const path = ctx?.listing.run.reportPath;
+    if (ctx === undefined || !path || !path.endsWith('.html') || !existsSync(path)) return notFound(c, 'Report');
+    // The report inlines uPlot in script tags; it is our own file, served under its own relaxed policy.
+    c.header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    return c.html(readFileSync(path, 'utf8'));
+  });
+  run.route('/machines', machineRoutes(state));
+  app.route('/runs/:source/:runId', run);
+
+  return { app, state, close: () => catalog.close() };
+}

@@ -1,0 +1,58 @@
+// Renders a panel of a run by name: used by the page, the partial routes and the live stream alike.
+import type { RunCatalog, RunListing, RunRef } from './data/catalog.ts';
+import { recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
+import { breakerView, metricsView, openPositions, summaryView, type RunContext } from './data/run-view.ts';
+import type { TailCache } from './data/run-tail.ts';
+import { runHeader, type PanelName } from './views/dashboard-page.ts';
+import {
+  alertsPanel,
+  breakerPanel,
+  fillsPanel,
+  metricsPanel,
+  ordersPanel,
+  positionsPanel,
+  signalsPanel,
+  summaryPanel,
+  type Html,
+} from './views/panels.ts';
+
+/** Rows shown by the "recent" panels. */
+export const RECENT_ROWS = 25;
+
+export interface DashboardState {
+  catalog: RunCatalog;
+  tails: TailCache;
+  /** Monotonic milliseconds, for throttling recomputation (never for trading time). */
+  clock: () => number;
+}
+
+export function runContext(state: DashboardState, ref: RunRef): RunContext | undefined {
+  const listing: RunListing | undefined = state.catalog.find(ref);
+  const db = listing === undefined ? undefined : state.catalog.db(ref.source);
+  if (listing === undefined || db === undefined) return undefined;
+  return { listing, db, tails: state.tails.get(listing.path, listing.runId) };
+}
+
+export function renderPanel(name: PanelName | 'header', ctx: RunContext, state: DashboardState): Html {
+  const { db, listing } = ctx;
+  switch (name) {
+    case 'header':
+      return runHeader(listing);
+    case 'summary':
+      return summaryPanel(summaryView(ctx));
+    case 'positions':
+      return positionsPanel(openPositions(ctx));
+    case 'breaker':
+      return breakerPanel(breakerView(ctx));
+    case 'signals':
+      return signalsPanel(recentSignals(db, listing.runId, RECENT_ROWS));
+    case 'orders':
+      return ordersPanel(recentOrders(db, listing.runId, RECENT_ROWS));
+    case 'fills':
+      return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS));
+    case 'metrics':
+      return metricsPanel(metricsView(ctx, state.clock()));
+    case 'alerts':
+      return alertsPanel(recentRiskEvents(db, listing.runId, RECENT_ROWS), listing.run);
+  }
+}

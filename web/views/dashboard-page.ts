@@ -1,0 +1,66 @@
+// One run's dashboard: every panel is an htmx target fed by the live stream (sse-swap) and, while the
+// stream is down, by a 5-second poll of the same partial.
+import { html, raw } from 'hono/html';
+import type { RunListing } from '../data/catalog.ts';
+import type { ChartView } from '../data/run-view.ts';
+import { formatTime, scriptSafeJson } from '../report/render-report.ts';
+import { layout } from './layout.ts';
+import type { Html } from './panels.ts';
+
+export const PANELS = ['summary', 'positions', 'breaker', 'signals', 'orders', 'fills', 'metrics', 'alerts'] as const;
+export type PanelName = (typeof PANELS)[number];
+
+const TITLES: Record<PanelName, string> = {
+  summary: 'Portfolio',
+  positions: 'Open positions',
+  breaker: 'Circuit breaker',
+  signals: 'Recent signals and risk decisions',
+  orders: 'Recent orders',
+  fills: 'Recent fills',
+  metrics: 'Performance',
+  alerts: 'Alerts',
+};
+
+export function runPath(listing: Pick<RunListing, 'source' | 'runId'>): string {
+  return `/runs/${encodeURIComponent(listing.source)}/${encodeURIComponent(listing.runId)}`;
+}
+
+function panel(base: string, name: PanelName, content: Html): Html {
+  return html`<section class="panel panel-${name}" id="panel-${name}">
+<h2>${TITLES[name]}</h2>
+<div class="panel-body" id="${name}-body" hx-get="${base}/partials/${name}" hx-trigger="every 5s" data-poll sse-swap="${name}">
+${content}
+</div>
+</section>`;
+}
+
+export function runHeader(listing: RunListing): Html {
+  const run = listing.run;
+  return html`<div class="run-header" data-status="${run.status}">
+<h1>${run.strategy} on ${run.symbols.join(', ')} <span class="badge mode-${run.mode}">${run.mode}</span> <span class="badge status-${run.status}">${run.status}</span></h1>
+<p class="subtitle">${run.timeframe} · run <code>${run.id}</code> · started ${formatTime(run.startedAt)}${run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}</p>
+</div>`;
+}
+
+export function dashboardPage(listing: RunListing, chart: ChartView, panels: Record<PanelName, Html>): Html {
+  const base = runPath(listing);
+  const live = listing.run.status === 'running';
+  const chartJson = { ...chart, dataUrl: `${base}/chart-data` };
+  const body = html`<div id="run" hx-ext="sse" sse-connect="${base}/stream?after=${chart.lastSeq}" data-live="${live ? 'yes' : 'no'}">
+<div id="run-header" hx-get="${base}/partials/header" hx-trigger="every 5s" data-poll sse-swap="header">${runHeader(listing)}</div>
+<p class="links"><a href="${base}/machines">State machines</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">connecting…</span></p>
+${panel(base, 'summary', panels.summary)}
+<section class="panel charts"><h2>Equity</h2><div id="equity-chart" class="chart"></div>
+<h2>Drawdown</h2><div id="drawdown-chart" class="chart"></div></section>
+<div class="grid two">${panel(base, 'positions', panels.positions)}${panel(base, 'breaker', panels.breaker)}</div>
+${panel(base, 'signals', panels.signals)}
+<div class="grid two">${panel(base, 'orders', panels.orders)}${panel(base, 'fills', panels.fills)}</div>
+<div class="grid two">${panel(base, 'metrics', panels.metrics)}${panel(base, 'alerts', panels.alerts)}</div>
+<script type="application/json" id="chart-data">${raw(scriptSafeJson(chartJson))}</script>
+</div>`;
+  return layout(`${listing.run.strategy} ${listing.runId}`, [
+    { href: '/runs', label: 'Runs' },
+    { href: base, label: 'Dashboard', current: true },
+    { href: `${base}/machines`, label: 'Machines' },
+  ], body);
+}

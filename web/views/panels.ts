@@ -1,0 +1,118 @@
+// The dashboard's partials. Each renders one panel's inner HTML; the page, the 5-second poll and the live
+// stream all use these same functions, so a panel looks the same however it arrived.
+import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { RunRow } from '../../db/schema.ts';
+import {
+  formatMoney,
+  formatPct,
+  formatSignedPct,
+  formatTime,
+  metricsTable,
+  quantityFormat,
+  signClass,
+} from '../report/render-report.ts';
+import type { FillRow, OrderWithStatus, PositionRow, RiskEventRow, SignalWithDecision } from '../data/queries.ts';
+import type { BreakerView, MetricsView, SummaryView } from '../data/run-view.ts';
+
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+const qty = (value: number) => quantityFormat.format(value);
+const price = (value: number | null) => (value === null ? '—' : quantityFormat.format(value));
+
+function empty(text: string): Html {
+  return html`<p class="empty-note">${text}</p>`;
+}
+
+function stat(key: string, label: string, value: string, cls = ''): Html {
+  return html`<div class="stat" data-stat="${key}"><span class="label">${label}</span><span class="value ${cls}">${value}</span></div>`;
+}
+
+export function summaryPanel(view: SummaryView): Html {
+  const e = view.latest;
+  if (e === undefined) return empty('No equity recorded yet.');
+  const total = e.equity - view.startingCapital;
+  return html`<div class="stats">
+${stat('equity', 'Portfolio value', formatMoney(e.equity))}
+${stat('cash', 'Cash', formatMoney(e.cash))}
+${stat('realized', 'Realised P&L', formatMoney(e.realizedPnl), signClass(e.realizedPnl))}
+${stat('unrealized', 'Unrealised P&L', formatMoney(e.unrealizedPnl), signClass(e.unrealizedPnl))}
+${stat('daily', 'Daily P&L', view.dailyPnl === null ? '—' : formatMoney(view.dailyPnl), signClass(view.dailyPnl ?? 0))}
+${stat('total', 'Total P&L', `${formatMoney(total)} (${formatSignedPct(view.startingCapital > 0 ? total / view.startingCapital : 0)})`, signClass(total))}
+${stat('exposure', 'Gross exposure', e.equity > 0 ? formatPct(e.grossExposure / e.equity, 1) : '—')}
+${stat('fees', 'Fees', formatMoney(e.fees))}
+</div>
+<p class="as-of">as of ${formatTime(e.ts)}</p>`;
+}
+
+export function positionsPanel(rows: PositionRow[]): Html {
+  if (rows.length === 0) return empty('No open positions.');
+  return html`<table class="positions"><thead><tr><th>Symbol</th><th>Qty</th><th>Avg price</th><th>Last price</th><th>Unrealised</th><th>Realised</th><th>Marked</th></tr></thead>
+<tbody>${rows.map(
+    (p) => html`<tr data-symbol="${p.symbol}"><td>${p.symbol}</td><td>${qty(p.qty)}</td><td>${price(p.avgPrice)}</td><td>${price(p.lastPrice)}</td>
+<td class="${signClass(p.unrealizedPnl)}">${formatMoney(p.unrealizedPnl)}</td><td class="${signClass(p.realizedPnl)}">${formatMoney(p.realizedPnl)}</td><td>${formatTime(p.ts)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function decisionCell(s: SignalWithDecision): Html {
+  const d = s.decision;
+  if (d === undefined) return html`<td class="pending">pending</td><td></td>`;
+  if (d.approved) {
+    return html`<td class="pos">approved ${d.qty === null ? '' : qty(d.qty)}</td><td>${d.limitedBy ? `sized by ${d.limitedBy}` : ''}</td>`;
+  }
+  return html`<td class="neg" data-layer="${d.layer ?? ''}">rejected: ${d.layer ?? '?'}</td><td>${d.rule ?? ''}${d.reason ? `: ${d.reason}` : ''}</td>`;
+}
+
+export function signalsPanel(rows: SignalWithDecision[]): Html {
+  if (rows.length === 0) return empty('No signals yet.');
+  return html`<table class="signals"><thead><tr><th>Time</th><th>Symbol</th><th>Action</th><th>Price</th><th>Stop</th><th>Reason</th><th>Risk decision</th><th>Rule</th></tr></thead>
+<tbody>${rows.map(
+    (s) => html`<tr data-signal="${s.id}"><td>${formatTime(s.ts)}</td><td>${s.symbol}</td><td>${s.action}</td><td>${price(s.price)}</td><td>${price(s.stopLoss)}</td><td class="reason">${s.reason}</td>${decisionCell(s)}</tr>`,
+  )}</tbody></table>`;
+}
+
+export function ordersPanel(rows: OrderWithStatus[]): Html {
+  if (rows.length === 0) return empty('No orders yet.');
+  return html`<table class="orders"><thead><tr><th>Time</th><th>Order</th><th>Symbol</th><th>Side</th><th>Type</th><th>Qty</th><th>Price</th><th>Purpose</th><th>Status</th></tr></thead>
+<tbody>${rows.map(
+    (o) => html`<tr data-order="${o.clientOrderId}"><td>${formatTime(o.ts)}</td><td class="id">${o.clientOrderId}</td><td>${o.symbol}</td><td>${o.side}</td><td>${o.orderType}</td><td>${qty(o.qty)}</td><td>${price(o.price)}</td><td>${o.purpose}</td>
+<td class="status-${o.status}" title="${o.statusReason ?? ''}">${o.status}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function fillsPanel(rows: FillRow[]): Html {
+  if (rows.length === 0) return empty('No fills yet.');
+  return html`<table class="fills"><thead><tr><th>Time</th><th>Fill</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Price</th><th>Fee</th><th>Slippage</th><th>Purpose</th></tr></thead>
+<tbody>${rows.map(
+    (f) => html`<tr data-fill="${f.fillId}"><td>${formatTime(f.ts)}</td><td class="id">${f.fillId}</td><td>${f.symbol}</td><td>${f.side}</td><td>${qty(f.qty)}</td><td>${price(f.price)}</td><td>${formatMoney(f.fee)}</td><td>${formatMoney(f.slippage)}</td><td>${f.purpose}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function metricsPanel(view: MetricsView): Html {
+  if (view.summary === undefined) return empty('No metrics until equity is recorded.');
+  const origin = view.origin === 'report' ? 'Final figures, as in the run report' : 'Recomputed from the run so far';
+  // metricsTable escapes every value it prints; it is the report's own table, reused as is.
+  return html`${raw(metricsTable(view.summary))}<p class="as-of">${origin}${view.asOf === null ? '' : ` (${formatTime(view.asOf)})`}</p>`;
+}
+
+export function breakerPanel(view: BreakerView): Html {
+  const halted = view.state !== 'trading';
+  const trip = view.lastTrip;
+  return html`<div class="breaker ${halted ? 'halted' : 'trading'}" data-breaker-state="${view.state}">
+<p class="breaker-state">${halted ? 'HALTED' : 'Trading'} <code>${view.state}</code>${view.since === null ? '' : html` since ${formatTime(view.since)}`}</p>
+${trip === undefined
+    ? html`<p class="empty-note">Never tripped.</p>`
+    : html`<p class="last-trip">Last trip: <time>${formatTime(trip.ts)}</time> → <code>${trip.state}</code><br><span class="reason">${trip.reason}</span></p>`}
+</div>`;
+}
+
+export function alertsPanel(events: RiskEventRow[], run: RunRow): Html {
+  const failure = run.status === 'failed' ? String(run.summary?.error ?? 'run failed') : undefined;
+  if (events.length === 0 && failure === undefined) return empty('No alerts.');
+  return html`<ul class="alerts">
+${failure === undefined ? '' : html`<li class="alert critical"><strong>run failed</strong> ${failure}</li>`}
+${events.map(
+    (e) => html`<li class="alert ${e.level}" data-kind="${e.kind}"><time>${formatTime(e.ts)}</time> <strong>${e.kind.replace(/_/g, ' ')}</strong> → <code>${e.state}</code>: ${e.reason}</li>`,
+  )}
+</ul>`;
+}
