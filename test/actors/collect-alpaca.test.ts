@@ -1,39 +1,21 @@
 // Collection through the Alpaca SDK's real HTTP stack against a local server replaying recorded stock bars.
-import { afterEach, describe, expect, test } from 'bun:test';
-import { asc } from 'drizzle-orm';
+import { describe, expect, test } from 'bun:test';
 import { createAlpacaSource } from '../../actors/adapters/alpaca-source.ts';
-import { collectCandles, CollectError, type CollectDeps, type CollectOptions } from '../../actors/adapters/collect.ts';
+import { collectCandles, CollectError, type CollectOptions } from '../../actors/adapters/collect.ts';
 import { validateStoredCandles } from '../../actors/adapters/csv-import.ts';
 import { getInstrument } from '../../db/candles.ts';
-import { closeDb, openDb, type Db } from '../../db/client.ts';
-import { candles } from '../../db/schema.ts';
 import recorded from '../fixtures/alpaca/stock-bars.json';
-import { startReplayServer, type ReplayServer } from '../support/replay-server.ts';
+import { collectHarnesses } from '../support/collect-harness.ts';
 
 const FROM = Date.parse('2023-09-20T00:00:00Z');
 const TO = Date.parse('2023-09-30T23:59:59.999Z');
 const LATER = Date.parse('2023-10-31T00:00:00Z');
 const BASE_DELAY_MS = 10;
 
-const open: Array<{ db: Db; server: ReplayServer }> = [];
-afterEach(() => {
-  for (const { db, server } of open.splice(0)) {
-    closeDb(db);
-    server.stop();
-  }
-});
+const harness = collectHarnesses(LATER);
 
 function setup() {
-  const server = startReplayServer();
-  const db = openDb(':memory:');
-  open.push({ db, server });
-  const sleeps: number[] = [];
-  const deps = (now = LATER): CollectDeps => ({
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
+  const { server, db, sleeps, deps, stored } = harness();
   const source = (timeoutMs = 5_000) =>
     createAlpacaSource({ keyId: 'test-key', secret: 'test-secret', baseUrl: server.url, timeoutMs, rateLimit: false });
   const options = (extra: Partial<CollectOptions> = {}): CollectOptions => ({
@@ -45,7 +27,6 @@ function setup() {
     retry: { maxRetries: 3, baseDelayMs: BASE_DELAY_MS, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 },
     ...extra,
   });
-  const stored = () => db.select().from(candles).orderBy(asc(candles.ts)).all();
   return { server, db, sleeps, deps, source, options, stored };
 }
 

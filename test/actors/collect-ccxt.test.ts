@@ -1,13 +1,11 @@
 // Collection through CCXT's real HTTP stack against a local server replaying recorded Binance responses.
-import { afterEach, describe, expect, test } from 'bun:test';
-import { asc } from 'drizzle-orm';
+import { describe, expect, test } from 'bun:test';
 import { createCcxtSource, rewriteApiUrls } from '../../actors/adapters/ccxt-source.ts';
-import { collectCandles, CollectError, type CollectDeps, type CollectOptions } from '../../actors/adapters/collect.ts';
+import { collectCandles, CollectError, type CollectOptions } from '../../actors/adapters/collect.ts';
 import { getInstrument } from '../../db/candles.ts';
-import { closeDb, openDb, type Db } from '../../db/client.ts';
 import { candles } from '../../db/schema.ts';
 import recorded from '../fixtures/ccxt/binance-klines-btcusdt-1h.json';
-import { startReplayServer, type ReplayServer } from '../support/replay-server.ts';
+import { collectHarnesses } from '../support/collect-harness.ts';
 
 const FROM = Date.parse('2024-01-30T00:00:00Z');
 const TO = Date.parse('2024-01-30T23:59:59.999Z');
@@ -16,25 +14,10 @@ const FIRST = recorded.httpResponse[0]![0] as number;
 const HOUR = 3_600_000;
 const BASE_DELAY_MS = 10;
 
-const open: Array<{ db: Db; server: ReplayServer }> = [];
-afterEach(() => {
-  for (const { db, server } of open.splice(0)) {
-    closeDb(db);
-    server.stop();
-  }
-});
+const harness = collectHarnesses(AFTER_ALL_CLOSED);
 
 function setup() {
-  const server = startReplayServer();
-  const db = openDb(':memory:');
-  open.push({ db, server });
-  const sleeps: number[] = [];
-  const deps = (now = AFTER_ALL_CLOSED): CollectDeps => ({
-    now: () => now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
+  const { server, db, sleeps, deps, stored } = harness();
   const source = (timeoutMs = 5_000) => createCcxtSource({ exchangeId: 'binance', baseUrl: server.url, timeoutMs, rateLimitMs: 1 });
   const options = (extra: Partial<CollectOptions> = {}): CollectOptions => ({
     symbols: ['BTC/USDT'],
@@ -45,7 +28,6 @@ function setup() {
     retry: { maxRetries: 3, baseDelayMs: BASE_DELAY_MS, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 },
     ...extra,
   });
-  const stored = () => db.select().from(candles).orderBy(asc(candles.ts)).all();
   return { server, db, sleeps, deps, source, options, stored };
 }
 
