@@ -74,7 +74,11 @@ export const pipelineMachine = setup({
         systemId: 'portfolio',
         input: { publish, startingCash: input.startingCash },
       }),
-      spawn('executor', { id: 'executor', systemId: 'executor', input: { publish, costs: input.costs } }),
+      spawn('executor', {
+        id: 'executor',
+        systemId: 'executor',
+        input: { publish, costs: input.costs, markets: input.markets },
+      }),
     ];
     if (input.writer) {
       children.push(spawn('recorder', { id: 'recorder', systemId: 'recorder', input: { writer: input.writer } }));

@@ -36,7 +36,9 @@ export interface RiskInput {
 
 interface PendingOrder {
   symbol: string;
-  notional: number;
+  /** Unfilled quantity and the price it was sized at: its notional still counts against the caps. */
+  qty: number;
+  price: number;
 }
 
 export interface RiskState {
@@ -61,9 +63,16 @@ export const riskLogic = fromTransition(
       case 'PositionUpdate':
         s.symbolQty.set(event.symbol, event.qty);
         break;
-      case 'Fill':
+      case 'Fill': {
+        const pending = s.pending.get(event.clientOrderId);
+        if (pending !== undefined) {
+          pending.qty -= event.qty;
+          if (pending.qty <= 1e-12) s.pending.delete(event.clientOrderId);
+        }
+        break;
+      }
       case 'OrderUpdate':
-        if (event.type === 'Fill' || event.status !== 'accepted') s.pending.delete(event.clientOrderId);
+        if (event.status !== 'accepted') s.pending.delete(event.clientOrderId);
         break;
       case 'Signal':
         onSignal(s, event);
@@ -116,8 +125,8 @@ function onSignal(s: RiskState, signal: Signal): void {
   let pendingSymbolNotional = 0;
   let pendingGrossNotional = 0;
   for (const p of s.pending.values()) {
-    pendingGrossNotional += p.notional;
-    if (p.symbol === signal.symbol) pendingSymbolNotional += p.notional;
+    pendingGrossNotional += p.qty * p.price;
+    if (p.symbol === signal.symbol) pendingSymbolNotional += p.qty * p.price;
   }
   const verdict = evaluateSignal(
     signal,
@@ -159,7 +168,7 @@ function onSignal(s: RiskState, signal: Signal): void {
   s.orders++;
   const clientOrderId = `${orderIdPrefix}${s.orders}`;
   if (!verdict.reduceOnly) {
-    s.pending.set(clientOrderId, { symbol: signal.symbol, notional: verdict.qty * signal.price });
+    s.pending.set(clientOrderId, { symbol: signal.symbol, qty: verdict.qty, price: signal.price });
   }
   publish({
     type: 'Order',

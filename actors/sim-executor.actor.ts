@@ -3,9 +3,10 @@
 // stops and targets fill at their price or worse, stop first when a bar touches both. Each order is an
 // order-lifecycle machine actor owned by this executor.
 import { createActor, fromTransition, type ActorRefFrom, type AnyActorRef } from 'xstate';
-import type { CostModel } from '../machines/domain.ts';
+import type { CostModel, Market } from '../machines/domain.ts';
 import {
   commission,
+  fillableQty,
   fillBracket,
   fillMarketAtOpen,
   type SimFill,
@@ -19,11 +20,13 @@ type OrderRef = ActorRefFrom<typeof orderMachine>;
 export interface SimExecutorInput {
   publish: Publish;
   costs: ReadonlyMap<string, CostModel>;
+  markets: ReadonlyMap<string, Market>;
 }
 
 interface WorkingOrder {
   order: Order;
   ref: OrderRef;
+  filled: number;
 }
 
 /** The protective legs placed once an entry fills. */
@@ -36,6 +39,7 @@ interface Bracket {
 export interface SimExecutorState {
   publish: Publish;
   costs: ReadonlyMap<string, CostModel>;
+  markets: ReadonlyMap<string, Market>;
   self: AnyActorRef;
   /** Market orders waiting for their symbol's next bar. */
   queued: Map<string, WorkingOrder[]>;
@@ -68,6 +72,7 @@ export const simExecutorLogic = fromTransition(
   ({ input, self }: { input: SimExecutorInput; self: AnyActorRef }): SimExecutorState => ({
     publish: input.publish,
     costs: input.costs,
+    markets: input.markets,
     self,
     queued: new Map(),
     brackets: new Map(),
@@ -97,7 +102,7 @@ function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
   );
   ref.start();
   // The order's birth in `submitted` is its row in the orders table; only later changes are transitions.
-  return { order, ref };
+  return { order, ref, filled: 0 };
 }
 
 /** Sends an event to an order's machine and records the state change it caused, if any. */
@@ -132,33 +137,52 @@ function accept(s: SimExecutorState, order: Order): void {
   else queue.push(working);
 }
 
+/**
+ * Market orders meet the first bar that opens at or after their decision. They take at most the bar's
+ * volume allowance: an entry's unfilled remainder is cancelled (it would chase the price); an exit keeps
+ * working on the following bars until the position is flat.
+ */
 function fillQueued(s: SimExecutorState, bar: MarketData): void {
   const queue = s.queued.get(bar.symbol)!;
   const costs = s.costs.get(bar.symbol)!;
-  const remaining: WorkingOrder[] = [];
+  const amountStep = s.markets.get(bar.symbol)?.amountStep ?? 1e-8;
+  const stillWorking: WorkingOrder[] = [];
+  let allowance = fillableQty(Number.POSITIVE_INFINITY, bar, costs, amountStep);
   for (const working of queue) {
     const { order } = working;
     // No lookahead: the bar must open at or after the moment the order was decided.
     if (bar.ts < order.ts) {
-      remaining.push(working);
+      stillWorking.push(working);
       continue;
     }
-    const held = s.held.get(order.symbol) ?? 0;
-    const qty = order.reduceOnly ? Math.min(order.qty, Math.abs(held)) : order.qty;
-    if (!(qty > 0)) {
+    const held = Math.abs(s.held.get(order.symbol) ?? 0);
+    if (order.reduceOnly && held === 0) {
       advance(s, working, { type: 'CANCEL', ts: bar.ts, reason: `${order.symbol} position already flat` });
       continue;
     }
-    const fill = fillMarketAtOpen(order.side, bar, costs);
-    executeFill(s, working, qty, fill, bar.ts, costs);
-    if (order.reduceOnly) {
-      if ((s.held.get(order.symbol) ?? 0) === 0) cancelBrackets(s, order.symbol, bar.ts, 'position closed');
-    } else if (order.stopLoss !== undefined || order.takeProfit !== undefined) {
-      placeBracket(s, order, qty, bar.ts);
+    const wanted = order.qty - working.filled;
+    const qty = Math.min(wanted, allowance, order.reduceOnly ? held : wanted);
+    if (qty > 0) {
+      allowance -= qty;
+      executeFill(s, working, qty, fillMarketAtOpen(order.side, bar, costs), bar.ts, costs);
+      if (!order.reduceOnly && (order.stopLoss !== undefined || order.takeProfit !== undefined)) {
+        placeBracket(s, order, qty, bar.ts);
+      }
+    }
+    const flat = (s.held.get(order.symbol) ?? 0) === 0;
+    if (order.reduceOnly && flat) cancelBrackets(s, order.symbol, bar.ts, 'position closed');
+    if (working.filled >= order.qty - 1e-12) continue;
+    if (order.reduceOnly && !flat) {
+      stillWorking.push(working);
+    } else {
+      const reason = order.reduceOnly
+        ? 'position closed before the exit completed'
+        : `bar volume ${bar.volume} allowed ${qty} of ${wanted} (max ${(costs.maxVolumeParticipation ?? 0) * 100}% participation); remainder cancelled`;
+      advance(s, working, { type: 'CANCEL', ts: bar.ts, reason });
     }
   }
-  if (remaining.length === 0) s.queued.delete(bar.symbol);
-  else s.queued.set(bar.symbol, remaining);
+  if (stillWorking.length === 0) s.queued.delete(bar.symbol);
+  else s.queued.set(bar.symbol, stillWorking);
 }
 
 function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number): void {
@@ -215,7 +239,10 @@ function checkBrackets(s: SimExecutorState, bar: MarketData): void {
     const held = Math.abs(s.held.get(bar.symbol) ?? 0);
     const qty = Math.min(filled.order.qty, held);
     if (qty > 0) executeFill(s, filled, qty, hit.fill, bar.ts, costs);
-    else advance(s, filled, { type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
+    // A leg larger than what is still held (an exit sold part of it) ends with its remainder cancelled.
+    if (filled.filled < filled.order.qty - 1e-12) {
+      advance(s, filled, { type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
+    }
     if (sibling) advance(s, sibling, { type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
   }
   if (open.length === 0) s.brackets.delete(bar.symbol);
@@ -248,8 +275,8 @@ function executeFill(
     slippage: fill.slippagePerUnit * qty,
     purpose: order.purpose,
   });
-  // A reduce-only order trimmed to the position still completes: report the full size as done.
-  advance(s, working, { type: 'FILL', ts, qty: order.reduceOnly ? order.qty : qty, price: fill.price });
+  working.filled += qty;
+  advance(s, working, { type: 'FILL', ts, qty, price: fill.price });
 }
 
 function cancelBrackets(s: SimExecutorState, symbol: string, ts: number, reason: string): void {

@@ -35,6 +35,8 @@ export interface CostModel {
   commissionBps: number;
   commissionPerShare: number;
   minCommission: number;
+  /** Most of a bar's volume one order may take at its open (0.1 = 10%); absent or 0 = no limit. */
+  maxVolumeParticipation?: number;
 }
 
 export type SignalAction = 'BUY' | 'SELL' | 'CLOSE';

@@ -63,6 +63,7 @@ const costSchema = z
     commission_bps: bps.default(0),
     commission_per_share: z.number().min(0).default(0),
     min_commission: z.number().min(0).default(0),
+    max_volume_participation: z.number().min(0).max(1).default(0),
   })
   .strict();
 const step = z.number().gt(0);
@@ -97,6 +98,7 @@ export function loadVenueConfig(path = join(CONFIG_DIR, 'backtest.yaml')): Venue
     commissionBps: k.commission_bps,
     commissionPerShare: k.commission_per_share,
     minCommission: k.min_commission,
+    maxVolumeParticipation: k.max_volume_participation,
   });
   return {
     startingCapital: c.starting_capital,

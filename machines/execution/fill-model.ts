@@ -2,6 +2,7 @@
 // (the path of prices inside it) is resolved against the trader, so a backtest never looks better than
 // the market could have delivered.
 import type { Bar, CostModel, Side } from '../domain.ts';
+import { roundQtyDown } from './precision.ts';
 
 export interface SimFill {
   price: number;
@@ -103,4 +104,16 @@ function slip(side: Side, base: number, gap: boolean, costs: CostModel): SimFill
 function requirePrice(name: string, price: number): void {
   // A NaN stop compares false against every bar and would silently never trigger.
   if (!Number.isFinite(price) || price <= 0) throw new Error(`${name} must be a finite price > 0, got ${price}`);
+}
+
+/**
+ * How much of `wanted` a market order can take at this bar's open: at most `maxVolumeParticipation` of the
+ * bar's volume, rounded down to the amount step. A thin bar (early BTC days traded a few coins) cannot absorb
+ * a position many times its volume.
+ */
+export function fillableQty(wanted: number, bar: Bar, costs: CostModel, amountStep: number): number {
+  const participation = costs.maxVolumeParticipation ?? 0;
+  if (!(participation > 0)) return wanted;
+  if (!Number.isFinite(bar.volume) || bar.volume <= 0) return 0;
+  return Math.min(wanted, roundQtyDown(participation * bar.volume, amountStep));
 }

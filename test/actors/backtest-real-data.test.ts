@@ -103,7 +103,7 @@ for (const [name, pending] of Object.entries(runs)) {
       let gross = 0;
       let halted = false;
       const held = new Map<string, number>();
-      const pendingNotional = new Map<string, { symbol: string; notional: number }>();
+      const pendingNotional = new Map<string, { symbol: string; notional: number; qty: number }>();
       let entries = 0;
       for (const m of messages) {
         if (m.type === 'EquitySnapshot') {
@@ -111,7 +111,14 @@ for (const [name, pending] of Object.entries(runs)) {
           gross = m.grossExposure;
         } else if (m.type === 'PositionUpdate') held.set(m.symbol, m.qty);
         else if (m.type === 'RiskEvent') halted = m.state !== 'trading';
-        else if (m.type === 'Fill' || (m.type === 'OrderUpdate' && m.status !== 'accepted')) {
+        else if (m.type === 'Fill') {
+          const p = pendingNotional.get(m.clientOrderId);
+          if (p !== undefined) {
+            p.notional -= m.qty * (p.notional / p.qty);
+            p.qty -= m.qty;
+            if (p.qty <= 1e-12) pendingNotional.delete(m.clientOrderId);
+          }
+        } else if (m.type === 'OrderUpdate' && m.status !== 'accepted') {
           pendingNotional.delete(m.clientOrderId);
         } else if (m.type === 'Order' && m.purpose === 'entry') {
           entries++;
@@ -127,7 +134,7 @@ for (const [name, pending] of Object.entries(runs)) {
             limits.symbolMaxPct * equity * (1 + 1e-9),
           );
           expect(gross + allPending + notional).toBeLessThanOrEqual(limits.portfolioMaxInvestedPct * equity * (1 + 1e-9));
-          pendingNotional.set(m.clientOrderId, { symbol: m.symbol, notional });
+          pendingNotional.set(m.clientOrderId, { symbol: m.symbol, notional, qty: m.qty });
         }
       }
       expect(entries).toBeGreaterThan(0);

@@ -105,8 +105,8 @@ describe('loadVenueConfig', () => {
     const venue = loadVenueConfig();
     expect(venue.startingCapital).toBe(100_000);
     expect(venue.costs).toEqual({
-      crypto: { slippageBps: 5, commissionBps: 10, commissionPerShare: 0, minCommission: 0 },
-      stock: { slippageBps: 5, commissionBps: 0, commissionPerShare: 0.005, minCommission: 1 },
+      crypto: { slippageBps: 5, commissionBps: 10, commissionPerShare: 0, minCommission: 0, maxVolumeParticipation: 0.1 },
+      stock: { slippageBps: 5, commissionBps: 0, commissionPerShare: 0.005, minCommission: 1, maxVolumeParticipation: 0.1 },
     });
   });
 

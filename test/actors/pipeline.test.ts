@@ -43,10 +43,10 @@ const seedLimits: RiskLimits = {
   maxDailyLossPct: 0.05, maxDrawdownPct: 0.2,
 };
 
-function run(strategy: Strategy<{ i: number }>, bars: MarketData[], limits = seedLimits) {
+function run(strategy: Strategy<{ i: number }>, bars: MarketData[], limits = seedLimits, costModel = costs) {
   const messages: PipelineMessage[] = [];
   const pipeline = createPipeline({
-    strategy, limits, markets: new Map([['TEST/USD', market]]), costs: new Map([['TEST/USD', costs]]),
+    strategy, limits, markets: new Map([['TEST/USD', market]]), costs: new Map([['TEST/USD', costModel]]),
     startingCash: 10_000, orderIdPrefix: 't-', tap: (m) => messages.push(m),
   });
   return { pipeline, messages, feed: (list: MarketData[]) => list.forEach((b) => pipeline.push(b)), bars };
@@ -132,6 +132,32 @@ describe('pipeline', () => {
     pipeline.push(bar(7, 76, 77, 75, 76));
     const decisions = messages.filter((m): m is RiskDecision => m.type === 'RiskDecision');
     expect(decisions.at(-1)).toMatchObject({ approved: true });
+  });
+
+  test('a thin bar fills an entry only up to its volume share and cancels the rest; the exit works until flat', () => {
+    const thin: CostModel = { ...costs, maxVolumeParticipation: 0.1 };
+    const withVolume = (b: MarketData, volume: number): MarketData => ({ ...b, volume });
+    const bars = [
+      withVolume(bar(0, 100, 101, 99, 100), 1000), // BUY 10 units (10% of 10,000 at 100)
+      withVolume(bar(1, 100, 101, 99, 100), 40), //   only 4 can fill: remainder cancelled
+      withVolume(bar(2, 100, 101, 99, 100), 1000), // CLOSE proposed here
+      withVolume(bar(3, 100, 101, 99, 100), 30), //   exit fills 3 of 4
+      withVolume(bar(4, 100, 101, 99, 100), 30), //   and the last 1
+    ];
+    const { pipeline, messages, feed } = run(scripted([0], [2]), bars, seedLimits, thin);
+    feed(bars);
+    const fills = messages.filter((m) => m.type === 'Fill').map((m) => m.type === 'Fill' && `${m.purpose} ${m.qty} @${m.ts}`);
+    expect(fills).toEqual([
+      `entry 4 @${bars[1]!.ts}`,
+      `exit 3 @${bars[3]!.ts}`,
+      `exit 1 @${bars[4]!.ts}`,
+    ]);
+    const entryUpdates = messages.filter((m) => m.type === 'OrderUpdate' && m.clientOrderId === 't-1');
+    expect(entryUpdates.map((m) => m.type === 'OrderUpdate' && m.status)).toEqual(['accepted', 'cancelled']);
+    const stopLeg = messages.find((m) => m.type === 'Order' && m.purpose === 'stop_loss');
+    expect(stopLeg?.type === 'Order' && stopLeg.qty).toBe(4);
+    const strategyPhase = pipeline.get('strategy').getSnapshot().context as { symbols: Map<string, { phase: string }> };
+    expect(strategyPhase.symbols.get('TEST/USD')!.phase).toBe('flat');
   });
 
   test('a bar with a NaN price stops the run with a message naming the symbol and field', () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { Bar, CostModel } from '../../../machines/domain.ts';
 import {
   commission,
+  fillableQty,
   fillBracket,
   fillLimit,
   fillMarketAtOpen,
@@ -127,5 +128,28 @@ describe('commission', () => {
 
   test('rejects a non-finite quantity instead of recording a NaN fee', () => {
     expect(() => commission(Number.NaN, 50, crypto)).toThrow('commission: qty must be a finite number, got NaN');
+  });
+});
+
+describe('fillableQty (volume participation)', () => {
+  const bar = (volume: number): Bar => ({
+    symbol: 'X', timeframe: '1d', ts: 0, closeTs: 1, open: 10, high: 11, low: 9, close: 10, volume,
+  });
+  const capped: CostModel = { slippageBps: 0, commissionBps: 0, commissionPerShare: 0, minCommission: 0, maxVolumeParticipation: 0.1 };
+
+  test('without a participation limit the whole quantity is fillable', () => {
+    expect(fillableQty(5000, bar(10), { ...capped, maxVolumeParticipation: 0 }, 1)).toBe(5000);
+    expect(fillableQty(5000, bar(10), { ...capped, maxVolumeParticipation: undefined }, 1)).toBe(5000);
+  });
+
+  test('takes at most the participation share of the bar volume, rounded down to the step', () => {
+    expect(fillableQty(5000, bar(1234), capped, 1)).toBe(123);
+    expect(fillableQty(5000, bar(1.23456789), capped, 1e-8)).toBeCloseTo(0.12345678, 12);
+    expect(fillableQty(50, bar(1234), capped, 1)).toBe(50);
+  });
+
+  test('a bar with no volume (or a broken one) fills nothing', () => {
+    expect(fillableQty(10, bar(0), capped, 1)).toBe(0);
+    expect(fillableQty(10, bar(Number.NaN), capped, 1)).toBe(0);
   });
 });
