@@ -113,6 +113,11 @@ export interface PositionUpdate {
   unrealizedPnl: number;
 }
 
+/** An open position re-valued at a bar close (quantity unchanged): live unrealised P&L for the dashboard. */
+export interface PositionMark extends Omit<PositionUpdate, 'type'> {
+  type: 'PositionMark';
+}
+
 export interface EquitySnapshot {
   type: 'EquitySnapshot';
   ts: number;
@@ -169,6 +174,7 @@ export type PipelineMessage =
   | OrderUpdate
   | Fill
   | PositionUpdate
+  | PositionMark
   | EquitySnapshot
   | RiskEvent
   | EndOfData

@@ -33,7 +33,21 @@ export const portfolioLogic = fromTransition(
     // XState's own lifecycle events (e.g. xstate.stop) also arrive here.
     if (event.type !== 'MarketData') return s;
     const position = s.book.positions.get(event.symbol);
-    if (position !== undefined) position.lastPrice = event.close;
+    if (position !== undefined) {
+      position.lastPrice = event.close;
+      if (position.qty !== 0) {
+        s.publish({
+          type: 'PositionMark',
+          ts: event.closeTs,
+          symbol: position.symbol,
+          qty: position.qty,
+          avgPrice: position.avgPrice,
+          lastPrice: position.lastPrice,
+          realizedPnl: position.realizedPnl,
+          unrealizedPnl: (position.lastPrice - position.avgPrice) * position.qty,
+        });
+      }
+    }
     const v = valueBook(s.book);
     s.publish({
       type: 'EquitySnapshot',

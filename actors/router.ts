@@ -19,6 +19,7 @@ export const ROUTES: Record<MessageType, readonly ActorName[]> = {
   OrderUpdate: ['risk', 'strategy', 'recorder'],
   Fill: ['portfolio', 'risk', 'recorder'],
   PositionUpdate: ['strategy', 'risk', 'recorder'],
+  PositionMark: ['recorder'],
   EquitySnapshot: ['risk', 'recorder'],
   RiskEvent: ['recorder'],
   EndOfData: ['executor', 'recorder'],

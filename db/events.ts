@@ -82,9 +82,11 @@ function toRow(runId: string, m: PipelineMessage): Row | undefined {
         qty: m.qty, price: m.price, fee: m.fee, slippage: m.slippage, purpose: m.purpose,
       };
     case 'PositionUpdate':
+    case 'PositionMark':
       return {
         runId, ts: m.ts, symbol: m.symbol, qty: m.qty, avgPrice: m.avgPrice, lastPrice: m.lastPrice,
         realizedPnl: m.realizedPnl, unrealizedPnl: m.unrealizedPnl,
+        source: m.type === 'PositionMark' ? 'mark' : 'fill',
       };
     case 'EquitySnapshot':
       return {
@@ -119,6 +121,9 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
     sinks.set(type, { rows: [], run: prepareInsert(db, table, columns) });
   }
   let pendingEquity: PipelineMessage | undefined;
+  // Marks arrive on every bar of an open position; only the latest per symbol is worth a row, written with
+  // each batch. A fill supersedes a pending mark so the newest row of a symbol is never an older state.
+  const pendingMarks = new Map<string, PipelineMessage>();
   let buffered = 0;
   let written = 0;
 
@@ -129,6 +134,11 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
   };
 
   const writeBatch = () => {
+    for (const mark of pendingMarks.values()) {
+      sinks.get('PositionUpdate')!.rows.push(toRow(runId, mark)!);
+      buffered++;
+    }
+    pendingMarks.clear();
     if (buffered === 0) return;
     db.$client.transaction(() => {
       for (const sink of sinks.values()) {
@@ -150,6 +160,11 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
         pendingEquity = message;
         return;
       }
+      if (message.type === 'PositionMark') {
+        pendingMarks.set(message.symbol, message);
+        return;
+      }
+      if (message.type === 'PositionUpdate') pendingMarks.delete(message.symbol);
       const row = toRow(runId, message);
       if (row !== undefined) push(message.type, row);
     },

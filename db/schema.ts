@@ -157,6 +157,8 @@ export const positions = sqliteTable(
     lastPrice: real('last_price').notNull(),
     realizedPnl: real('realized_pnl').notNull(),
     unrealizedPnl: real('unrealized_pnl').notNull(),
+    /** `fill`: the quantity changed; `mark`: an open position re-valued at a bar close (the latest per batch). */
+    source: text('source', { enum: ['fill', 'mark'] }).notNull().default('fill'),
   },
   (t) => [index('positions_run_ts').on(t.runId, t.ts)],
 );

@@ -178,7 +178,8 @@ for (const [name, pending] of Object.entries(runs)) {
       expect(count('orders')).toBe(sent('Order'));
       expect(count('order_updates')).toBe(sent('OrderUpdate'));
       expect(count('fills')).toBe(sent('Fill'));
-      expect(count('positions')).toBe(sent('PositionUpdate'));
+      const fillPositions = db.query<{ n: number }, []>("SELECT count(*) AS n FROM positions WHERE source = 'fill'").get()!.n;
+      expect(fillPositions).toBe(sent('PositionUpdate'));
       const equityTimes = new Set(messages.filter((m) => m.type === 'EquitySnapshot').map((m) => m.ts));
       expect(count('equity_snapshots')).toBe(equityTimes.size);
       expect(count('state_transitions')).toBe(sent('StateTransition'));

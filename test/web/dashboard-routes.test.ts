@@ -113,6 +113,19 @@ describe('panels of a live run', () => {
     expect(body).toContain('47.50');
   });
 
+  test('a newer position mark moves the unrealised P&L without a fill', async () => {
+    const db = openDb(paperDb);
+    rowWriter(db)('positions', {
+      run_id: 'small-run', ts: T0 + 7 * MINUTE, symbol: 'BTC/USD', qty: 0.25, avg_price: 40_010, last_price: 40_410,
+      realized_pnl: 0, unrealized_pnl: 100, source: 'mark',
+    });
+    closeDb(db);
+    const body = await text('/runs/main/small-run/partials/positions');
+    expect(body).toContain('40,410');
+    expect(body).toContain('100.00');
+    expect(body).not.toContain('47.50');
+  });
+
   test('each signal shows its risk decision, and a rejection names the layer and the rule', async () => {
     const body = await text('/runs/main/small-run/partials/signals');
     expect(body).toMatch(/data-signal="sig-1".*approved 0\.25.*sized by symbol\.max_pct/s);

@@ -1,0 +1,1 @@
+ALTER TABLE `positions` ADD `source` text DEFAULT 'fill' NOT NULL;
