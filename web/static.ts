@@ -12,6 +12,7 @@ export const STATIC_FILES: Record<string, { path: string; type: string }> = {
   'sse.js': { path: fromPackage('htmx-ext-sse/dist/sse.min.js'), type: 'text/javascript' },
   'uPlot.iife.min.js': { path: fromPackage('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript' },
   'uPlot.min.css': { path: fromPackage('uplot/dist/uPlot.min.css'), type: 'text/css' },
+  'line-chart.js': { path: join(CLIENT_DIR, 'line-chart.js'), type: 'text/javascript' },
   'dashboard.js': { path: join(CLIENT_DIR, 'dashboard.js'), type: 'text/javascript' },
   'dashboard.css': { path: join(CLIENT_DIR, 'dashboard.css'), type: 'text/css' },
 };

@@ -42,15 +42,19 @@ export interface CsvImportResult {
   warnings: Issue[];
 }
 
-export interface StoredValidationResult {
-  exchange: string;
-  symbol: string;
+/** What validating a series finds, stored or in a file. */
+interface ValidationReport {
   timeframe: string;
   rows: number;
   firstTs: number | null;
   lastTs: number | null;
   errors: Issue[];
   warnings: Issue[];
+}
+
+export interface StoredValidationResult extends ValidationReport {
+  exchange: string;
+  symbol: string;
 }
 
 /** One error for a list of issues: the first one's line, plus how many more there are. */
@@ -79,15 +83,10 @@ function checkCsvFile(opts: Pick<CsvImportOptions, 'file' | 'timeframe' | 'marke
   return { source, parsed, validation };
 }
 
-export interface FileValidationResult {
+export interface FileValidationResult extends ValidationReport {
   source: string;
-  timeframe: string;
   /** Rows that parsed (rows with parse errors are counted in errors instead). */
   rows: number;
-  firstTs: number | null;
-  lastTs: number | null;
-  errors: Issue[];
-  warnings: Issue[];
 }
 
 /** Checks a candle CSV with the import rules without storing anything (bun run data:validate --file). */

@@ -32,26 +32,11 @@
   if (dataEl) charts = drawCharts(JSON.parse(dataEl.textContent));
 
   function drawCharts(data) {
-    var pctAxis = function (u, values) {
-      return values.map(function (v) { return v == null ? '' : (v * 100).toFixed(1) + '%'; });
-    };
     var x = data.equity.x.slice(), equity = data.equity.y.slice();
     var ddX = data.drawdown.x.slice(), drawdown = data.drawdown.y.slice();
     var lastSeq = data.lastSeq;
     function make(id, label, xs, ys, style, height, percent) {
-      var el = document.getElementById(id);
-      if (!el) return null;
-      var line = { label: label, stroke: style.stroke, width: 1.5 };
-      if (style.fill) { line.fill = style.fill; line.fillTo = 0; }
-      if (percent) line.value = function (u, v) { return v == null ? '' : (v * 100).toFixed(2) + '%'; };
-      var opts = {
-        width: Math.max(320, el.clientWidth || 900),
-        height: height,
-        scales: { x: { time: true } },
-        series: [{}, line],
-        axes: [{}, percent ? { values: pctAxis, size: 70 } : { size: 80 }]
-      };
-      return { el: el, plot: new uPlot(opts, [xs, ys], el) };
+      return window.qsLineChart(document.getElementById(id), label, xs, ys, style, height, percent);
     }
     var eq = make('equity-chart', 'Equity', x, equity, { stroke: '#2563eb' }, 300, false);
     var dd = make('drawdown-chart', 'Drawdown', ddX, drawdown, { stroke: '#dc2626', fill: 'rgba(220, 38, 38, 0.15)' }, 180, true);

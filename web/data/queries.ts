@@ -1,18 +1,10 @@
 // Read queries behind the dashboard panels. Every one walks the (run_id, ts) index backwards or a rowid
 // range, so its cost does not grow with the size of the run: "latest N" never sorts the whole table.
+import type { EquitySnapshot } from '../../actors/messages.ts';
 import type { Db } from '../../db/client.ts';
 
-export interface EquityRow {
-  seq: number;
-  ts: number;
-  cash: number;
-  positionsValue: number;
-  equity: number;
-  grossExposure: number;
-  realizedPnl: number;
-  unrealizedPnl: number;
-  fees: number;
-}
+/** An equity_snapshots row: the message as written, plus its rowid. */
+export type EquityRow = Omit<EquitySnapshot, 'type'> & { seq: number };
 
 export interface PositionRow {
   seq: number;

@@ -246,24 +246,10 @@ pre { background: #f9fafb; padding: 12px; overflow: auto; }
 const CLIENT_SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
-  var pctAxis = function (u, values) {
-    return values.map(function (v) { return v == null ? '' : (v * 100).toFixed(1) + '%'; });
-  };
   function draw(id, label, series, style, height, percent) {
     var el = document.getElementById(id);
     if (series.x.length === 0) { el.textContent = 'No data.'; return null; }
-    // Keys are only added when set: uPlot merges options with Object.assign, so an undefined would erase its default.
-    var line = { label: label, stroke: style.stroke, width: 1.5 };
-    if (style.fill) { line.fill = style.fill; line.fillTo = 0; }
-    if (percent) line.value = function (u, v) { return v == null ? '' : (v * 100).toFixed(2) + '%'; };
-    var opts = {
-      width: Math.max(320, el.clientWidth || 900),
-      height: height,
-      scales: { x: { time: true } },
-      series: [{}, line],
-      axes: [{}, percent ? { values: pctAxis, size: 70 } : { size: 80 }]
-    };
-    return { el: el, plot: new uPlot(opts, [series.x, series.y], el) };
+    return window.qsLineChart(el, label, series.x, series.y, style, height, percent);
   }
   var charts = [
     draw('equity-chart', 'Equity', data.equity, { stroke: '#2563eb' }, 320, false),
@@ -275,6 +261,13 @@ const CLIENT_SCRIPT = `
   document.body.dataset.chartsReady = 'true';
 })();
 `;
+
+let lineChart: string | undefined;
+/** The dashboard's chart helper, inlined so the report stays one self-contained file. */
+function lineChartScript(): string {
+  lineChart ??= readFileSync(fileURLToPath(new URL('../client/line-chart.js', import.meta.url)), 'utf8');
+  return lineChart;
+}
 
 export function renderReport(input: ReportInput): string {
   const { js, css } = loadUplotAssets();
@@ -315,7 +308,8 @@ ${tradeTable(input.trades)}
 </section>
 <script type="application/json" id="report-data">${scriptSafeJson(chartData(input.equity))}</script>
 <script>${js}</script>
-<script>${CLIENT_SCRIPT}</script>
+<script>${lineChartScript()}
+${CLIENT_SCRIPT}</script>
 </body>
 </html>
 `;

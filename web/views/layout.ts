@@ -21,6 +21,7 @@ export function layout(title: string, nav: NavLink[], body: Html): Html {
 <script src="/static/htmx.min.js"></script>
 <script src="/static/sse.js"></script>
 <script src="/static/uPlot.iife.min.js"></script>
+<script src="/static/line-chart.js"></script>
 <script src="/static/dashboard.js" defer></script>
 </head>
 <body>
