@@ -131,7 +131,12 @@ export interface EquitySnapshot {
   fees: number;
 }
 
-export type RiskEventKind = 'breaker_tripped' | 'breaker_lifted' | 'breaker_reset';
+export type RiskEventKind =
+  | 'breaker_tripped'
+  | 'breaker_lifted'
+  | 'breaker_reset'
+  | 'feed_stale'
+  | 'feed_fresh';
 
 export interface RiskEvent {
   type: 'RiskEvent';
@@ -153,6 +158,38 @@ export interface EndOfData {
 export interface ResetCircuitBreaker {
   type: 'ResetCircuitBreaker';
   ts: number;
+  reason: string;
+}
+
+/**
+ * A stored candle that only primes the strategy's indicators before a live session's first bar: no signal,
+ * no order, no mark. Journaled like any other input so a restart primes the indicators identically.
+ */
+export interface WarmupData extends Bar {
+  type: 'WarmupData';
+}
+
+/** Operator kill switch: halt new entries, cancel working entry orders; `flatten` also closes every position. */
+export interface OperatorHalt {
+  type: 'OperatorHalt';
+  /** Close time of the last bar processed when the command was taken (the session's clock). */
+  ts: number;
+  reason: string;
+  flatten: boolean;
+}
+
+/** Operator command: lift a manual halt (`resetDrawdown` also lifts a drawdown halt). */
+export interface OperatorResume {
+  type: 'OperatorResume';
+  ts: number;
+  reason: string;
+}
+
+/** The live feed went quiet (no bar for two timeframes) or came back: no new entries while stale. */
+export interface FeedStatus {
+  type: 'FeedStatus';
+  ts: number;
+  stale: boolean;
   reason: string;
 }
 
@@ -179,6 +216,10 @@ export type PipelineMessage =
   | RiskEvent
   | EndOfData
   | ResetCircuitBreaker
+  | WarmupData
+  | OperatorHalt
+  | OperatorResume
+  | FeedStatus
   | StateTransition;
 
 export type MessageType = PipelineMessage['type'];

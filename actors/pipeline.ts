@@ -77,7 +77,7 @@ export const pipelineMachine = setup({
       spawn('executor', {
         id: 'executor',
         systemId: 'executor',
-        input: { publish, costs: input.costs, markets: input.markets },
+        input: { publish, costs: input.costs, markets: input.markets, orderIdPrefix: input.orderIdPrefix },
       }),
     ];
     if (input.writer) {
@@ -104,6 +104,8 @@ export interface Pipeline {
   /** Publishes a message as if an actor had (operator commands such as ResetCircuitBreaker). */
   publish: Publish;
   get<T extends AnyActorRef = AnyActorRef>(name: ActorName | 'circuitBreaker'): T;
+  /** Writes what the recorder holds (live modes flush after every input). */
+  flush(): void;
   stop(): void;
 }
 
@@ -158,6 +160,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
     publish,
     get: lookup,
+    flush() {
+      options.writer?.flush();
+    },
     stop() {
       root.send({ type: 'STOP' });
     },

@@ -14,7 +14,10 @@ import { breakerStateName, type circuitBreakerMachine } from '../machines/risk/c
 import { evaluateSignal, type RiskLimits } from '../machines/risk/limits.ts';
 import type {
   EquitySnapshot,
+  FeedStatus,
   Fill,
+  OperatorHalt,
+  OperatorResume,
   OrderUpdate,
   PositionUpdate,
   ResetCircuitBreaker,
@@ -50,9 +53,20 @@ export interface RiskState {
   symbolQty: Map<string, number>;
   pending: Map<string, PendingOrder>;
   orders: number;
+  /** Why the feed is stale, while it is: no new entries until fresh data arrives. */
+  feedStale: string | undefined;
 }
 
-type RiskMessage = Signal | EquitySnapshot | PositionUpdate | Fill | OrderUpdate | ResetCircuitBreaker;
+type RiskMessage =
+  | Signal
+  | EquitySnapshot
+  | PositionUpdate
+  | Fill
+  | OrderUpdate
+  | ResetCircuitBreaker
+  | OperatorHalt
+  | OperatorResume
+  | FeedStatus;
 
 export const riskLogic = fromTransition(
   (s: RiskState, event: RiskMessage): RiskState => {
@@ -81,6 +95,15 @@ export const riskLogic = fromTransition(
         if (s.tracker !== undefined) rebasePeak(s.tracker);
         s.input.breaker.send({ type: 'RESET', ts: event.ts, reason: event.reason });
         break;
+      case 'OperatorHalt':
+        s.input.breaker.send({ type: 'MANUAL_HALT', ts: event.ts, reason: event.reason });
+        break;
+      case 'OperatorResume':
+        s.input.breaker.send({ type: 'RESUME', ts: event.ts, reason: event.reason });
+        break;
+      case 'FeedStatus':
+        onFeedStatus(s, event);
+        break;
     }
     return s;
   },
@@ -93,8 +116,22 @@ export const riskLogic = fromTransition(
     symbolQty: new Map(),
     pending: new Map(),
     orders: 0,
+    feedStale: undefined,
   }),
 );
+
+function onFeedStatus(s: RiskState, status: FeedStatus): void {
+  if (status.stale === (s.feedStale !== undefined)) return;
+  s.feedStale = status.stale ? status.reason : undefined;
+  s.input.publish({
+    type: 'RiskEvent',
+    ts: status.ts,
+    kind: status.stale ? 'feed_stale' : 'feed_fresh',
+    level: status.stale ? 'warning' : 'info',
+    state: breakerStateName(s.input.breaker.getSnapshot().value),
+    reason: status.reason,
+  });
+}
 
 function onEquity(s: RiskState, snap: EquitySnapshot): void {
   s.equity = snap.equity;
@@ -137,8 +174,8 @@ function onSignal(s: RiskState, signal: Signal): void {
       symbolQty: s.symbolQty.get(signal.symbol) ?? 0,
       pendingSymbolNotional,
       pendingGrossNotional,
-      haltedState: breakerState === 'trading' ? undefined : breakerState,
-      haltReason: breaker.context.reason ?? undefined,
+      haltedState: breakerState !== 'trading' ? breakerState : s.feedStale !== undefined ? 'feed.stale' : undefined,
+      haltReason: breakerState !== 'trading' ? (breaker.context.reason ?? undefined) : s.feedStale,
     },
     limits,
     market,

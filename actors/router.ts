@@ -24,6 +24,11 @@ export const ROUTES: Record<MessageType, readonly ActorName[]> = {
   RiskEvent: ['recorder'],
   EndOfData: ['executor', 'recorder'],
   ResetCircuitBreaker: ['risk', 'recorder'],
+  WarmupData: ['strategy'],
+  // The executor cancels working orders before risk halts and (with flatten) sends the closing orders.
+  OperatorHalt: ['executor', 'risk'],
+  OperatorResume: ['risk'],
+  FeedStatus: ['risk'],
   StateTransition: ['recorder'],
 };
 

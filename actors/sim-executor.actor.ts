@@ -12,7 +12,7 @@ import {
   type SimFill,
 } from '../machines/execution/fill-model.ts';
 import { orderMachine, type OrderMachineEvent } from '../machines/execution/order.machine.ts';
-import type { EndOfData, MarketData, Order } from './messages.ts';
+import type { EndOfData, MarketData, OperatorHalt, Order } from './messages.ts';
 import type { Publish } from './router.ts';
 
 type OrderRef = ActorRefFrom<typeof orderMachine>;
@@ -21,6 +21,8 @@ export interface SimExecutorInput {
   publish: Publish;
   costs: ReadonlyMap<string, CostModel>;
   markets: ReadonlyMap<string, Market>;
+  /** Prefix of the ids of orders the executor creates itself (kill-switch flatten orders). */
+  orderIdPrefix: string;
 }
 
 interface WorkingOrder {
@@ -48,9 +50,13 @@ export interface SimExecutorState {
   held: Map<string, number>;
   known: Set<string>;
   fills: number;
+  orderIdPrefix: string;
+  /** Last close per symbol: the reference price of a flatten order. */
+  lastClose: Map<string, number>;
+  flattenOrders: number;
 }
 
-type ExecutorEvent = MarketData | Order | EndOfData | { type: `xstate.${string}` };
+type ExecutorEvent = MarketData | Order | EndOfData | OperatorHalt | { type: `xstate.${string}` };
 
 export const simExecutorLogic = fromTransition(
   (s: SimExecutorState, event: ExecutorEvent): SimExecutorState => {
@@ -58,6 +64,10 @@ export const simExecutorLogic = fromTransition(
       case 'MarketData':
         if (s.queued.has(event.symbol)) fillQueued(s, event);
         if (s.brackets.has(event.symbol)) checkBrackets(s, event);
+        s.lastClose.set(event.symbol, event.close);
+        break;
+      case 'OperatorHalt':
+        haltTrading(s, event);
         break;
       case 'Order':
         if (!s.known.has(event.clientOrderId)) accept(s, event);
@@ -79,6 +89,9 @@ export const simExecutorLogic = fromTransition(
     held: new Map(),
     known: new Set(),
     fills: 0,
+    orderIdPrefix: input.orderIdPrefix,
+    lastClose: new Map(),
+    flattenOrders: 0,
   }),
 );
 
@@ -293,4 +306,43 @@ function cancelEverything(s: SimExecutorState, ts: number, reason: string): void
   }
   s.queued.clear();
   for (const symbol of [...s.brackets.keys()]) cancelBrackets(s, symbol, ts, reason);
+}
+
+/**
+ * The kill switch. Working entry orders are cancelled; protective stops stay on held positions unless the
+ * operator flattens, which cancels everything and closes each position with a market order at its next bar.
+ */
+function haltTrading(s: SimExecutorState, halt: OperatorHalt): void {
+  const reason = `operator halt: ${halt.reason}`;
+  for (const [symbol, queue] of s.queued) {
+    const keep: WorkingOrder[] = [];
+    for (const working of queue) {
+      if (working.order.reduceOnly && !halt.flatten) keep.push(working);
+      else advance(s, working, { type: 'CANCEL', ts: halt.ts, reason });
+    }
+    if (keep.length === 0) s.queued.delete(symbol);
+    else s.queued.set(symbol, keep);
+  }
+  if (!halt.flatten) return;
+  for (const symbol of [...s.brackets.keys()]) cancelBrackets(s, symbol, halt.ts, reason);
+  for (const [symbol, held] of s.held) {
+    if (held === 0) continue;
+    s.flattenOrders++;
+    const price = s.lastClose.get(symbol) ?? 0;
+    const order: Order = {
+      type: 'Order',
+      clientOrderId: `${s.orderIdPrefix}flatten-${s.flattenOrders}`,
+      signalId: `operator-halt`,
+      ts: halt.ts,
+      symbol,
+      side: held > 0 ? 'sell' : 'buy',
+      orderType: 'market',
+      qty: Math.abs(held),
+      referencePrice: price,
+      purpose: 'exit',
+      reduceOnly: true,
+    };
+    s.publish(order);
+    accept(s, order);
+  }
 }

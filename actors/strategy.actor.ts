@@ -5,7 +5,7 @@
 import { fromTransition } from 'xstate';
 import { phaseAfter, type Phase, type PhaseEventType } from '../machines/strategies/position-phase.machine.ts';
 import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
-import type { MarketData, OrderUpdate, PositionUpdate, RiskDecision } from './messages.ts';
+import type { MarketData, OrderUpdate, PositionUpdate, RiskDecision, WarmupData } from './messages.ts';
 import type { Publish } from './router.ts';
 
 export type StrategyPhase = Phase;
@@ -29,7 +29,7 @@ export interface StrategyActorState {
   signals: number;
 }
 
-type StrategyEvent = MarketData | PositionUpdate | RiskDecision | OrderUpdate | { type: `xstate.${string}` };
+type StrategyEvent = MarketData | WarmupData | PositionUpdate | RiskDecision | OrderUpdate | { type: `xstate.${string}` };
 
 const POSITION_EVENT: Record<PositionPhase, PhaseEventType> = {
   flat: 'POSITION_FLAT',
@@ -48,6 +48,12 @@ export const strategyLogic = fromTransition(
       case 'MarketData':
         onBar(s, event);
         break;
+      case 'WarmupData': {
+        // Indicators only: a proposal made on history that closed before the session started is dropped.
+        const slot = slotFor(s, event.symbol);
+        s.strategy.onBar(slot.state, event, slot.held);
+        break;
+      }
       case 'PositionUpdate': {
         const slot = slotFor(s, event.symbol);
         slot.held = event.qty > 0 ? 'long' : event.qty < 0 ? 'short' : 'flat';

@@ -23,7 +23,7 @@ interface Sink {
   run: (row: Row) => void;
 }
 
-const TABLES = {
+export const EVENT_TABLES = {
   Signal: signals,
   RiskDecision: riskDecisions,
   Order: orders,
@@ -35,11 +35,11 @@ const TABLES = {
   StateTransition: stateTransitions,
 } as const;
 
-export type RecordedType = keyof typeof TABLES;
+export type RecordedType = keyof typeof EVENT_TABLES;
 
 function prepareInsert(db: Db, table: SQLiteTable, columns: readonly string[]): (row: Row) => void {
   const values = Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)]));
-  // The table is chosen at runtime from TABLES, so the typed builder cannot see its columns here.
+  // The table is chosen at runtime from EVENT_TABLES, so the typed builder cannot see its columns here.
   const statement = db.insert(table).values(values as never).prepare();
   return (row) => {
     statement.run(row);
@@ -116,7 +116,7 @@ export interface EventWriter {
  */
 export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
   const sinks = new Map<string, Sink>();
-  for (const [type, table] of Object.entries(TABLES)) {
+  for (const [type, table] of Object.entries(EVENT_TABLES)) {
     const columns = Object.keys(table).filter((c) => c !== 'seq');
     sinks.set(type, { rows: [], run: prepareInsert(db, table, columns) });
   }

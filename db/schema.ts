@@ -41,7 +41,8 @@ export const runs = sqliteTable('runs', {
   fromTs: integer('from_ts'),
   toTs: integer('to_ts'),
   startingCapital: real('starting_capital').notNull(),
-  status: text('status', { enum: ['running', 'finished', 'failed'] }).notNull(),
+  /** `stopped`: a paper/live session ended by the operator (SIGINT/SIGTERM); running its command again resumes it. */
+  status: text('status', { enum: ['running', 'finished', 'failed', 'stopped'] }).notNull(),
   startedAt: integer('started_at').notNull(),
   finishedAt: integer('finished_at'),
   /** The resolved configuration the run used (strategy, risk, costs, markets). */
@@ -50,6 +51,40 @@ export const runs = sqliteTable('runs', {
   /** Where the run's own event DB and report live, when they are not this file. */
   dbPath: text('db_path'),
   reportPath: text('report_path'),
+  /** Paper/live sessions: wall time of the last sign of life (every second while running). */
+  heartbeatAt: integer('heartbeat_at'),
+});
+
+/**
+ * A paper/live session's record of everything that came from outside — warm-up candles, closed bars, operator
+ * commands, feed-health changes — written before the pipeline acts on it. Everything else in the run's tables
+ * is derived from it: restarts and `bun run replay` feed it through a fresh pipeline.
+ */
+export const journal = sqliteTable(
+  'journal',
+  {
+    seq: integer('seq').primaryKey(),
+    runId: text('run_id').notNull(),
+    kind: text('kind', { enum: ['warmup', 'bars', 'command', 'feed', 'end'] }).notNull(),
+    /** Session clock: the close time of the entry's bars, or of the last bar before a command. */
+    ts: integer('ts').notNull(),
+    /** Wall time the entry was written (ms UTC); informational, never read by the pipeline. */
+    wallTs: integer('wall_ts').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<unknown>().notNull(),
+  },
+  (t) => [index('journal_run_seq').on(t.runId, t.seq)],
+);
+
+/** Operator commands (kill switch, resume, drawdown reset) waiting for the running session to take them. */
+export const operatorCommands = sqliteTable('operator_commands', {
+  id: integer('id').primaryKey(),
+  runId: text('run_id').notNull(),
+  kind: text('kind', { enum: ['halt', 'resume', 'reset'] }).notNull(),
+  flatten: integer('flatten', { mode: 'boolean' }).notNull().default(false),
+  reason: text('reason').notNull(),
+  issuedAt: integer('issued_at').notNull(),
+  /** The journal entry the session wrote when it took the command; null while waiting. */
+  journalSeq: integer('journal_seq'),
 });
 
 export const signals = sqliteTable(
@@ -186,7 +221,9 @@ export const riskEvents = sqliteTable(
     seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     ts: integer('ts').notNull(),
-    kind: text('kind', { enum: ['breaker_tripped', 'breaker_lifted', 'breaker_reset'] }).notNull(),
+    kind: text('kind', {
+      enum: ['breaker_tripped', 'breaker_lifted', 'breaker_reset', 'feed_stale', 'feed_fresh'],
+    }).notNull(),
     level: text('level', { enum: ['info', 'warning', 'critical'] }).notNull(),
     state: text('state').notNull(),
     reason: text('reason').notNull(),
@@ -211,3 +248,5 @@ export const stateTransitions = sqliteTable(
 
 export type CandleRow = typeof candles.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type JournalRow = typeof journal.$inferSelect;
+export type OperatorCommandRow = typeof operatorCommands.$inferSelect;

@@ -143,3 +143,12 @@ export async function loadStrategy(
   }
   return { strategy: mod.definition.create(params), params: raw as Record<string, unknown> };
 }
+
+/** A strategy from parameters recorded in a session's config snapshot (not today's YAML): replays stay exact. */
+export async function createStrategyFromParams(name: string, rawParams: unknown): Promise<AnyStrategy> {
+  const modulePath = join(import.meta.dir, '..', '..', 'machines', 'strategies', `${name.replace(/_/g, '-')}.ts`);
+  if (!/^[a-z][a-z0-9_]*$/.test(name) || !existsSync(modulePath)) throw new Error(`no strategy "${name}" in machines/strategies/`);
+  const mod = (await import(modulePath)) as { definition?: StrategyDefinition<unknown> };
+  if (mod.definition === undefined) throw new Error(`${modulePath}: exports no \`definition\``);
+  return mod.definition.create(mod.definition.parseParams(rawParams));
+}

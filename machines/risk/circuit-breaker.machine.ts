@@ -1,12 +1,15 @@
 // The system layer's circuit breaker. `trading` → `halted.dailyLoss` (lifts at the next UTC day) or
-// `halted.drawdown` (lifts only by an explicit RESET). A drawdown breach while halted for the day escalates.
+// `halted.drawdown` (lifts only by an explicit RESET), or `halted.manual` (the operator's kill switch, lifted by
+// RESUME). A drawdown breach while halted for the day, or halted by hand, escalates to the drawdown halt.
 import { assign, emit, setup } from 'xstate';
 
 export type BreakerEvent =
   | { type: 'TRIP_DAILY_LOSS'; ts: number; reason: string }
   | { type: 'TRIP_DRAWDOWN'; ts: number; reason: string }
   | { type: 'NEW_DAY'; ts: number }
-  | { type: 'RESET'; ts: number; reason: string };
+  | { type: 'RESET'; ts: number; reason: string }
+  | { type: 'MANUAL_HALT'; ts: number; reason: string }
+  | { type: 'RESUME'; ts: number; reason: string };
 
 export interface BreakerContext {
   trippedAt: number | null;
@@ -28,7 +31,7 @@ export interface BreakerChanged {
 
 type Announcement = Omit<BreakerChanged, 'type'>;
 
-// From trading, or escalating from a daily-loss halt.
+// From trading, or escalating from a daily-loss or manual halt.
 const tripDrawdown = {
   target: '#circuitBreaker.halted.drawdown',
   actions: [
@@ -37,6 +40,18 @@ const tripDrawdown = {
       type: 'announce',
       params: ({ event }: { event: { ts: number; reason: string } }) =>
         tripped(event.ts, 'critical', 'halted.drawdown', event.reason),
+    },
+  ],
+} as const;
+
+const manualHalt = {
+  target: '#circuitBreaker.halted.manual',
+  actions: [
+    'recordTrip',
+    {
+      type: 'announce',
+      params: ({ event }: { event: { ts: number; reason: string } }) =>
+        tripped(event.ts, 'critical', 'halted.manual', event.reason),
     },
   ],
 } as const;
@@ -63,6 +78,7 @@ export const circuitBreakerMachine = setup({
   states: {
     trading: {
       on: {
+        MANUAL_HALT: manualHalt,
         TRIP_DAILY_LOSS: {
           target: 'halted.dailyLoss',
           actions: [
@@ -97,6 +113,30 @@ export const circuitBreakerMachine = setup({
               ],
             },
             TRIP_DRAWDOWN: tripDrawdown,
+            MANUAL_HALT: manualHalt,
+          },
+        },
+        manual: {
+          description: 'Kill switch: halted by the operator until RESUME.',
+          on: {
+            RESUME: {
+              target: '#circuitBreaker.trading',
+              actions: [
+                'clearTrip',
+                {
+                  type: 'announce',
+                  params: ({ event }) => ({
+                    ts: event.ts,
+                    kind: 'breaker_lifted',
+                    event: event.type,
+                    level: 'info',
+                    state: 'trading',
+                    reason: event.reason,
+                  }),
+                },
+              ],
+            },
+            TRIP_DRAWDOWN: tripDrawdown,
           },
         },
         drawdown: {
@@ -126,7 +166,8 @@ export const circuitBreakerMachine = setup({
 });
 
 function tripped(ts: number, level: BreakerChanged['level'], state: string, reason: string): Announcement {
-  return { ts, kind: 'breaker_tripped', level, state, reason, event: state === 'halted.drawdown' ? 'TRIP_DRAWDOWN' : 'TRIP_DAILY_LOSS' };
+  const event = state === 'halted.drawdown' ? 'TRIP_DRAWDOWN' : state === 'halted.manual' ? 'MANUAL_HALT' : 'TRIP_DAILY_LOSS';
+  return { ts, kind: 'breaker_tripped', level, state, reason, event };
 }
 
 /** `trading`, `halted.dailyLoss` or `halted.drawdown` from a snapshot value. */

@@ -1,0 +1,160 @@
+// What `bun run paper` and `bun run paper:demo` share: find or start the session in the session database,
+// recover it from its journal, print one line per signal / risk decision / fill, run it until the source ends
+// or SIGINT/SIGTERM, and print the portfolio.
+import { randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { closeDb, openDb, type Db } from '../../db/client.ts';
+import { equitySnapshots, fills, runs, type RunRow } from '../../db/schema.ts';
+import { formatBarTime } from '../../machines/data/candle-validation.ts';
+import type { Bar } from '../../machines/domain.ts';
+import { roundTrips } from '../../machines/metrics/round-trips.ts';
+import type { PipelineMessage } from '../messages.ts';
+import type { BarSource } from '../session/bar-source.ts';
+import { runSessionLoop } from '../session/run-loop.ts';
+import { snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
+import { Session } from '../session/session-runtime.ts';
+
+export const DEFAULT_PAPER_DB = 'data/paper_trading.db';
+
+export interface PaperSessionRequest {
+  dbPath: string;
+  snapshot: SessionSnapshot;
+  newSession: boolean;
+  /** Candles that prime the indicators; read only when a new session starts. */
+  warmup: () => Bar[] | Promise<Bar[]>;
+  source: BarSource;
+  /** Wall ms without a new bar before the feed counts as stale. */
+  staleAfterMs: number;
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+const money = (v: number): string => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const qtyText = (v: number): string => String(Number(v.toPrecision(10)));
+
+function newSessionId(mode: string, now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${mode}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The session to resume: the newest one of this mode that did not finish. */
+function resumable(db: Db, mode: SessionSnapshot['mode']): RunRow | undefined {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.mode, mode), inArray(runs.status, ['running', 'stopped', 'failed'])))
+    .orderBy(desc(runs.startedAt))
+    .get();
+}
+
+export function messageLine(m: PipelineMessage, timeframe: string): string | undefined {
+  const t = (ts: number): string => formatBarTime(ts, timeframe);
+  switch (m.type) {
+    case 'Signal':
+      return `signal  ${t(m.ts)} ${m.symbol} ${m.action} @ ${m.price} — ${m.reason}`;
+    case 'RiskDecision':
+      return m.approved
+        ? `risk    ${t(m.ts)} ${m.symbol} approved qty ${qtyText(m.qty)}${m.limitedBy ? ` (limited by ${m.limitedBy})` : ''}`
+        : `risk    ${t(m.ts)} ${m.symbol} rejected by ${m.layer}/${m.rule}: ${m.reason}`;
+    case 'Fill':
+      return `fill    ${t(m.ts)} ${m.symbol} ${m.side.toUpperCase()} ${qtyText(m.qty)} @ ${m.price} fee ${money(m.fee)} (${m.purpose.replace('_', '-')})`;
+    case 'OrderUpdate':
+      return m.status === 'cancelled' || m.status === 'rejected'
+        ? `order   ${t(m.ts)} ${m.symbol} ${m.clientOrderId} ${m.status}: ${m.reason ?? ''}`
+        : undefined;
+    case 'RiskEvent':
+      return `risk    ${t(m.ts)} ${m.kind.replace('_', ' ')} → ${m.state}: ${m.reason}`;
+    default:
+      return undefined;
+  }
+}
+
+export function portfolioSummary(db: Db, runId: string): string[] {
+  const run = db.select().from(runs).where(eq(runs.id, runId)).get();
+  const last = db
+    .select()
+    .from(equitySnapshots)
+    .where(eq(equitySnapshots.runId, runId))
+    .orderBy(desc(equitySnapshots.seq))
+    .get();
+  const runFills = db.select().from(fills).where(eq(fills.runId, runId)).orderBy(asc(fills.seq)).all();
+  const trips = roundTrips(runFills, new Map(), last?.ts ?? 0);
+  const closed = trips.filter((t) => !t.open);
+  const capital = run?.startingCapital ?? 0;
+  const equity = last?.equity ?? capital;
+  return [
+    `session      ${runId} (${run?.status ?? 'unknown'})`,
+    `equity       ${money(equity)} (${(((equity - capital) / capital) * 100).toFixed(2)}% on ${money(capital)})`,
+    `cash         ${money(last?.cash ?? capital)}`,
+    `positions    ${money(last?.positionsValue ?? 0)}`,
+    `realised P&L ${money(last?.realizedPnl ?? 0)}   unrealised ${money(last?.unrealizedPnl ?? 0)}   fees ${money(last?.fees ?? 0)}`,
+    `fills        ${runFills.length}   round trips closed ${closed.length}, open ${trips.length - closed.length}`,
+  ];
+}
+
+export async function runPaperSession(req: PaperSessionRequest): Promise<'finished' | 'stopped'> {
+  const log = req.log ?? ((line: string) => console.log(line));
+  const db = openDb(req.dbPath);
+  const clock = { now: () => Date.now() };
+  try {
+    const previous = req.newSession ? undefined : resumable(db, req.snapshot.mode);
+    if (previous !== undefined) {
+      const field = snapshotDifference(previous.config, req.snapshot);
+      if (field !== undefined) {
+        throw new Error(
+          `${req.dbPath}: session ${previous.id} was started with a different ${field}; ` +
+            'run it with its own settings to resume it, or pass --new-session to start afresh',
+        );
+      }
+    }
+    const runId = previous?.id ?? newSessionId(req.snapshot.mode, clock.now());
+    const create = previous === undefined ? { warmup: await req.warmup(), startedAt: clock.now() } : undefined;
+    const { timeframe } = req.snapshot;
+    const tap = req.quiet
+      ? undefined
+      : (m: PipelineMessage) => {
+          const line = messageLine(m, timeframe);
+          if (line !== undefined) log(line);
+        };
+    const session = await Session.open({ db, runId, snapshot: req.snapshot, create, clock, tap });
+    if (create) {
+      log(`session ${runId} started in ${req.dbPath}: ${req.snapshot.strategy.name} on ${req.snapshot.symbols.join(', ')} ${timeframe}, ${create.warmup.length} warm-up bars, source ${req.source.label}`);
+    } else {
+      const appended = Object.entries(session.recovery.appended).filter(([, n]) => n > 0);
+      log(
+        `session ${runId} resumed from its journal: ${session.recovery.entries} entries replayed and checked` +
+          (appended.length > 0 ? `, recovered unflushed rows (${appended.map(([t, n]) => `${t} ${n}`).join(', ')})` : '') +
+          `; last bar ${formatBarTime(session.clockTs, timeframe)}`,
+      );
+    }
+    if (session.ended) {
+      log('this session already reached the end of its data; pass --new-session to start another');
+      session.close('finished');
+      return 'finished';
+    }
+
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let end: 'finished' | 'stopped';
+    try {
+      end = await runSessionLoop(session, req.source, { clock, stop: stop.signal, staleAfterMs: req.staleAfterMs, log });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      session.close('failed', message);
+      throw new Error(`${message} (session ${runId} stopped; its journal is intact: run the same command to resume)`);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await req.source.close?.();
+    }
+    session.close(end);
+    log('');
+    if (end === 'stopped') log(`stopped; run the same command again to resume session ${runId}`);
+    for (const line of portfolioSummary(db, runId)) log(line);
+    return end;
+  } finally {
+    closeDb(db);
+  }
+}

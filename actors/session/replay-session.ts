@@ -1,0 +1,40 @@
+// `bun run replay`: a recorded session's journal through the backtest assembly — the same pipeline, the
+// simulated executor, the session's own config snapshot — compared field by field with what it recorded.
+import { desc, eq, inArray } from 'drizzle-orm';
+import { closeDb, openDb, type Db } from '../../db/client.ts';
+import { createEventWriter } from '../../db/events.ts';
+import { loadJournal } from '../../db/journal.ts';
+import { diffRunTables, type FieldDifference } from '../../db/run-diff.ts';
+import { runs, type RunRow } from '../../db/schema.ts';
+import { replayJournal } from './journal-entries.ts';
+import { sessionPipeline, type SessionSnapshot } from './session-config.ts';
+
+export const REPLAY_TABLES = ['signals', 'risk_decisions', 'orders', 'order_updates', 'fills'] as const;
+
+export interface ReplayResult {
+  session: RunRow;
+  entries: number;
+  bars: number;
+  differences: FieldDifference[];
+}
+
+export function findSession(db: Db, sessionId?: string): RunRow | undefined {
+  return sessionId
+    ? db.select().from(runs).where(eq(runs.id, sessionId)).get()
+    : db.select().from(runs).where(inArray(runs.mode, ['paper', 'live'])).orderBy(desc(runs.startedAt)).get();
+}
+
+export async function replaySession(db: Db, session: RunRow): Promise<ReplayResult> {
+  const snapshot = session.config as unknown as SessionSnapshot;
+  const rows = loadJournal(db, session.id);
+  const memory = openDb(':memory:');
+  try {
+    const pipeline = await sessionPipeline(session.id, snapshot, createEventWriter(memory, session.id));
+    replayJournal(pipeline, rows);
+    pipeline.stop();
+    const bars = rows.reduce((n, r) => n + (r.kind === 'bars' ? (r.payload as { bars: unknown[] }).bars.length : 0), 0);
+    return { session, entries: rows.length, bars, differences: diffRunTables(db, memory, session.id, REPLAY_TABLES) };
+  } finally {
+    closeDb(memory);
+  }
+}

@@ -1,0 +1,69 @@
+// Drives a session in wall-clock time: bars from the source, operator commands and heartbeats every
+// `pollMs`, feed health. Everything that reaches the pipeline goes through Session.record (journal first).
+import { formatBarTime } from '../../machines/data/candle-validation.ts';
+import type { BarSource } from './bar-source.ts';
+import type { Clock, Session } from './session-runtime.ts';
+
+export interface LoopOptions {
+  clock: Clock;
+  /** Aborted by SIGINT/SIGTERM: the loop returns after the input in hand is recorded. */
+  stop: AbortSignal;
+  /** No new bar for this long (wall ms) → the feed is stale: a risk event, no new entries until bars return. */
+  staleAfterMs: number;
+  pollMs?: number;
+  log(line: string): void;
+}
+
+export type LoopEnd = 'finished' | 'stopped';
+
+export async function runSessionLoop(session: Session, source: BarSource, opts: LoopOptions): Promise<LoopEnd> {
+  const { clock, log } = opts;
+  let lastBarWall = clock.now();
+  let timerError: unknown;
+  const wake = new AbortController();
+  const stopAll = (): void => wake.abort();
+  opts.stop.addEventListener('abort', stopAll, { once: true });
+
+  const tick = (): void => {
+    try {
+      for (const line of session.takeCommands()) log(`operator ${line}`);
+      session.heartbeat();
+      if (!session.feedStale && clock.now() - lastBarWall > opts.staleAfterMs) {
+        const seconds = ((clock.now() - lastBarWall) / 1000).toFixed(1);
+        session.record({ kind: 'feed', ts: session.clockTs, payload: { stale: true, reason: `no new bar for ${seconds} s` } });
+        log(`feed    stale: no new bar for ${seconds} s — no new entries until data returns`);
+      }
+    } catch (err) {
+      timerError = err;
+      wake.abort();
+    }
+  };
+  tick();
+  const timer = setInterval(tick, opts.pollMs ?? 200);
+  try {
+    while (!wake.signal.aborted && !session.ended) {
+      const bars = await source.next(session.cursor, wake.signal);
+      if (timerError !== undefined) throw timerError;
+      if (opts.stop.aborted) break;
+      if (bars === undefined) {
+        session.record({ kind: 'end', ts: session.clockTs, payload: {} });
+        break;
+      }
+      if (bars.length === 0) continue;
+      if (session.feedStale) {
+        session.record({ kind: 'feed', ts: session.clockTs, payload: { stale: false, reason: 'bars are arriving again' } });
+        log('feed    fresh: bars are arriving again');
+      }
+      const { refused } = session.recordBars(bars);
+      for (const r of refused) {
+        if (!r.duplicate) log(`feed    refused ${r.bar.symbol} bar ${formatBarTime(r.bar.ts, r.bar.timeframe)}: ${r.reason}`);
+      }
+      lastBarWall = clock.now();
+    }
+    if (timerError !== undefined) throw timerError;
+    return session.ended ? 'finished' : 'stopped';
+  } finally {
+    clearInterval(timer);
+    opts.stop.removeEventListener('abort', stopAll);
+  }
+}

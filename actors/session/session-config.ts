@@ -1,0 +1,53 @@
+// What a paper/live session runs with, frozen when it starts: stored as the run's config snapshot, and the
+// only thing a restart or `bun run replay` builds the pipeline from (editing config/ later changes nothing).
+import type { CostModel, Market } from '../../machines/domain.ts';
+import type { RiskLimits } from '../../machines/risk/limits.ts';
+import type { EventWriter } from '../../db/events.ts';
+import { createStrategyFromParams } from '../adapters/config.ts';
+import type { PipelineMessage } from '../messages.ts';
+import { createPipeline, type Pipeline } from '../pipeline.ts';
+
+export interface SessionSnapshot {
+  mode: 'paper' | 'live';
+  strategy: { name: string; params: Record<string, unknown> };
+  symbols: string[];
+  timeframe: string;
+  capital: number;
+  risk: RiskLimits;
+  costs: Record<string, CostModel>;
+  markets: Record<string, Market>;
+  /** Where the bars come from, e.g. { kind: 'demo', file, from } or { kind: 'ccxt', exchange }. */
+  source: Record<string, string | number>;
+}
+
+export async function sessionPipeline(
+  runId: string,
+  snapshot: SessionSnapshot,
+  writer: EventWriter | undefined,
+  tap?: (message: PipelineMessage) => void,
+): Promise<Pipeline> {
+  const strategy = await createStrategyFromParams(snapshot.strategy.name, snapshot.strategy.params);
+  return createPipeline({
+    strategy,
+    limits: snapshot.risk,
+    markets: new Map(Object.entries(snapshot.markets)),
+    costs: new Map(Object.entries(snapshot.costs)),
+    startingCash: snapshot.capital,
+    orderIdPrefix: `${runId}-`,
+    writer,
+    tap,
+  });
+}
+
+/** The first field where two snapshots differ (`symbols`, `risk.positionMaxPct`, ...), or undefined. */
+export function snapshotDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return Object.is(a, b) ? undefined : path || '(root)';
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    const d = snapshotDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}

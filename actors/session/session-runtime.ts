@@ -1,0 +1,215 @@
+// A paper (later live) session: the backtest's pipeline with a journal in front of it. Every external input
+// is journaled (committed) before the pipeline sees it and the derived rows are flushed after each input, so
+// a process killed at any moment restarts by feeding its journal through a fresh pipeline — checked against
+// what was recorded — and continues with the next bar.
+import { createActor, type ActorRefFrom } from 'xstate';
+import { eq } from 'drizzle-orm';
+import { openDb, closeDb, type Db } from '../../db/client.ts';
+import { createEventWriter, type EventWriter } from '../../db/events.ts';
+import { appendJournal, loadJournal, takeCommand, waitingCommands } from '../../db/journal.ts';
+import { appendDerivedTail } from '../../db/run-diff.ts';
+import { journal, runs } from '../../db/schema.ts';
+import type { Bar } from '../../machines/domain.ts';
+import { admitBars, groupByClose, newCursor, type FeedCursor, type RefusedBar } from '../../machines/data/live-bars.ts';
+import { breakerStateName, type circuitBreakerMachine } from '../../machines/risk/circuit-breaker.machine.ts';
+import { sessionMachine, type SessionEvent } from '../../machines/session/session.machine.ts';
+import type { PipelineMessage } from '../messages.ts';
+import type { Pipeline } from '../pipeline.ts';
+import { applyEntry, replayJournal, trackEntry, type JournalEntry } from './journal-entries.ts';
+import { sessionPipeline, type SessionSnapshot } from './session-config.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface OpenSessionOptions {
+  db: Db;
+  runId: string;
+  snapshot: SessionSnapshot;
+  /** A new session: its run row and its warm-up candles are written first. */
+  create?: { warmup: Bar[]; startedAt: number };
+  clock: Clock;
+  /** Sees every message the live pipeline routes after recovery (console lines, alerts). */
+  tap?: (message: PipelineMessage) => void;
+}
+
+export interface Recovery {
+  entries: number;
+  /** Derived rows the crash had not flushed, appended from the journal replay. */
+  appended: Record<string, number>;
+}
+
+type SessionRef = ActorRefFrom<typeof sessionMachine>;
+
+/** A writer whose target can change: recovery derives into memory, then the session writes to its file. */
+function switchableWriter(initial: EventWriter): EventWriter & { target: EventWriter } {
+  return {
+    target: initial,
+    append(message) {
+      this.target.append(message);
+    },
+    flush() {
+      this.target.flush();
+    },
+    get buffered() {
+      return this.target.buffered;
+    },
+    get written() {
+      return this.target.written;
+    },
+  };
+}
+
+export class Session {
+  readonly cursor: FeedCursor = newCursor();
+  ended = false;
+  /** The feed was last journaled as stale (no entries allowed until bars return). */
+  feedStale = false;
+  private readonly machine: SessionRef;
+  private sessionState = 'starting';
+
+  private constructor(
+    readonly runId: string,
+    readonly snapshot: SessionSnapshot,
+    readonly pipeline: Pipeline,
+    private readonly db: Db,
+    private readonly clock: Clock,
+    readonly recovery: Recovery,
+  ) {
+    this.machine = createActor(sessionMachine);
+    this.machine.start();
+  }
+
+  /** Opens (or creates) the session, replays its journal and verifies it against the recorded rows. */
+  static async open(opts: OpenSessionOptions): Promise<Session> {
+    const { db, runId, snapshot, clock } = opts;
+    if (opts.create !== undefined) {
+      const warmup = opts.create.warmup;
+      db.transaction((tx) => {
+        tx.insert(runs)
+          .values({
+            id: runId,
+            mode: snapshot.mode,
+            strategy: snapshot.strategy.name,
+            symbols: snapshot.symbols,
+            timeframe: snapshot.timeframe,
+            startingCapital: snapshot.capital,
+            status: 'running',
+            startedAt: opts.create!.startedAt,
+            heartbeatAt: opts.create!.startedAt,
+            config: snapshot as unknown as Record<string, unknown>,
+          })
+          .run();
+        // In the same transaction: a session never exists without its warm-up.
+        const ts = warmup.length > 0 ? Math.max(...warmup.map((b) => b.closeTs)) : 0;
+        tx.insert(journal).values({ runId, kind: 'warmup', ts, wallTs: clock.now(), payload: { bars: warmup } }).run();
+      });
+    }
+
+    const memory = openDb(':memory:');
+    const writer = switchableWriter(createEventWriter(memory, runId));
+    let live = false;
+    const tap = opts.tap;
+    const pipeline = await sessionPipeline(runId, snapshot, writer, tap && ((m) => live && tap(m)));
+    const entries = loadJournal(db, runId);
+    const replayed = replayJournal(pipeline, entries);
+    let appended: Record<string, number>;
+    try {
+      appended = appendDerivedTail(db, memory, runId).appended;
+    } finally {
+      closeDb(memory);
+    }
+    writer.target = createEventWriter(db, runId);
+    live = true;
+
+    const session = new Session(runId, snapshot, pipeline, db, clock, { entries: entries.length, appended });
+    session.cursor.lastTs = replayed.cursor.lastTs;
+    session.cursor.lastCloseTs = replayed.cursor.lastCloseTs;
+    session.ended = replayed.ended;
+    session.feedStale = replayed.feedStale;
+    session.move({ type: 'WARM_UP' });
+    session.move({ type: 'READY' });
+    session.followBreaker();
+    return session;
+  }
+
+  /** The session clock: close time of the last bar journaled (or of the warm-up). */
+  get clockTs(): number {
+    return Number.isFinite(this.cursor.lastCloseTs) ? this.cursor.lastCloseTs : 0;
+  }
+
+  get state(): string {
+    return this.sessionState;
+  }
+
+  breakerState(): string {
+    return breakerStateName(this.pipeline.get<ActorRefFrom<typeof circuitBreakerMachine>>('circuitBreaker').getSnapshot().value);
+  }
+
+  /** Journals one input, lets the pipeline act on it, flushes what it derived. */
+  record(entry: JournalEntry): void {
+    appendJournal(this.db, { runId: this.runId, kind: entry.kind, ts: entry.ts, wallTs: this.clock.now(), payload: entry.payload });
+    this.act(entry);
+  }
+
+  /** Admits fetched bars (duplicates and out-of-order ones are refused) and records them by close time. */
+  recordBars(bars: readonly Bar[]): { processed: number; refused: RefusedBar[] } {
+    const { admitted, refused } = admitBars(this.cursor, bars);
+    for (const group of groupByClose(admitted)) {
+      this.record({ kind: 'bars', ts: group[0]!.closeTs, payload: { bars: group } });
+    }
+    return { processed: admitted.length, refused };
+  }
+
+  /** Takes the operator's waiting commands (halt, resume, reset): journaled and applied, each exactly once. */
+  takeCommands(): string[] {
+    const taken: string[] = [];
+    for (const command of waitingCommands(this.db, this.runId)) {
+      const payload = { command: command.kind, flatten: command.flatten, reason: command.reason };
+      takeCommand(this.db, command, { ts: this.clockTs, wallTs: this.clock.now(), payload });
+      this.act({ kind: 'command', ts: this.clockTs, payload });
+      taken.push(`${command.kind}${command.flatten ? ' --flatten' : ''}: ${command.reason}`);
+    }
+    return taken;
+  }
+
+  heartbeat(): void {
+    this.db.update(runs).set({ heartbeatAt: this.clock.now() }).where(eq(runs.id, this.runId)).run();
+  }
+
+  /** Stops this process's part of the session; `stopped` and `failed` sessions resume when run again. */
+  close(status: 'finished' | 'stopped' | 'failed', error?: string): void {
+    if (this.sessionState !== 'stopping' && this.sessionState !== 'stopped') this.move({ type: 'STOP' });
+    this.move({ type: 'STOPPED' });
+    this.pipeline.stop();
+    const now = this.clock.now();
+    this.db
+      .update(runs)
+      .set({ status, heartbeatAt: now, finishedAt: status === 'finished' ? now : null, summary: error ? { error } : null })
+      .where(eq(runs.id, this.runId))
+      .run();
+  }
+
+  private act(entry: JournalEntry): void {
+    applyEntry(this.pipeline, entry);
+    trackEntry(this, entry);
+    this.followBreaker();
+    this.pipeline.flush();
+  }
+
+  private followBreaker(): void {
+    const halted = this.breakerState() !== 'trading';
+    if (halted && this.sessionState === 'trading') this.move({ type: 'HALT' });
+    if (!halted && this.sessionState === 'halted') this.move({ type: 'RESUME' });
+  }
+
+  private move(event: SessionEvent): void {
+    const from = this.sessionState;
+    this.machine.send(event);
+    const to = String(this.machine.getSnapshot().value);
+    if (to === from) return;
+    this.sessionState = to;
+    this.pipeline.publish({ type: 'StateTransition', ts: this.clockTs, actor: 'session', from, to, event: event.type });
+    this.pipeline.flush();
+  }
+}

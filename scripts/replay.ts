@@ -1,0 +1,39 @@
+// bun run replay — re-runs a paper session's journal through the backtest path and lists every difference.
+import { existsSync } from 'node:fs';
+import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
+import { DEFAULT_PAPER_DB } from '../actors/adapters/paper-session.ts';
+import { findSession, replaySession, REPLAY_TABLES } from '../actors/session/replay-session.ts';
+import { closeDb, openDb } from '../db/client.ts';
+
+const USAGE = `Usage: bun run replay [--db PATH] [--session ID]
+
+Feeds a recorded session's journal (its warm-up candles, every closed bar, every operator command) through
+the backtest assembly — same pipeline, simulated executor, the session's own config snapshot — and prints
+every difference in ${REPLAY_TABLES.join(', ')}, field by field. Exit 0 with "0 differences" when the
+session is reproduced exactly, 1 otherwise.
+
+  --db PATH       session database (default ${DEFAULT_PAPER_DB})
+  --session ID    a session other than the newest in the database`;
+
+const show = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
+
+await runMain(async () => {
+  const args = parseCommandArgs({ db: { type: 'string' }, session: { type: 'string' } }, USAGE);
+  const dbPath = args.db ?? DEFAULT_PAPER_DB;
+  if (!existsSync(dbPath)) throw new Error(`${dbPath}: no such session database`);
+  const db = openDb(dbPath);
+  try {
+    const session = findSession(db, args.session);
+    if (session === undefined) throw new Error(`${dbPath}: ${args.session ? `no session ${args.session}` : 'no paper or live session in this database'}`);
+    if (session.mode === 'backtest') throw new Error(`${session.id} is a backtest; replay takes paper and live sessions`);
+    const r = await replaySession(db, session);
+    console.log(`session ${session.id} (${session.mode}, ${session.status}): ${r.entries} journal entries, ${r.bars} bars replayed`);
+    for (const d of r.differences) {
+      console.log(`${d.table} #${d.row} ${d.key}: ${d.field} recorded ${show(d.recorded)}, replayed ${show(d.derived)}`);
+    }
+    console.log(`${r.differences.length} differences`);
+    if (r.differences.length > 0) process.exitCode = 1;
+  } finally {
+    closeDb(db);
+  }
+});
