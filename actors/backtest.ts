@@ -9,6 +9,7 @@ import { createEventWriter } from '../db/events.ts';
 import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
+import { currencyDecimals, quoteCurrency, stepDecimals } from '../machines/metrics/money.ts';
 import { computePerformance, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
 import { periodsPerYear, sampleEquity } from '../machines/metrics/periods.ts';
 import { roundTrips, type RoundTrip } from '../machines/metrics/round-trips.ts';
@@ -50,9 +51,20 @@ export interface BacktestResult {
   equity: EquityPoint[];
   bars: number;
   priceNotes: string[];
+  /** The bars the run covered, and the bounds asked for (undefined: from the first / to the last stored bar). */
+  range: { timeframe: string; firstTs: number; lastTs: number; fromTs?: number; toTs?: number };
+  /** Decimals of the quote currency (2 for USD/USDT), for what is printed; the run DB keeps raw values. */
+  moneyDecimals: number;
 }
 
 export function runBacktest(req: BacktestRequest): BacktestResult {
+  // Checked before any file exists: a refused run must leave no run DB behind.
+  if (!Number.isFinite(req.capital) || req.capital <= 0) {
+    throw new Error(`capital must be a finite positive number, got ${req.capital}`);
+  }
+  if (req.symbols.length === 0 || req.symbols.some((symbol) => symbol.trim() === '')) {
+    throw new Error(`symbols must be non-empty names, got ${JSON.stringify(req.symbols)}`);
+  }
   const instruments = req.symbols.map((symbol) => requireInstrument(req.marketDb, symbol, req.timeframe));
   const candles = loadCandles(req.marketDb, {
     symbols: req.symbols,
@@ -73,6 +85,8 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
     costs.set(inst.symbol, req.venue.costs[inst.kind]);
   }
   const kinds = new Set(instruments.map((i) => i.kind));
+  const moneyDecimals = Math.max(...instruments.map((i) => currencyDecimals(quoteCurrency(i.symbol, i.kind))));
+  const priceDecimals = Object.fromEntries([...markets].map(([symbol, market]) => [symbol, stepDecimals(market.priceStep)]));
   const priceNotes = instruments.map(
     (i) => `${i.symbol}: ${i.priceBasis === 'adjusted' ? 'split/dividend-adjusted prices' : 'raw traded prices'} (${i.source})`,
   );
@@ -148,12 +162,14 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
         trades,
         monthly: monthlyReturns(equity),
         config,
+        priceDecimals,
       }),
     );
     const finished = { status: 'finished' as const, finishedAt: req.now?.() ?? req.startedAt, summary };
     runDb.update(runs).set(finished).where(eq(runs.id, req.runId)).run();
     req.marketDb.insert(runs).values({ ...runRow, ...finished }).onConflictDoUpdate({ target: runs.id, set: finished }).run();
-    return { summary, trades, equity, bars: candles.length, priceNotes };
+    const covered = { timeframe: req.timeframe, firstTs: candles[0]!.ts, lastTs: candles[candles.length - 1]!.ts, fromTs: req.fromTs, toTs: req.toTs };
+    return { summary, trades, equity, bars: candles.length, priceNotes, range: covered, moneyDecimals };
   } catch (err) {
     runDb.update(runs).set({ status: 'failed', summary: { error: String(err) } }).where(eq(runs.id, req.runId)).run();
     throw err;

@@ -1,6 +1,6 @@
 // The only file that opens SQLite. Repositories take the returned `Db` as a parameter.
 import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
@@ -38,6 +38,18 @@ export function openDb(path: string = DEFAULT_DB_PATH): Db {
       throw new Error(`${path}: cannot bring the database to the current schema: ${reason.split('\n')[0]}`);
     }
   }
+}
+
+/**
+ * Opens a database that `bun run db:init` (or `demo`) created, migrating it like openDb; a path that does not
+ * exist is refused with one line saying how to create it, and neither a folder nor a file is made: a typo in
+ * `--db` must not leave an empty database behind that a later command reads as "no data".
+ */
+export function openExistingDb(path: string = DEFAULT_DB_PATH): Db {
+  if (path !== ':memory:' && !existsSync(path)) {
+    throw new Error(`no database at ${path}: create it with \`bun run db:init --db ${path}\` (or \`bun run demo\`)`);
+  }
+  return openDb(path);
 }
 
 export function closeDb(db: Db): void {

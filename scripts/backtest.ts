@@ -1,11 +1,10 @@
 // bun run backtest — runs a strategy over stored candles through the full actor pipeline.
 import { backtestFromConfig } from '../actors/adapters/backtest-from-config.ts';
-import { parseCommandArgs, parseDateFlag, required, runMain } from '../actors/adapters/cli.ts';
+import { parseCommandArgs, parseDateFlag, parseNameList, parsePositiveNumber, parseTimeframeFlag, required, runMain } from '../actors/adapters/cli.ts';
 import { parseFeed, parseSourceName } from '../actors/adapters/collect-command.ts';
-import { formatSummary } from '../actors/adapters/summary-table.ts';
+import { formatSummary, summaryJson } from '../actors/adapters/summary-table.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS } from '../machines/data/timeframe.ts';
-import { canonicalTimeframe } from '../machines/data/venue-timeframes.ts';
 
 const USAGE = `Usage: bun run backtest --strategy NAME --symbols A,B --timeframe TF [options]
 
@@ -51,9 +50,10 @@ await runMain(async () => {
     USAGE,
   );
   const strategyName = required('strategy', args.strategy);
-  const symbols = required('symbols', args.symbols).split(',').map((s) => s.trim()).filter(Boolean);
+  // Every option is checked here, before a run id, a run row or a file exists.
+  const symbols = parseNameList('symbols', args.symbols);
   // Candles are stored under one spelling (1h, 1d), whichever the user types.
-  const timeframe = canonicalTimeframe(required('timeframe', args.timeframe));
+  const timeframe = parseTimeframeFlag('timeframe', args.timeframe);
   const fromTs = parseDateFlag('from', args.from);
   const toDay = parseDateFlag('to', args.to);
   // A date-only --to includes that whole day (a stock session opens at 14:30 UTC).
@@ -73,8 +73,7 @@ await runMain(async () => {
       }
     : undefined;
 
-  const capital = args.capital === undefined ? undefined : Number(args.capital);
-  if (capital !== undefined && !(capital > 0)) throw new Error(`--capital must be a positive number, got "${args.capital}"`);
+  const capital = parsePositiveNumber('capital', args.capital);
   const result = await backtestFromConfig({
     strategyName,
     symbols,
@@ -88,5 +87,5 @@ await runMain(async () => {
     collect,
   });
   console.log(formatSummary(result));
-  if (args.json) console.log(JSON.stringify(result.summary));
+  if (args.json) console.log(summaryJson(result));
 });

@@ -1,5 +1,5 @@
 // bun run data:import --file F.csv --symbol S --timeframe 1d --market crypto|stock — imports a candle CSV.
-import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
+import { closeDb, DEFAULT_DB_PATH, openExistingDb } from '../db/client.ts';
 import { parseCommandArgs, required, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_EXCHANGE, importCsvFile } from '../actors/adapters/csv-import.ts';
 import { formatBarTime } from '../machines/data/candle-validation.ts';
@@ -54,7 +54,7 @@ await runMain(() => {
     columns: args.columns,
     price: args.price === undefined ? undefined : priceFlag(args.price),
   };
-  const db = openDb(args.db ?? DEFAULT_DB_PATH);
+  const db = openExistingDb(args.db ?? DEFAULT_DB_PATH);
   try {
     const result = importCsvFile(db, options);
     const range = `${formatBarTime(result.firstTs, result.timeframe)} .. ${formatBarTime(result.lastTs, result.timeframe)}`;

@@ -1,6 +1,6 @@
 // A backtest as the commands run it: configuration from config/, candles from the market DB, a fresh run id.
 import { randomBytes } from 'node:crypto';
-import { closeDb, openDb } from '../../db/client.ts';
+import { closeDb, openExistingDb } from '../../db/client.ts';
 import { runBacktest, type BacktestResult } from '../backtest.ts';
 import { collectForBacktest, type SourceSpec } from './collect-command.ts';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
@@ -34,7 +34,7 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
     await collectForBacktest({ ...cmd.collect, symbols: cmd.symbols, timeframe: cmd.timeframe, fromTs: cmd.fromTs, toTs: cmd.toTs, dbPath: cmd.dbPath, quiet: cmd.quiet });
   }
   const now = new Date();
-  const marketDb = openDb(cmd.dbPath);
+  const marketDb = openExistingDb(cmd.dbPath);
   const progress = createProgress('backtest', { quiet: cmd.quiet });
   try {
     const result = runBacktest({

@@ -1,6 +1,6 @@
 // `bun run collect` and `bun run backtest --collect` as the commands run them: pick the source, open the
 // database, wire the wall clock, Ctrl-C and the progress bar, and print one summary line per symbol.
-import { closeDb, openDb } from '../../db/client.ts';
+import { closeDb, openExistingDb } from '../../db/client.ts';
 import { getInstrument } from '../../db/candles.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import { DEFAULT_RETRY_POLICY } from '../../machines/data/retry-policy.ts';
@@ -130,7 +130,7 @@ const consoleIo: CommandIo = {
 /** Runs one collection with the wall clock; the first Ctrl-C stops after the current page, a second one at once. */
 export async function runCollectCommand(cmd: CollectCommand, io: CommandIo = consoleIo): Promise<SymbolReport[]> {
   const source = createSource(cmd);
-  const db = openDb(cmd.dbPath);
+  const db = openExistingDb(cmd.dbPath);
   const abort = new AbortController();
   const onInterrupt = (): void => {
     if (abort.signal.aborted) process.exit(130);
@@ -191,7 +191,7 @@ export async function collectForBacktest(
   if (cmd.fromTs === undefined) throw new Error('--collect needs --from (the first bar to collect)');
   const timeframe = canonicalTimeframe(cmd.timeframe);
   const groups = new Map<string, { spec: SourceSpec; symbols: string[] }>();
-  const db = openDb(cmd.dbPath);
+  const db = openExistingDb(cmd.dbPath);
   try {
     for (const symbol of cmd.symbols) {
       const sourceName = cmd.source ?? defaultSourceFor(symbol);

@@ -29,6 +29,7 @@ function countCandles(dbPath: string): number {
 
 test('backtest --collect downloads the missing candles, then runs over them; a second run needs no venue', async () => {
   const dbPath = join(dir, 'market.db');
+  closeDb(openDb(dbPath)); // what `bun run db:init` does
   const args = [
     'bun', 'scripts/backtest.ts', '--strategy', 'mean_reversion', '--symbols', 'BTC/USDT', '--timeframe', '1Hour',
     // Exactly the recorded hours, so the second run finds the range complete.

@@ -80,7 +80,7 @@ test('a collection killed half-way and run again ends with the same table as one
   expect(resumed.stdout).toContain('binance BTC/USDT 1h: stored');
   expect(resumed.stdout).toContain('3 in range');
 
-  const cleanDb = join(dir, 'clean.db');
+  const cleanDb = createdDb('clean.db');
   const clean = await run(collectArgs(cleanDb));
   expect(clean.code).toBe(0);
   expect(clean.stdout).toContain('binance BTC/USDT 1h: stored 3 candles (2024-01-30 16:00Z .. 2024-01-30 18:00Z), 3 in range');
@@ -112,7 +112,7 @@ test('Ctrl-C finishes the page in flight, stores it whole and says how to resume
 test('bun run collect exits 1 with one line naming the exchange and symbol when the symbol is unknown', async () => {
   const result = await run([
     'bun', 'scripts/collect.ts', '--symbols', 'NOPE/USDT', '--timeframe', '1h', '--from', '2024-01-30',
-    '--base-url', server.url, '--db', join(dir, 'unknown.db'), '--quiet',
+    '--base-url', server.url, '--db', createdDb('unknown.db'), '--quiet',
   ]);
   expect(result.code).toBe(1);
   expect(result.stderr.trim()).toBe('error: binance: unknown symbol NOPE/USDT (not among its 2 markets; spelled like BTC/USDT?)');

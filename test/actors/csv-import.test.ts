@@ -187,6 +187,7 @@ describe('the data:import and data:validate commands', () => {
 
   test('import prints one summary line and validate reports a clean series', () => {
     const dbPath = join(tempDir, 'cli.db');
+    closeDb(openDb(dbPath)); // what `bun run db:init` does
     const imported = run('data-import.ts', ['--file', NVDA, '--symbol', 'NVDA', '--timeframe', '1d', '--market', 'stock', '--db', dbPath]);
     expect(imported.exitCode).toBe(0);
     expect(imported.stdout.trim()).toBe(
@@ -199,6 +200,7 @@ describe('the data:import and data:validate commands', () => {
 
   test('a failed import exits 1 with one line and no stack trace', () => {
     const dbPath = join(tempDir, 'cli-fail.db');
+    closeDb(openDb(dbPath));
     const broken = copyWithLine(NVDA, 'nvda-zero.csv', 20, (line) => line.replace(/^([^,]+),[^,]+,/, '$1,0,'));
     const result = run('data-import.ts', ['--file', broken, '--symbol', 'NVDA', '--timeframe', '1d', '--market', 'stock', '--db', dbPath]);
     expect(result.exitCode).toBe(1);

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { openDb, closeDb } from '../../db/client.ts';
+import { existsSync } from 'node:fs';
+import { openDb, openExistingDb, closeDb } from '../../db/client.ts';
 import { tempDir } from '../support/real-data.ts';
 
 const ROOT = join(import.meta.dir, '..', '..');
@@ -32,5 +33,20 @@ describe('openDb', () => {
     foreign.exec('CREATE TABLE candles (x INTEGER)');
     foreign.close();
     expect(() => openDb(path)).toThrow(/foreign\.db: cannot bring the database to the current schema: .*candles/);
+  });
+
+  test('openExistingDb refuses a missing file in one line and creates neither folder nor file', () => {
+    const dir = tempDir();
+    const path = join(dir, 'no', 'such', 'x.db');
+    expect(() => openExistingDb(path)).toThrow(`no database at ${path}: create it with \`bun run db:init --db ${path}\` (or \`bun run demo\`)`);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  test('openExistingDb opens a database db:init created', () => {
+    const path = join(tempDir(), 'made.db');
+    closeDb(openDb(path));
+    const db = openExistingDb(path);
+    expect(db.$client.query<{ n: number }, []>('SELECT count(*) AS n FROM runs').get()!.n).toBe(0);
+    closeDb(db);
   });
 });

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drawdownSeries, type EquityPoint, type PerformanceSummary } from '../../machines/metrics/performance.ts';
+import { formatAmount } from '../../machines/metrics/money.ts';
 import type { RoundTrip } from '../../machines/metrics/round-trips.ts';
 
 export interface ReportInput {
@@ -15,6 +16,8 @@ export interface ReportInput {
   trades: RoundTrip[];
   monthly: { year: number; month: number; ret: number }[];
   config: Record<string, unknown>;
+  /** Decimals of each symbol's price step; the trade list prints prices to the tick the market has. */
+  priceDecimals?: Record<string, number>;
 }
 
 export interface ChartSeries {
@@ -180,7 +183,12 @@ function monthlyHeatmap(monthly: ReportInput['monthly']): string {
   return `<table class="heatmap">\n<thead>${header}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
 }
 
-function tradeTable(trades: RoundTrip[]): string {
+/** A price to its market's tick (`12.3` → `12.3000` for a 0.0001 tick); unknown markets keep their digits. */
+export function formatTradePrice(price: number, decimals: number | undefined): string {
+  return decimals === undefined ? quantityFormat.format(price) : formatAmount(price, decimals);
+}
+
+function tradeTable(trades: RoundTrip[], priceDecimals: Record<string, number> = {}): string {
   if (trades.length === 0) return '<p class="empty-note">No trades.</p>';
   const header =
     '<tr><th>#</th><th>Symbol</th><th>Direction</th><th>Entry time</th><th>Exit time</th><th>Qty</th>' +
@@ -193,8 +201,8 @@ function tradeTable(trades: RoundTrip[]): string {
       formatTime(trip.entryTs),
       trip.exitTs === null ? '—' : formatTime(trip.exitTs),
       quantityFormat.format(trip.qty),
-      quantityFormat.format(trip.entryPrice),
-      quantityFormat.format(trip.exitPrice),
+      formatTradePrice(trip.entryPrice, priceDecimals[trip.symbol]),
+      formatTradePrice(trip.exitPrice, priceDecimals[trip.symbol]),
     ].map((text) => `<td>${escapeHtml(text)}</td>`);
     cells.push(`<td class="${signClass(trip.pnl)}">${escapeHtml(formatMoney(trip.pnl))}</td>`);
     cells.push(`<td class="${signClass(trip.returnPct)}">${escapeHtml(formatSignedPct(trip.returnPct))}</td>`);
@@ -300,7 +308,7 @@ ${monthlyHeatmap(input.monthly)}
 </section>
 <section id="trades"><h2>Trades (${escapeHtml(input.trades.length)})</h2>
 <div class="trades-wrap">
-${tradeTable(input.trades)}
+${tradeTable(input.trades, input.priceDecimals)}
 </div>
 </section>
 <section id="config"><h2>Configuration</h2>

@@ -143,6 +143,14 @@ describe('renderReport', () => {
     expect(html).toContain('<td class="pos">12.00</td><td class="pos">+8.00%</td>');
   });
 
+  test('the trade list prints prices to each market\'s tick, not to float noise', () => {
+    const noisy: RoundTrip = { ...trip('ORCL', 0), entryPrice: 12.345678901, exitPrice: 12.3 };
+    const btc: RoundTrip = { ...trip('BTC/USD', 0), entryPrice: 43210.5, exitPrice: 0.1 + 0.2 };
+    const html = renderReport(input({ trades: [noisy, btc], priceDecimals: { ORCL: 4, 'BTC/USD': 2 } }));
+    expect(html).toContain('<td>12.3457</td><td>12.3000</td>');
+    expect(html).toContain('<td>43,210.50</td><td>0.30</td>');
+  });
+
   test('the configuration is shown as collapsible JSON', () => {
     const html = renderReport(input());
     expect(html).toContain('<details><summary>Run configuration (JSON)</summary><pre>{\n  &quot;strategy&quot;: &quot;sma_cross&quot;');

@@ -1,0 +1,103 @@
+// A command that refuses its input says why in one line and leaves nothing behind: no run row, no run DB, no
+// report, no database or folder. Each case runs the real `bun scripts/...` process against a real database.
+import { beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importCsvFile } from '../../actors/adapters/csv-import.ts';
+import { closeDb, openDb } from '../../db/client.ts';
+import { DATA_DIR, tempDir } from '../support/real-data.ts';
+
+const ROOT = join(import.meta.dir, '..', '..');
+const dir = tempDir('qs-refused-');
+const marketDb = join(dir, 'market.db');
+const outDir = join(dir, 'runs');
+
+async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = Bun.spawn(['bun', join('scripts', script), ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { code, stdout, stderr };
+}
+
+function runRows(): number {
+  const db = openDb(marketDb);
+  try {
+    return db.$client.query<{ n: number }, []>('SELECT count(*) AS n FROM runs').get()!.n;
+  } finally {
+    closeDb(db);
+  }
+}
+
+beforeAll(() => {
+  // Two years of real ORCL bars: enough for the strategy to trade, small enough to run in a second.
+  const lines = readFileSync(join(DATA_DIR, 'orcl-1995-2014.csv'), 'utf8').split('\n').slice(0, 505);
+  const csv = join(dir, 'orcl-1995-1996.csv');
+  writeFileSync(csv, lines.join('\n'));
+  const db = openDb(marketDb); // what `bun run db:init` does
+  importCsvFile(db, { file: csv, symbol: 'ORCL', timeframe: '1d', market: 'stock' });
+  closeDb(db);
+});
+
+const BACKTEST = ['--strategy', 'mean_reversion', '--timeframe', '1d', '--quiet', '--json'];
+const CAPITAL = (value: string) => `--capital must be a finite positive number, got "${value}"`;
+
+describe('backtest refuses bad options before a run exists', () => {
+  test.each([
+    ['an infinite capital', ['--symbols', 'ORCL', '--capital', 'Infinity'], CAPITAL('Infinity')],
+    ['a capital that overflows to Infinity', ['--symbols', 'ORCL', '--capital', '1e400'], CAPITAL('1e400')],
+    ['a negative capital after a space', ['--symbols', 'ORCL', '--capital', '-5'], CAPITAL('-5')],
+    ['a negative capital after =', ['--symbols', 'ORCL', '--capital=-5'], CAPITAL('-5')],
+    ['a zero capital', ['--symbols', 'ORCL', '--capital', '0'], CAPITAL('0')],
+    ['a symbol list of only a comma', ['--symbols', ','], '--symbols: empty name in ","'],
+    ['a symbol list with an empty name', ['--symbols', 'ORCL,'], '--symbols: empty name in "ORCL,"'],
+    ['a date that does not exist', ['--symbols', 'ORCL', '--from', '1995-02-30'], '--from: "1995-02-30" is not a date'],
+    ['--to before --from', ['--symbols', 'ORCL', '--from', '1996-01-01', '--to', '1995-01-01'], '--to is before --from'],
+    ['an unknown strategy', ['--symbols', 'ORCL', '--strategy', 'nope'], '--strategy: no strategy "nope"'],
+  ])('%s', async (_case, args, message) => {
+    const { code, stdout, stderr } = await run('backtest.ts', [...BACKTEST, '--db', marketDb, '--out', outDir, ...args]);
+    expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(message)]);
+    expect(stderr).toStartWith('error: ');
+    expect(stdout).toBe('');
+    expect(code).toBe(1);
+    expect(existsSync(outDir)).toBe(false);
+    expect(runRows()).toBe(0);
+  }, 30_000);
+
+  test('a bad timeframe names the option', async () => {
+    const { code, stderr } = await run('backtest.ts', ['--strategy', 'mean_reversion', '--symbols', 'ORCL', '--timeframe', '1x', '--db', marketDb, '--out', outDir]);
+    expect(stderr.trim()).toStartWith('error: --timeframe: unknown timeframe "1x"');
+    expect(code).toBe(1);
+    expect(existsSync(outDir)).toBe(false);
+  }, 30_000);
+});
+
+describe('only db:init creates a database', () => {
+  const missing = join(dir, 'missing', 'dir', 'x.db');
+  const expected = `error: no database at ${missing}: create it with \`bun run db:init --db ${missing}\` (or \`bun run demo\`)`;
+
+  test.each([
+    ['backtest', 'backtest.ts', [...BACKTEST, '--symbols', 'ORCL', '--out', outDir]],
+    ['data:import', 'data-import.ts', ['--file', join(DATA_DIR, 'orcl-1995-2014.csv'), '--symbol', 'ORCL', '--timeframe', '1d', '--market', 'stock']],
+    ['data:validate', 'data-validate.ts', ['--symbol', 'ORCL', '--timeframe', '1d']],
+    ['collect', 'collect.ts', ['--symbols', 'BTC/USDT', '--timeframe', '1h', '--from', '2024-01-01', '--base-url', 'http://127.0.0.1:9', '--quiet']],
+  ])('%s with a --db that does not exist names it, says to run db:init and creates nothing', async (_name, script, args) => {
+    const { code, stderr } = await run(script, [...args, '--db', missing]);
+    expect(stderr.trimEnd()).toBe(expected);
+    expect(code).toBe(1);
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+    expect(existsSync(outDir)).toBe(false);
+  }, 30_000);
+});
+
+test('a run without --from/--to states the range it used and prints money in cents', async () => {
+  const { code, stdout, stderr } = await run('backtest.ts', [...BACKTEST, '--symbols', 'ORCL', '--db', marketDb, '--out', outDir]);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^range +1995-01-03 → 1996-12-27 \(every stored bar: no --from\/--to\)$/m);
+  expect(stdout).not.toContain('-0.00');
+  const json = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+  for (const field of ['start_equity', 'final_equity', 'fees', 'expectancy', 'avg_win', 'avg_loss', 'best_trade', 'worst_trade']) {
+    expect(Number(json[field]!.toFixed(2))).toBe(json[field]!);
+  }
+  expect(runRows()).toBe(1);
+  expect(readdirSync(outDir)).toHaveLength(2); // the run DB and its report (+ WAL files while open, none after)
+}, 30_000);
