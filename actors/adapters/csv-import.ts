@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { candleRange, getInstrument, loadCandles, upsertCandles, upsertInstrument, type DbOrTx } from '../../db/candles.ts';
+import { shownValue } from '../../machines/display-text.ts';
 import type { MarketKind } from '../../machines/domain.ts';
 import { makeIssue, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
@@ -65,12 +66,13 @@ function issuesError(errors: Issue[]): Error {
 }
 
 function checkCsvFile(opts: Pick<CsvImportOptions, 'file' | 'timeframe' | 'market' | 'columns' | 'outlierRangeMultiple'>) {
-  const source = basename(opts.file);
+  // The file name names the input in every message, so it is shown like file content.
+  const source = shownValue(basename(opts.file));
   let text: string;
   try {
     text = readFileSync(opts.file, 'utf8');
   } catch (cause) {
-    throw new Error(`${opts.file}: cannot read (${cause instanceof Error ? cause.message : String(cause)})`);
+    throw new Error(`${shownValue(opts.file)}: cannot read (${cause instanceof Error ? cause.message : String(cause)})`);
   }
   const parsed = parseCandleCsv(text, { source, timeframe: opts.timeframe, kind: opts.market, columns: opts.columns });
   // Raw values are validated: a bad raw bar must not be hidden (or created) by the adjustment factor.
