@@ -17,15 +17,15 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate closest to `name`, if it is close enough to be a likely typo: at most a third of the longer
- * name's length in edits (at least 1, at most 3). Ties go to the earlier candidate.
+ * The candidate closest to `name`, if it is close enough to be a likely typo or a shortened name: at most a
+ * third of the longer name's length in edits (at least 1). Ties go to the earlier candidate.
  */
 export function nearestName(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    const allowed = Math.min(3, Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 3)));
+    const allowed = Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 3));
     if (distance <= allowed && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

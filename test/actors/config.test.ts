@@ -65,7 +65,7 @@ describe('loadRiskLimits', () => {
     { name: 'a require_stop_loss that is not a boolean', from: 'require_stop_loss: true', to: 'require_stop_loss: 1', field: 'position.require_stop_loss', detail: 'got 1' },
     { name: 'a negative portfolio.max_invested_pct', from: 'max_invested_pct: 0.80', to: 'max_invested_pct: -0.8', field: 'portfolio.max_invested_pct', detail: 'got -0.8' },
     { name: 'a quoted system.max_drawdown_pct', from: 'max_drawdown_pct: 0.20', to: 'max_drawdown_pct: "20%"', field: 'system.max_drawdown_pct', detail: 'got "20%"' },
-    { name: 'a misspelt (so missing) system.max_daily_loss_pct', from: 'max_daily_loss_pct: 0.05', to: 'max_daily_loss: 0.05', field: 'system.max_daily_loss_pct', detail: 'got nothing' },
+    { name: 'a misspelt system.max_daily_loss_pct', from: 'max_daily_loss_pct: 0.05', to: 'max_daily_loss: 0.05', field: 'unknown key `system.max_daily_loss`', detail: 'did you mean `max_daily_loss_pct`?' },
   ])('reports $name in one line naming risk.yaml and the field', ({ from, to, field, detail }) => {
     const dir = configDir({ 'risk.yaml': edited(shippedRisk, from, to) });
     const message = errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')));
@@ -79,6 +79,13 @@ describe('loadRiskLimits', () => {
     const dir = configDir({ 'risk.yaml': edited(shippedRisk, 'max_pct: 0.10', 'max_pct: 15') });
     expect(errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')))).toEndWith(
       'risk.yaml: position.max_pct: Too big: expected number to be <=1, got 15',
+    );
+  });
+
+  test('names a misspelt key with the nearest valid name, not only the key it leaves missing', () => {
+    const dir = configDir({ 'risk.yaml': edited(shippedRisk, 'max_pct: 0.15', 'max_pctt: 0.15') });
+    expect(errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')))).toEndWith(
+      'risk.yaml: unknown key `symbol.max_pctt`, did you mean `max_pct`?',
     );
   });
 
@@ -115,6 +122,13 @@ describe('loadVenueConfig', () => {
     { kind: 'stock', symbol: 'AAPL', amountStep: 1, priceStep: 0.0001, minQty: 1, minNotional: 1 },
   ] as const)('gives a $kind symbol the shipped $kind market rules', ({ kind, symbol, ...rules }) => {
     expect(loadVenueConfig().marketFor(symbol, kind, 'sim')).toEqual({ symbol, kind, exchange: 'sim', ...rules });
+  });
+
+  test('names a misspelt cost key with the nearest valid name', () => {
+    const dir = configDir({ 'backtest.yaml': edited(shippedBacktest, 'min_commission: 1.0', 'min_comission: 1.0') });
+    expect(errorOf(() => loadVenueConfig(join(dir, 'backtest.yaml')))).toEndWith(
+      'backtest.yaml: unknown key `costs.stock.min_comission`, did you mean `min_commission`?',
+    );
   });
 
   test('applies a per-symbol override on top of its kind\'s rules', () => {
@@ -157,6 +171,13 @@ describe('loadStrategy', () => {
     const message = await asyncErrorOf(() => loadStrategy('mean_reversion', dir));
     expect(message).not.toContain('\n');
     expect(message).toContain('mean_reversion.yaml: entry_z: ');
+  });
+
+  test('names a misspelt strategy parameter with the nearest valid name', async () => {
+    const dir = configDir({ 'strategies/mean_reversion.yaml': edited(shippedMeanReversion, 'lookback: 20', 'lookbak: 20') });
+    expect(await asyncErrorOf(() => loadStrategy('mean_reversion', dir))).toEndWith(
+      'mean_reversion.yaml: unknown key `lookbak`, did you mean `lookback`?',
+    );
   });
 
   test('reports a missing strategy YAML', async () => {

@@ -19,6 +19,7 @@ describe('nearestName', () => {
   test('suggests the closest candidate for a typo', () => {
     expect(nearestName('max_pctt', ['max_pct', 'require_stop_loss'])).toBe('max_pct');
     expect(nearestName('rsi_reverson', ['mean_reversion', 'rsi_reversion'])).toBe('rsi_reversion');
+    expect(nearestName('max_daily_loss', ['max_daily_loss_pct', 'max_drawdown_pct'])).toBe('max_daily_loss_pct');
     expect(nearestName('Slippage_BPS', ['slippage_bps', 'commission_bps'])).toBe('slippage_bps');
   });
 
