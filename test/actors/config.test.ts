@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_DIR, loadRiskLimits, loadStrategy, loadVenueConfig } from '../../actors/adapters/config.ts';
+import { CONFIG_DIR, loadRiskLimits, loadStrategy, loadVenueConfig, strategyNames } from '../../actors/adapters/config.ts';
 
 const shippedRisk = readFileSync(join(CONFIG_DIR, 'risk.yaml'), 'utf8');
 const shippedBacktest = readFileSync(join(CONFIG_DIR, 'backtest.yaml'), 'utf8');
@@ -185,17 +185,29 @@ describe('loadStrategy', () => {
     expect(message).toEndWith('mean_reversion.yaml: file not found');
   });
 
-  test('fails clearly for an unknown strategy', async () => {
-    const message = await asyncErrorOf(() => loadStrategy('nope'));
-    expect(message).toStartWith('--strategy: no strategy "nope" (expected ');
-    expect(message).toContain('nope.ts');
+  test('lists the valid strategies and suggests the nearest for a misspelt name', async () => {
+    expect(await asyncErrorOf(() => loadStrategy('mean_reverson'))).toBe(
+      '--strategy: no strategy "mean_reverson"; did you mean mean_reversion? (valid: mean_reversion, rsi_reversion)',
+    );
+    expect(await asyncErrorOf(() => loadStrategy('nope'))).toBe(
+      '--strategy: no strategy "nope" (valid: mean_reversion, rsi_reversion)',
+    );
+  });
+
+  test('lists only the strategies whose YAML and module both exist', () => {
+    expect(strategyNames()).toEqual(['mean_reversion', 'rsi_reversion']);
+    const dir = configDir({ 'strategies/mean_reversion.yaml': shippedMeanReversion, 'strategies/orphan.yaml': 'a: 1\n' });
+    expect(strategyNames(dir)).toEqual(['mean_reversion']);
   });
 
   test.each([
-    { name: 'a path', strategyName: '../risk/limits' },
-    { name: 'upper case', strategyName: 'Mean_Reversion' },
-    { name: 'an empty name', strategyName: '' },
-  ])('refuses $name as a strategy name', async ({ strategyName }) => {
-    expect(await asyncErrorOf(() => loadStrategy(strategyName))).toBe(`--strategy: "${strategyName}" is not a strategy name`);
+    { name: 'a path', strategyName: '../risk/limits', shown: '../risk/limits' },
+    { name: 'upper case', strategyName: 'Mean_Reversion', shown: 'Mean_Reversion' },
+    { name: 'an empty name', strategyName: '', shown: '' },
+    { name: 'a helper module beside the strategies', strategyName: 'strategy', shown: 'strategy' },
+    { name: 'a name with a terminal escape', strategyName: 'mean\x1b[2J', shown: 'mean\\x1b[2J' },
+  ])('refuses $name and lists the valid strategies', async ({ strategyName, shown }) => {
+    expect(await asyncErrorOf(() => loadStrategy(strategyName))).toStartWith(`--strategy: no strategy "${shown}"`);
+    expect(await asyncErrorOf(() => loadStrategy(strategyName))).toEndWith('(valid: mean_reversion, rsi_reversion)');
   });
 });
