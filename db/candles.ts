@@ -70,6 +70,11 @@ export function upsertInstrument(db: DbOrTx, instrument: InstrumentInsert): void
     .run();
 }
 
+/** Every stored instrument of a symbol, one per exchange, in exchange order. */
+export function instrumentsOf(db: DbOrTx, symbol: string): InstrumentRow[] {
+  return db.select().from(instruments).where(eq(instruments.symbol, symbol)).orderBy(asc(instruments.exchange)).all();
+}
+
 /**
  * The instrument for a symbol, optionally on one exchange; undefined when unknown.
  * Throws when the symbol is stored for several exchanges and none is named, rather than guess.

@@ -2,7 +2,15 @@
 // instrument in one transaction only if no row has an error. Nothing is written from a file with an error.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { candleRange, getInstrument, loadCandles, upsertCandles, upsertInstrument, type DbOrTx } from '../../db/candles.ts';
+import {
+  candleRange,
+  getInstrument,
+  instrumentsOf,
+  loadCandles,
+  upsertCandles,
+  upsertInstrument,
+  type DbOrTx,
+} from '../../db/candles.ts';
 import { shownValue } from '../../machines/display-text.ts';
 import type { MarketKind } from '../../machines/domain.ts';
 import { makeIssue, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
@@ -41,6 +49,8 @@ export interface CsvImportResult {
   firstTs: number;
   lastTs: number;
   warnings: Issue[];
+  /** Every exchange the symbol is stored on after the import, this one included. */
+  storedOn: string[];
 }
 
 /** What validating a series finds, stored or in a file. */
@@ -159,6 +169,7 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
     firstTs: rows[0]!.ts,
     lastTs: rows[rows.length - 1]!.ts,
     warnings: validation.warnings,
+    storedOn: instrumentsOf(db, opts.symbol).map((row) => row.exchange),
   };
 }
 
