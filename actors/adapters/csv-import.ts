@@ -119,11 +119,27 @@ export function validateCsvFile(
   };
 }
 
+/**
+ * A stock file imported with --market crypto (or the reverse) would land under the other market's default
+ * exchange as a second, wrongly calendared series of the symbol. Only a deliberately named new exchange may
+ * hold a series of another market.
+ */
+function refuseContradictingMarket(db: DbOrTx, opts: CsvImportOptions, exchange: string): void {
+  if (opts.exchange !== undefined) return;
+  const other = instrumentsOf(db, opts.symbol).find((row) => row.exchange !== exchange && row.kind !== opts.market);
+  if (other === undefined) return;
+  throw new Error(
+    `${opts.symbol} is stored as ${other.kind} on ${other.exchange}; --market ${opts.market} contradicts it: `
+      + `import with --market ${other.kind}, or name a new exchange with --exchange to keep a separate ${opts.market} series`,
+  );
+}
+
 /** Imports one candle CSV. Throws one Error, and writes nothing, on any error. */
 export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResult {
   const exchange = opts.exchange ?? DEFAULT_EXCHANGE[opts.market];
   // Stored under the canonical spelling (1d, not 1Day), as collected candles are.
   const timeframe = canonicalTimeframe(opts.timeframe);
+  refuseContradictingMarket(db, opts, exchange);
   const { source, parsed, validation } = checkCsvFile({ ...opts, timeframe });
   const errors = [...parsed.errors, ...validation.errors];
   if (errors.length > 0) throw issuesError(errors);
@@ -182,7 +198,9 @@ export function validateStoredCandles(
   const instrument = getInstrument(db, query.symbol, query.exchange);
   if (!instrument) {
     const where = query.exchange === undefined ? '' : ` on ${query.exchange}`;
-    throw new Error(`no instrument ${query.symbol}${where} in the database`);
+    const elsewhere = instrumentsOf(db, query.symbol).map((row) => row.exchange);
+    const hint = elsewhere.length > 0 ? ` (stored on ${elsewhere.join(', ')})` : '';
+    throw new Error(`no instrument ${query.symbol}${where} in the database${hint}`);
   }
   const stored = loadCandles(db, { symbols: [query.symbol], timeframe: query.timeframe, exchange: instrument.exchange });
   // The feed order is by close time; validation wants the bars in open-time order.
