@@ -14,7 +14,8 @@ Validates a candle CSV and stores it; nothing is written if any row has an error
   --symbol S          e.g. BTC/USD, NVDA
   --timeframe TF      bar length, e.g. 1d, 1h, 5m
   --market KIND       crypto (bars around the clock) or stock (NYSE/NASDAQ sessions)
-  --exchange NAME     default ${DEFAULT_EXCHANGE.crypto} for crypto, ${DEFAULT_EXCHANGE.stock} for stock
+  --exchange NAME     default ${DEFAULT_EXCHANGE.crypto} for crypto, ${DEFAULT_EXCHANGE.stock} for stock; a symbol stored as the other
+                      market is refused unless NAME is a new exchange (undo with bun run data:remove)
   --columns MAPPING   ts=Date,open=Open,high=High,low=Low,close=Close,volume=Vol[,adjClose=Adj Close]
   --price BASIS       adjusted (default when there is an adjusted close) or raw
   --db PATH           database file (default ${DEFAULT_DB_PATH})`;
