@@ -44,7 +44,7 @@ describe('data:import echoes file content bounded and escaped', () => {
     expectInert(result.stderr);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('esc-header.csv line 1: unrecognised header (\\x1b[2J\\x1b[HWhen, Open');
-  });
+  }, 60_000);
 
   test('a 5 MB cell is cut to 80 characters with an ellipsis', () => {
     const file = nvdaWith('huge-cell.csv', (lines) => {
@@ -56,7 +56,7 @@ describe('data:import echoes file content bounded and escaped', () => {
     expect(result.exitCode).toBe(1);
     expectInert(result.stderr);
     expect(result.stderr).toContain(`huge-cell.csv line 6 (1999-01-28): open "${'A'.repeat(79)}…" is not a number`);
-  });
+  }, 60_000);
 
   test('a 5 MB header is cut too', () => {
     const file = nvdaWith('huge-header.csv', (lines) => (lines[0] = `${HUGE},Open,High,Low,Close,Adj Close,Volume`));
@@ -64,7 +64,7 @@ describe('data:import echoes file content bounded and escaped', () => {
     expect(result.exitCode).toBe(1);
     expectInert(result.stderr);
     expect(result.stderr).toContain(`unrecognised header (${'A'.repeat(79)}…)`);
-  });
+  }, 60_000);
 
   test('an unreadable time with escapes and a mapped column missing from the header are shown escaped', () => {
     const file = nvdaWith('esc-time.csv', (lines) => (lines[3] = lines[3]!.replace(/^[^,]+/, `1999-01-2\x1b[31m7${HUGE}`)));
@@ -79,7 +79,7 @@ describe('data:import echoes file content bounded and escaped', () => {
     expect(mapped.exitCode).toBe(1);
     expectInert(mapped.stderr);
     expect(mapped.stderr).toContain('column "\\x1b]0;pwned\\x07" (for ts) is not in the header');
-  });
+  }, 60_000);
 });
 
 describe('data:validate --file echoes the same way', () => {
@@ -93,5 +93,5 @@ describe('data:validate --file echoes the same way', () => {
     expect(result.exitCode).toBe(1);
     expectInert(result.stdout);
     expect(result.stdout).toContain('validate-hostile.csv line 8 (1999-02-01): high "\\x1b[2JAAAA');
-  });
+  }, 60_000);
 });

@@ -38,7 +38,7 @@ describe('a stock file imported as crypto, and undoing a second series', () => {
     const imported = run('data-import.ts', ['--file', ORCL, '--symbol', 'ORCL', '--timeframe', '1d', '--market', 'stock']);
     expect(imported.exitCode).toBe(0);
     expect(rowsBy()).toEqual([{ exchange: 'nasdaq', n: 5036 }]);
-  });
+  }, 60_000);
 
   test('importing it again with --market crypto is refused in one line and stores nothing', () => {
     const refused = run('data-import.ts', ['--file', ORCL, '--symbol', 'ORCL', '--timeframe', '1d', '--market', 'crypto']);
@@ -49,14 +49,14 @@ describe('a stock file imported as crypto, and undoing a second series', () => {
     );
     expect(rowsBy()).toEqual([{ exchange: 'nasdaq', n: 5036 }]);
     expect(query('SELECT exchange FROM instruments')).toEqual([{ exchange: 'nasdaq' }]);
-  });
+  }, 60_000);
 
   test('a new exchange named with --exchange may hold a separate crypto series', () => {
     const imported = run('data-import.ts', ['--file', ORCL, '--symbol', 'ORCL', '--timeframe', '1d', '--market', 'crypto', '--exchange', 'testx']);
     expect(imported.exitCode).toBe(0);
     expect(imported.stdout).toContain('see all with `bun run data:validate --symbol ORCL --timeframe 1d --exchange testx`');
     expect(rowsBy()).toEqual([{ exchange: 'nasdaq', n: 5036 }, { exchange: 'testx', n: 5036 }]);
-  });
+  }, 60_000);
 
   test('without --exchange the backtest asks for one; with it, it runs on that series', () => {
     const ambiguous = run('backtest.ts', BACKTEST);
@@ -83,7 +83,7 @@ describe('a stock file imported as crypto, and undoing a second series', () => {
     const crypto = run('data-validate.ts', ['--symbol', 'ORCL', '--timeframe', '1d', '--exchange', 'testx']);
     expect(crypto.stdout).toStartWith('testx ORCL 1d: 5036 candles');
     expect(crypto.stdout).toContain('gap: ');
-  });
+  }, 60_000);
 
   test('data:remove refuses the ambiguous symbol, then removes exactly the named series and says what', () => {
     const runsBefore = query('SELECT id FROM runs');

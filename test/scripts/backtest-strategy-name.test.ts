@@ -20,4 +20,4 @@ test('a misspelt strategy name lists the valid strategies and suggests the neare
     'error: --strategy: no strategy "rsi_reverson"; did you mean rsi_reversion? (valid: mean_reversion, rsi_reversion)\n',
   );
   expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
-});
+}, 60_000);
