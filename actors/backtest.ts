@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
-import { getInstrument, loadCandles, type InstrumentRow } from '../db/candles.ts';
+import { getInstrument, instrumentsOf, loadCandles, type InstrumentRow } from '../db/candles.ts';
 import { closeDb, openDb, type Db } from '../db/client.ts';
 import { createEventWriter } from '../db/events.ts';
 import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
@@ -26,6 +26,8 @@ export interface BacktestRequest {
   strategy: AnyStrategy;
   strategyParams: Record<string, unknown>;
   symbols: string[];
+  /** Read every symbol from this exchange's stored series (needed when a symbol is stored for several). */
+  exchange?: string;
   timeframe: string;
   fromTs?: number;
   toTs?: number;
@@ -65,9 +67,10 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   if (req.symbols.length === 0 || req.symbols.some((symbol) => symbol.trim() === '')) {
     throw new Error(`symbols must be non-empty names, got ${JSON.stringify(req.symbols)}`);
   }
-  const instruments = req.symbols.map((symbol) => requireInstrument(req.marketDb, symbol, req.timeframe));
+  const instruments = req.symbols.map((symbol) => requireInstrument(req.marketDb, symbol, req.timeframe, req.exchange));
   const candles = loadCandles(req.marketDb, {
     symbols: req.symbols,
+    exchange: req.exchange,
     timeframe: req.timeframe,
     fromTs: req.fromTs,
     toTs: req.toTs,
@@ -178,8 +181,13 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   }
 }
 
-function requireInstrument(db: Db, symbol: string, timeframe: string): InstrumentRow {
-  const inst = getInstrument(db, symbol);
+function requireInstrument(db: Db, symbol: string, timeframe: string, exchange?: string): InstrumentRow {
+  const inst = getInstrument(db, symbol, exchange);
+  if (inst === undefined && exchange !== undefined) {
+    const elsewhere = instrumentsOf(db, symbol).map((row) => row.exchange);
+    const stored = elsewhere.length > 0 ? `it is stored on ${elsewhere.join(', ')}` : 'import or collect it first';
+    throw new Error(`no ${symbol} data on ${exchange}: ${stored}`);
+  }
   if (inst === undefined) {
     throw new Error(`no ${symbol} data in the database: run \`bun run data:import\` (or \`bun run collect\`) for ${symbol} ${timeframe} first`);
   }

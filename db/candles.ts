@@ -70,6 +70,11 @@ export function upsertInstrument(db: DbOrTx, instrument: InstrumentInsert): void
     .run();
 }
 
+/** Every stored instrument of a symbol, one per exchange, in exchange order. */
+export function instrumentsOf(db: DbOrTx, symbol: string): InstrumentRow[] {
+  return db.select().from(instruments).where(eq(instruments.symbol, symbol)).orderBy(asc(instruments.exchange)).all();
+}
+
 /**
  * The instrument for a symbol, optionally on one exchange; undefined when unknown.
  * Throws when the symbol is stored for several exchanges and none is named, rather than guess.
@@ -81,7 +86,7 @@ export function getInstrument(db: DbOrTx, symbol: string, exchange?: string): In
   const rows = db.select().from(instruments).where(where).orderBy(asc(instruments.exchange)).all();
   if (rows.length > 1) {
     const exchanges = rows.map((row) => row.exchange).join(', ');
-    throw new Error(`${symbol} is stored for ${rows.length} exchanges (${exchanges}); name the exchange`);
+    throw new Error(`${symbol} is stored for ${rows.length} exchanges (${exchanges}); name the exchange with --exchange`);
   }
   return rows[0];
 }
@@ -178,4 +183,75 @@ export function candlesBefore(db: DbOrTx, query: SeriesQuery & { beforeTs: numbe
     .limit(query.limit)
     .all();
   return rows.reverse();
+}
+
+export interface SeriesRemoval {
+  exchange: string;
+  symbol: string;
+  /** The timeframe removed, or undefined for every timeframe of the symbol on that exchange. */
+  timeframe?: string;
+  /** Candle rows deleted. */
+  rows: number;
+  /** The instrument row deleted with its last candles, if it was. */
+  instrument?: InstrumentRow;
+  /** Timeframes of the symbol still stored on that exchange. */
+  remainingTimeframes: string[];
+}
+
+/** The exchanges a symbol has an instrument or candles on (candles without an instrument included). */
+function exchangesOf(db: DbOrTx, symbol: string): string[] {
+  const fromInstruments = instrumentsOf(db, symbol).map((row) => row.exchange);
+  const fromCandles = db
+    .selectDistinct({ exchange: candles.exchange })
+    .from(candles)
+    .where(eq(candles.symbol, symbol))
+    .all()
+    .map((row) => row.exchange);
+  return [...new Set([...fromInstruments, ...fromCandles])].sort();
+}
+
+/**
+ * Deletes one stored series, in one transaction: the symbol's candles on one exchange (of one timeframe, or
+ * all), and its instrument once no candles of it remain there. Refuses, deleting nothing, when the symbol is
+ * unknown, stored on several exchanges and none is named, or has nothing of that timeframe. Runs are kept.
+ */
+export function removeSeries(db: DbOrTx, query: { symbol: string; exchange?: string; timeframe?: string }): SeriesRemoval {
+  const { symbol, timeframe } = query;
+  const exchanges = exchangesOf(db, symbol);
+  if (exchanges.length === 0) throw new Error(`${symbol} is not stored; nothing removed`);
+  if (query.exchange === undefined && exchanges.length > 1) {
+    throw new Error(`${symbol} is stored for ${exchanges.length} exchanges (${exchanges.join(', ')}); name one with --exchange; nothing removed`);
+  }
+  const exchange = query.exchange ?? exchanges[0]!;
+  if (!exchanges.includes(exchange)) {
+    throw new Error(`${symbol} is not stored on ${exchange} (stored on ${exchanges.join(', ')}); nothing removed`);
+  }
+  const inSeries = and(eq(candles.exchange, exchange), eq(candles.symbol, symbol));
+  return db.transaction((tx) => {
+    const where = timeframe === undefined ? inSeries : and(inSeries, eq(candles.timeframe, timeframe));
+    const [counted] = tx.select({ n: count() }).from(candles).where(where).all();
+    const rows = counted?.n ?? 0;
+    if (timeframe !== undefined && rows === 0) {
+      const stored = storedTimeframes(tx, exchange, symbol);
+      throw new Error(`no ${timeframe} candles of ${symbol} on ${exchange} (stored: ${stored.join(', ') || 'none'}); nothing removed`);
+    }
+    tx.delete(candles).where(where).run();
+    const remainingTimeframes = storedTimeframes(tx, exchange, symbol);
+    let instrument: InstrumentRow | undefined;
+    if (remainingTimeframes.length === 0) {
+      instrument = tx.select().from(instruments).where(and(eq(instruments.exchange, exchange), eq(instruments.symbol, symbol))).get();
+      tx.delete(instruments).where(and(eq(instruments.exchange, exchange), eq(instruments.symbol, symbol))).run();
+    }
+    return { exchange, symbol, timeframe, rows, instrument, remainingTimeframes };
+  });
+}
+
+function storedTimeframes(db: DbOrTx, exchange: string, symbol: string): string[] {
+  return db
+    .selectDistinct({ timeframe: candles.timeframe })
+    .from(candles)
+    .where(and(eq(candles.exchange, exchange), eq(candles.symbol, symbol)))
+    .orderBy(asc(candles.timeframe))
+    .all()
+    .map((row) => row.timeframe);
 }

@@ -24,7 +24,8 @@ conservative fills, writes the run to data/backtests/<run-id>.db and an HTML rep
   --collect           first download missing candles for the range (needs --from): crypto pairs through ccxt
                       (--exchange, default binance), stocks through alpaca (keys in .env); see bun run collect
   --source NAME       with --collect: ccxt or alpaca for every symbol
-  --exchange ID       with --collect: the ccxt exchange id
+  --exchange ID       read the series stored for this exchange (when a symbol is stored for several);
+                      with --collect: the ccxt exchange id to download from
   --feed NAME         with --collect: the alpaca data feed (iex, sip)
   --base-url URL      with --collect: send the venue requests to this origin instead`;
 
@@ -60,9 +61,9 @@ await runMain(async () => {
   const toTs = toDay === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(args.to!) ? toDay + DAY_MS - 1 : toDay;
   if (fromTs !== undefined && toTs !== undefined && toTs < fromTs) throw new Error('--to is before --from');
 
-  const collectFlags = [args.source, args.exchange, args.feed, args['base-url']];
+  const collectFlags = [args.source, args.feed, args['base-url']];
   if (!args.collect && collectFlags.some((flag) => flag !== undefined)) {
-    throw new Error('--source, --exchange, --feed and --base-url only apply with --collect');
+    throw new Error('--source, --feed and --base-url only apply with --collect');
   }
   const collect = args.collect
     ? {
@@ -77,6 +78,8 @@ await runMain(async () => {
   const result = await backtestFromConfig({
     strategyName,
     symbols,
+    // With --collect the exchange names the download source; the collection keeps one series per symbol.
+    exchange: args.collect ? undefined : args.exchange,
     timeframe,
     fromTs,
     toTs,

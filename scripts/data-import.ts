@@ -2,11 +2,9 @@
 import { closeDb, DEFAULT_DB_PATH, openExistingDb } from '../db/client.ts';
 import { parseCommandArgs, required, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_EXCHANGE, importCsvFile } from '../actors/adapters/csv-import.ts';
-import { formatBarTime } from '../machines/data/candle-validation.ts';
+import { formatImportSummary } from '../actors/adapters/import-summary.ts';
 import type { PriceBasis } from '../machines/data/csv-layouts.ts';
 import type { MarketKind } from '../machines/domain.ts';
-
-const WARNINGS_SHOWN = 5;
 
 const USAGE = `Usage: bun run data:import --file F.csv --symbol BTC/USD --timeframe 1d --market crypto|stock
                             [--exchange NAME] [--columns MAPPING] [--price adjusted|raw] [--db PATH]
@@ -16,7 +14,8 @@ Validates a candle CSV and stores it; nothing is written if any row has an error
   --symbol S          e.g. BTC/USD, NVDA
   --timeframe TF      bar length, e.g. 1d, 1h, 5m
   --market KIND       crypto (bars around the clock) or stock (NYSE/NASDAQ sessions)
-  --exchange NAME     default ${DEFAULT_EXCHANGE.crypto} for crypto, ${DEFAULT_EXCHANGE.stock} for stock
+  --exchange NAME     default ${DEFAULT_EXCHANGE.crypto} for crypto, ${DEFAULT_EXCHANGE.stock} for stock; a symbol stored as the other
+                      market is refused unless NAME is a new exchange (undo with bun run data:remove)
   --columns MAPPING   ts=Date,open=Open,high=High,low=Low,close=Close,volume=Vol[,adjClose=Adj Close]
   --price BASIS       adjusted (default when there is an adjusted close) or raw
   --db PATH           database file (default ${DEFAULT_DB_PATH})`;
@@ -56,14 +55,7 @@ await runMain(() => {
   };
   const db = openExistingDb(args.db ?? DEFAULT_DB_PATH);
   try {
-    const result = importCsvFile(db, options);
-    const range = `${formatBarTime(result.firstTs, result.timeframe)} .. ${formatBarTime(result.lastTs, result.timeframe)}`;
-    console.log(
-      `imported ${result.rows} rows of ${result.symbol} ${result.timeframe} on ${result.exchange} (${result.layout} layout), ` +
-        `${range}, price basis ${result.priceBasis}, ${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`,
-    );
-    for (const warning of result.warnings.slice(0, WARNINGS_SHOWN)) console.log(`  warning: ${warning.message}`);
-    if (result.warnings.length > WARNINGS_SHOWN) console.log(`  ... ${result.warnings.length - WARNINGS_SHOWN} more warnings`);
+    for (const line of formatImportSummary(importCsvFile(db, options))) console.log(line);
   } finally {
     closeDb(db);
   }

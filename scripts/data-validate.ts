@@ -5,8 +5,6 @@ import { validateCsvFile, validateStoredCandles } from '../actors/adapters/csv-i
 import { DEFAULT_OUTLIER_RANGE_MULTIPLE, formatBarTime, type Issue } from '../machines/data/candle-validation.ts';
 import type { MarketKind } from '../machines/domain.ts';
 
-const ISSUES_SHOWN = 20;
-
 const USAGE = `Usage: bun run data:validate --symbol X --timeframe 1d [--exchange NAME] [--db PATH]
        bun run data:validate --file F.csv --timeframe 1d --market crypto|stock [--columns MAPPING]
 
@@ -26,11 +24,10 @@ function marketFlag(value: string): MarketKind {
   throw new Error(`--market must be crypto or stock, got "${value}"`);
 }
 
+// Every issue, however many: this is the command the import's summary points to for the full list.
 function printIssues(errors: Issue[], warnings: Issue[]): void {
-  for (const issue of errors.slice(0, ISSUES_SHOWN)) console.log(`  error: ${issue.message}`);
-  for (const issue of warnings.slice(0, ISSUES_SHOWN)) console.log(`  warning: ${issue.message}`);
-  const hidden = Math.max(0, errors.length - ISSUES_SHOWN) + Math.max(0, warnings.length - ISSUES_SHOWN);
-  if (hidden > 0) console.log(`  ... ${hidden} more`);
+  for (const issue of errors) console.log(`  error: ${issue.message}`);
+  for (const issue of warnings) console.log(`  warning: ${issue.message}`);
 }
 
 function span(firstTs: number | null, lastTs: number | null, timeframe: string): string {

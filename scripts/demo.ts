@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { backtestFromConfig } from '../actors/adapters/backtest-from-config.ts';
 import { dataDir, parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { importCsvFile } from '../actors/adapters/csv-import.ts';
+import { formatImportSummary } from '../actors/adapters/import-summary.ts';
 import { formatSummary } from '../actors/adapters/summary-table.ts';
 import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
 
@@ -35,7 +36,7 @@ await runMain(async () => {
       const path = join(dir, f.file);
       if (!existsSync(path)) throw new Error(`${path}: file not found (expected in ${resolve(dir)})`);
       const r = importCsvFile(db, { file: path, symbol: f.symbol, timeframe: '1d', market: f.market });
-      console.log(`imported ${r.symbol}: ${r.rows} daily bars, ${r.priceBasis} prices, ${r.warnings.length} warnings`);
+      for (const line of formatImportSummary(r)) console.log(line);
     }
   } finally {
     closeDb(db);

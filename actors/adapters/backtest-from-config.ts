@@ -9,6 +9,8 @@ import { createProgress } from './progress.ts';
 export interface BacktestCommand {
   strategyName: string;
   symbols: string[];
+  /** The exchange whose stored series are read (`--exchange` without `--collect`). */
+  exchange?: string;
   timeframe: string;
   fromTs?: number;
   toTs?: number;
@@ -42,6 +44,7 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
       strategy,
       strategyParams: params,
       symbols: cmd.symbols,
+      exchange: cmd.exchange,
       timeframe: cmd.timeframe,
       fromTs: cmd.fromTs,
       toTs: cmd.toTs,

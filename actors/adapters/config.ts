@@ -1,9 +1,11 @@
 // Loads and validates the YAML in config/. Every failure is one line naming the file and the field.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { shownValue } from '../../machines/display-text.ts';
 import type { CostModel, Market, MarketKind } from '../../machines/domain.ts';
+import { nearestName } from '../../machines/nearest-name.ts';
 import { parseConfig } from '../../machines/parse-config.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { AnyStrategy, StrategyDefinition } from '../../machines/strategies/strategy.ts';
@@ -118,6 +120,32 @@ export function loadVenueConfig(path = join(CONFIG_DIR, 'backtest.yaml')): Venue
   };
 }
 
+const STRATEGIES_DIR = join(import.meta.dir, '..', '..', 'machines', 'strategies');
+
+function strategyModulePath(name: string): string {
+  return join(STRATEGIES_DIR, `${name.replace(/_/g, '-')}.ts`);
+}
+
+/** Every strategy that can run: a YAML in config/strategies/ with its module beside the other strategies. */
+export function strategyNames(configDir = CONFIG_DIR): string[] {
+  const dir = join(configDir, 'strategies');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => file.slice(0, -'.yaml'.length))
+    .filter((name) => STRATEGY_NAME.test(name) && existsSync(strategyModulePath(name)))
+    .sort();
+}
+
+function unknownStrategy(name: string, configDir: string): Error {
+  const names = strategyNames(configDir);
+  const nearest = nearestName(name, names);
+  const suggestion = nearest === undefined ? '' : `; did you mean ${nearest}?`;
+  return new Error(`--strategy: no strategy "${shownValue(name)}"${suggestion} (valid: ${names.join(', ') || 'none found'})`);
+}
+
+const STRATEGY_NAME = /^[a-z][a-z0-9_]*$/;
+
 /**
  * Finds `machines/strategies/<name>.ts` (underscores become dashes) and its `config/strategies/<name>.yaml`:
  * a new strategy is a new pair of files, nothing else changes.
@@ -126,13 +154,12 @@ export async function loadStrategy(
   name: string,
   configDir = CONFIG_DIR,
 ): Promise<{ strategy: AnyStrategy; params: Record<string, unknown> }> {
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`--strategy: "${name}" is not a strategy name`);
-  const modulePath = join(import.meta.dir, '..', '..', 'machines', 'strategies', `${name.replace(/_/g, '-')}.ts`);
-  if (!existsSync(modulePath)) {
-    throw new Error(`--strategy: no strategy "${name}" (expected ${relative(process.cwd(), modulePath)})`);
-  }
+  // A name is checked before it becomes a path; either way the user gets the valid names.
+  const modulePath = strategyModulePath(name);
+  if (!STRATEGY_NAME.test(name) || !existsSync(modulePath)) throw unknownStrategy(name, configDir);
   const mod = (await import(modulePath)) as { definition?: StrategyDefinition<unknown> };
-  if (mod.definition === undefined) throw new Error(`${modulePath}: exports no \`definition\``);
+  // strategy.ts and the phase machine live beside the strategies but are not strategies.
+  if (mod.definition === undefined) throw unknownStrategy(name, configDir);
   const yamlPath = join(configDir, 'strategies', `${name}.yaml`);
   const raw = readYaml(yamlPath);
   let params: unknown;

@@ -2,7 +2,16 @@
 // instrument in one transaction only if no row has an error. Nothing is written from a file with an error.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { candleRange, getInstrument, loadCandles, upsertCandles, upsertInstrument, type DbOrTx } from '../../db/candles.ts';
+import {
+  candleRange,
+  getInstrument,
+  instrumentsOf,
+  loadCandles,
+  upsertCandles,
+  upsertInstrument,
+  type DbOrTx,
+} from '../../db/candles.ts';
+import { shownValue } from '../../machines/display-text.ts';
 import type { MarketKind } from '../../machines/domain.ts';
 import { makeIssue, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
@@ -40,6 +49,8 @@ export interface CsvImportResult {
   firstTs: number;
   lastTs: number;
   warnings: Issue[];
+  /** Every exchange the symbol is stored on after the import, this one included. */
+  storedOn: string[];
 }
 
 /** What validating a series finds, stored or in a file. */
@@ -65,12 +76,13 @@ function issuesError(errors: Issue[]): Error {
 }
 
 function checkCsvFile(opts: Pick<CsvImportOptions, 'file' | 'timeframe' | 'market' | 'columns' | 'outlierRangeMultiple'>) {
-  const source = basename(opts.file);
+  // The file name names the input in every message, so it is shown like file content.
+  const source = shownValue(basename(opts.file));
   let text: string;
   try {
     text = readFileSync(opts.file, 'utf8');
   } catch (cause) {
-    throw new Error(`${opts.file}: cannot read (${cause instanceof Error ? cause.message : String(cause)})`);
+    throw new Error(`${shownValue(opts.file)}: cannot read (${cause instanceof Error ? cause.message : String(cause)})`);
   }
   const parsed = parseCandleCsv(text, { source, timeframe: opts.timeframe, kind: opts.market, columns: opts.columns });
   // Raw values are validated: a bad raw bar must not be hidden (or created) by the adjustment factor.
@@ -107,11 +119,27 @@ export function validateCsvFile(
   };
 }
 
+/**
+ * A stock file imported with --market crypto (or the reverse) would land under the other market's default
+ * exchange as a second, wrongly calendared series of the symbol. Only a deliberately named new exchange may
+ * hold a series of another market.
+ */
+function refuseContradictingMarket(db: DbOrTx, opts: CsvImportOptions, exchange: string): void {
+  if (opts.exchange !== undefined) return;
+  const other = instrumentsOf(db, opts.symbol).find((row) => row.exchange !== exchange && row.kind !== opts.market);
+  if (other === undefined) return;
+  throw new Error(
+    `${opts.symbol} is stored as ${other.kind} on ${other.exchange}; --market ${opts.market} contradicts it: `
+      + `import with --market ${other.kind}, or name a new exchange with --exchange to keep a separate ${opts.market} series`,
+  );
+}
+
 /** Imports one candle CSV. Throws one Error, and writes nothing, on any error. */
 export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResult {
   const exchange = opts.exchange ?? DEFAULT_EXCHANGE[opts.market];
   // Stored under the canonical spelling (1d, not 1Day), as collected candles are.
   const timeframe = canonicalTimeframe(opts.timeframe);
+  refuseContradictingMarket(db, opts, exchange);
   const { source, parsed, validation } = checkCsvFile({ ...opts, timeframe });
   const errors = [...parsed.errors, ...validation.errors];
   if (errors.length > 0) throw issuesError(errors);
@@ -157,6 +185,7 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
     firstTs: rows[0]!.ts,
     lastTs: rows[rows.length - 1]!.ts,
     warnings: validation.warnings,
+    storedOn: instrumentsOf(db, opts.symbol).map((row) => row.exchange),
   };
 }
 
@@ -169,7 +198,9 @@ export function validateStoredCandles(
   const instrument = getInstrument(db, query.symbol, query.exchange);
   if (!instrument) {
     const where = query.exchange === undefined ? '' : ` on ${query.exchange}`;
-    throw new Error(`no instrument ${query.symbol}${where} in the database`);
+    const elsewhere = instrumentsOf(db, query.symbol).map((row) => row.exchange);
+    const hint = elsewhere.length > 0 ? ` (stored on ${elsewhere.join(', ')})` : '';
+    throw new Error(`no instrument ${query.symbol}${where} in the database${hint}`);
   }
   const stored = loadCandles(db, { symbols: [query.symbol], timeframe: query.timeframe, exchange: instrument.exchange });
   // The feed order is by close time; validation wants the bars in open-time order.

@@ -1,6 +1,7 @@
 // Turns candle CSV text into plain candles. Venues export different columns in different orders, so a
 // layout (detected from the header, or given as a mapping) says which column holds which field.
 // Every time is converted once, here, to the bar's open in ms UTC.
+import { shownValue } from '../display-text.ts';
 import type { MarketKind } from '../domain.ts';
 import { makeIssue, type Issue } from './candle-validation.ts';
 import { dateKeyOf, easternToUtcMs, isTradingDay, sessionOpenClose } from './nyse-calendar.ts';
@@ -76,9 +77,9 @@ export function parseColumnMapping(spec: string): ColumnMapping {
     const equals = part.indexOf('=');
     const key = part.slice(0, equals).trim();
     const column = part.slice(equals + 1).trim();
-    if (equals < 0 || column === '') throw new Error(`--columns: "${part}" is not field=Column`);
+    if (equals < 0 || column === '') throw new Error(`--columns: "${shownValue(part)}" is not field=Column`);
     const field = MAPPING_FIELDS.find((candidate) => candidate === key);
-    if (!field) throw new Error(`--columns: unknown field "${key}" (expected ${MAPPING_FIELDS.join(', ')})`);
+    if (!field) throw new Error(`--columns: unknown field "${shownValue(key)}" (expected ${MAPPING_FIELDS.join(', ')})`);
     if (found.has(field)) throw new Error(`--columns: field "${field}" given twice`);
     found.set(field, column);
   }
@@ -103,13 +104,14 @@ function sameHeader(header: string[], expected: string[]): boolean {
 /** Picks the layout for a header: an explicit mapping wins, then the known venues, then generic names. */
 export function detectLayout(header: string[], columns?: string, source = 'csv'): CsvLayout {
   const names = header.map((name) => name.trim());
-  const columnList = names.join(', ');
+  // Header text is file content: shown bounded and with control characters escaped, like every echoed cell.
+  const columnList = shownValue(names.join(', '));
   if (columns !== undefined) {
     const mapping = parseColumnMapping(columns);
     for (const field of MAPPING_FIELDS) {
       const column = mapping[field];
       if (column !== undefined && !names.includes(column)) {
-        throw new Error(`${source} line 1: column "${column}" (for ${field}) is not in the header: ${columnList}`);
+        throw new Error(`${source} line 1: column "${shownValue(column)}" (for ${field}) is not in the header: ${columnList}`);
       }
     }
     return { name: 'mapped', columns: mapping };
@@ -271,7 +273,7 @@ export function parseCandleCsv(text: string, opts: ParseOptions): ParsedCsv {
     const timeText = cell(columns.ts);
     const time = timeText === '' ? undefined : parseTime(timeText);
     if (!time) {
-      fail(null, 'ts', timeText === '' ? `${columns.ts} is missing` : `${columns.ts} "${timeText}" is not a time`);
+      fail(null, 'ts', timeText === '' ? `${shownValue(columns.ts)} is missing` : `${shownValue(columns.ts)} "${shownValue(timeText)}" is not a time`);
       continue;
     }
     const ts = barOpenTs(time, opts.kind, opts.timeframe);
@@ -280,7 +282,7 @@ export function parseCandleCsv(text: string, opts: ParseOptions): ParsedCsv {
       const checkText = fields[tsCheckIndex]!.trim();
       const check = parseTime(checkText);
       if (!check || check.ms !== time.ms) {
-        const text = `${layout.tsCheckColumn} "${checkText}" disagrees with ${columns.ts} ${timeText}`
+        const text = `${layout.tsCheckColumn} "${shownValue(checkText)}" disagrees with ${columns.ts} ${shownValue(timeText)}`
           + ` (${new Date(time.ms).toISOString()})`;
         fail(ts, layout.tsCheckColumn!, text);
         rowOk = false;
@@ -294,7 +296,7 @@ export function parseCandleCsv(text: string, opts: ParseOptions): ParsedCsv {
         return Number.NaN;
       }
       if (!DECIMAL.test(value)) {
-        fail(ts, field, `${field} "${value}" is not a number`);
+        fail(ts, field, `${field} "${shownValue(value)}" is not a number`);
         rowOk = false;
         return Number.NaN;
       }

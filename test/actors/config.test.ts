@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_DIR, loadRiskLimits, loadStrategy, loadVenueConfig } from '../../actors/adapters/config.ts';
+import { CONFIG_DIR, loadRiskLimits, loadStrategy, loadVenueConfig, strategyNames } from '../../actors/adapters/config.ts';
 
 const shippedRisk = readFileSync(join(CONFIG_DIR, 'risk.yaml'), 'utf8');
 const shippedBacktest = readFileSync(join(CONFIG_DIR, 'backtest.yaml'), 'utf8');
@@ -65,7 +65,7 @@ describe('loadRiskLimits', () => {
     { name: 'a require_stop_loss that is not a boolean', from: 'require_stop_loss: true', to: 'require_stop_loss: 1', field: 'position.require_stop_loss', detail: 'got 1' },
     { name: 'a negative portfolio.max_invested_pct', from: 'max_invested_pct: 0.80', to: 'max_invested_pct: -0.8', field: 'portfolio.max_invested_pct', detail: 'got -0.8' },
     { name: 'a quoted system.max_drawdown_pct', from: 'max_drawdown_pct: 0.20', to: 'max_drawdown_pct: "20%"', field: 'system.max_drawdown_pct', detail: 'got "20%"' },
-    { name: 'a misspelt (so missing) system.max_daily_loss_pct', from: 'max_daily_loss_pct: 0.05', to: 'max_daily_loss: 0.05', field: 'system.max_daily_loss_pct', detail: 'got nothing' },
+    { name: 'a misspelt system.max_daily_loss_pct', from: 'max_daily_loss_pct: 0.05', to: 'max_daily_loss: 0.05', field: 'unknown key `system.max_daily_loss`', detail: 'did you mean `max_daily_loss_pct`?' },
   ])('reports $name in one line naming risk.yaml and the field', ({ from, to, field, detail }) => {
     const dir = configDir({ 'risk.yaml': edited(shippedRisk, from, to) });
     const message = errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')));
@@ -79,6 +79,13 @@ describe('loadRiskLimits', () => {
     const dir = configDir({ 'risk.yaml': edited(shippedRisk, 'max_pct: 0.10', 'max_pct: 15') });
     expect(errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')))).toEndWith(
       'risk.yaml: position.max_pct: Too big: expected number to be <=1, got 15',
+    );
+  });
+
+  test('names a misspelt key with the nearest valid name, not only the key it leaves missing', () => {
+    const dir = configDir({ 'risk.yaml': edited(shippedRisk, 'max_pct: 0.15', 'max_pctt: 0.15') });
+    expect(errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')))).toEndWith(
+      'risk.yaml: unknown key `symbol.max_pctt`, did you mean `max_pct`?',
     );
   });
 
@@ -115,6 +122,13 @@ describe('loadVenueConfig', () => {
     { kind: 'stock', symbol: 'AAPL', amountStep: 1, priceStep: 0.0001, minQty: 1, minNotional: 1 },
   ] as const)('gives a $kind symbol the shipped $kind market rules', ({ kind, symbol, ...rules }) => {
     expect(loadVenueConfig().marketFor(symbol, kind, 'sim')).toEqual({ symbol, kind, exchange: 'sim', ...rules });
+  });
+
+  test('names a misspelt cost key with the nearest valid name', () => {
+    const dir = configDir({ 'backtest.yaml': edited(shippedBacktest, 'min_commission: 1.0', 'min_comission: 1.0') });
+    expect(errorOf(() => loadVenueConfig(join(dir, 'backtest.yaml')))).toEndWith(
+      'backtest.yaml: unknown key `costs.stock.min_comission`, did you mean `min_commission`?',
+    );
   });
 
   test('applies a per-symbol override on top of its kind\'s rules', () => {
@@ -159,22 +173,41 @@ describe('loadStrategy', () => {
     expect(message).toContain('mean_reversion.yaml: entry_z: ');
   });
 
+  test('names a misspelt strategy parameter with the nearest valid name', async () => {
+    const dir = configDir({ 'strategies/mean_reversion.yaml': edited(shippedMeanReversion, 'lookback: 20', 'lookbak: 20') });
+    expect(await asyncErrorOf(() => loadStrategy('mean_reversion', dir))).toEndWith(
+      'mean_reversion.yaml: unknown key `lookbak`, did you mean `lookback`?',
+    );
+  });
+
   test('reports a missing strategy YAML', async () => {
     const message = await asyncErrorOf(() => loadStrategy('mean_reversion', configDir({})));
     expect(message).toEndWith('mean_reversion.yaml: file not found');
   });
 
-  test('fails clearly for an unknown strategy', async () => {
-    const message = await asyncErrorOf(() => loadStrategy('nope'));
-    expect(message).toStartWith('--strategy: no strategy "nope" (expected ');
-    expect(message).toContain('nope.ts');
+  test('lists the valid strategies and suggests the nearest for a misspelt name', async () => {
+    expect(await asyncErrorOf(() => loadStrategy('mean_reverson'))).toBe(
+      '--strategy: no strategy "mean_reverson"; did you mean mean_reversion? (valid: mean_reversion, rsi_reversion)',
+    );
+    expect(await asyncErrorOf(() => loadStrategy('nope'))).toBe(
+      '--strategy: no strategy "nope" (valid: mean_reversion, rsi_reversion)',
+    );
+  });
+
+  test('lists only the strategies whose YAML and module both exist', () => {
+    expect(strategyNames()).toEqual(['mean_reversion', 'rsi_reversion']);
+    const dir = configDir({ 'strategies/mean_reversion.yaml': shippedMeanReversion, 'strategies/orphan.yaml': 'a: 1\n' });
+    expect(strategyNames(dir)).toEqual(['mean_reversion']);
   });
 
   test.each([
-    { name: 'a path', strategyName: '../risk/limits' },
-    { name: 'upper case', strategyName: 'Mean_Reversion' },
-    { name: 'an empty name', strategyName: '' },
-  ])('refuses $name as a strategy name', async ({ strategyName }) => {
-    expect(await asyncErrorOf(() => loadStrategy(strategyName))).toBe(`--strategy: "${strategyName}" is not a strategy name`);
+    { name: 'a path', strategyName: '../risk/limits', shown: '../risk/limits' },
+    { name: 'upper case', strategyName: 'Mean_Reversion', shown: 'Mean_Reversion' },
+    { name: 'an empty name', strategyName: '', shown: '' },
+    { name: 'a helper module beside the strategies', strategyName: 'strategy', shown: 'strategy' },
+    { name: 'a name with a terminal escape', strategyName: 'mean\x1b[2J', shown: 'mean\\x1b[2J' },
+  ])('refuses $name and lists the valid strategies', async ({ strategyName, shown }) => {
+    expect(await asyncErrorOf(() => loadStrategy(strategyName))).toStartWith(`--strategy: no strategy "${shown}"`);
+    expect(await asyncErrorOf(() => loadStrategy(strategyName))).toEndWith('(valid: mean_reversion, rsi_reversion)');
   });
 });

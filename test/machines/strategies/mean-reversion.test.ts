@@ -129,7 +129,7 @@ describe('mean_reversion definition.parseParams', () => {
     { name: 'rejects an entry_z of zero', raw: { ...yaml, entry_z: 0 }, message: 'entry_z:' },
     { name: 'rejects an exit_z equal to entry_z', raw: { ...yaml, exit_z: 2 }, message: 'exit_z: exit_z must be below entry_z, got 2' },
     { name: 'rejects an exit_z above entry_z', raw: { ...yaml, exit_z: 3 }, message: 'exit_z: exit_z must be below entry_z, got 3' },
-    { name: 'rejects an unknown key by name', raw: { ...yaml, entry: 2 }, message: 'Unrecognized key: "entry"' },
+    { name: 'rejects an unknown key by name', raw: { ...yaml, entry: 2 }, message: 'unknown key `entry`, did you mean `entry_z`?' },
     { name: 'rejects a fractional lookback', raw: { ...yaml, lookback: 1.5 }, message: 'lookback:' },
     { name: 'rejects a lookback below 2', raw: { ...yaml, lookback: 1 }, message: 'lookback: Too small' },
     { name: 'rejects a missing lookback', raw: { entry_z: 2, exit_z: 0, stop_loss_pct: 0.08 }, message: 'lookback:' },
