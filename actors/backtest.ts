@@ -82,7 +82,8 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   const reportPath = join(req.outDir, `${req.runId}.html`);
   const runDb = openDb(dbPath);
   const config = {
-    strategy: { name: req.strategy.name, ...req.strategyParams },
+    // The definition rides along so the run DB and the report say which z-score / average ran, not just the YAML.
+    strategy: { name: req.strategy.name, ...req.strategyParams, definition: req.strategy.description },
     risk: req.limits,
     costs: Object.fromEntries(costs),
     markets: Object.fromEntries(markets),
@@ -148,6 +149,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
         trades,
         monthly: monthlyReturns(equity),
         config,
+        strategyDefinition: req.strategy.description,
       }),
     );
     const finished = { status: 'finished' as const, finishedAt: req.now?.() ?? req.startedAt, summary };

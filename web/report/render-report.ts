@@ -15,6 +15,8 @@ export interface ReportInput {
   trades: RoundTrip[];
   monthly: { year: number; month: number; ret: number }[];
   config: Record<string, unknown>;
+  /** The strategy's indicator definitions in one line (Strategy.description), shown above the raw configuration. */
+  strategyDefinition?: string;
 }
 
 export interface ChartSeries {
@@ -304,6 +306,7 @@ ${tradeTable(input.trades)}
 </div>
 </section>
 <section id="config"><h2>Configuration</h2>
+${input.strategyDefinition === undefined ? '' : `<p class="strategy-definition">Strategy definition: ${escapeHtml(input.strategyDefinition)}</p>`}
 <details><summary>Run configuration (JSON)</summary><pre>${escapeHtml(configJson(input.config))}</pre></details>
 </section>
 <script type="application/json" id="report-data">${scriptSafeJson(chartData(input.equity))}</script>
