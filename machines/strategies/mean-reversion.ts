@@ -52,6 +52,15 @@ export function scoreClose(stats: RollingStats, close: number, window: WindowKin
   return stats.zScore(close);
 }
 
+/**
+ * The largest |z| a close can score against a window that includes it: (N − 1) / sqrt(N) with the sample std,
+ * sqrt(N − 1) with the population std (one outlier among N − 1 equal closes). Unbounded for `previous`.
+ */
+export function maxAbsZ(lookback: number, window: WindowKind, std: StdKind): number {
+  if (window === 'previous') return Infinity;
+  return std === 'sample' ? (lookback - 1) / Math.sqrt(lookback) : Math.sqrt(lookback - 1);
+}
+
 export function describeMeanReversion(params: Pick<MeanReversionParams, 'lookback' | 'window' | 'std'>): string {
   return (
     `z = (close − mean) / std over ${describeWindow(params.lookback, params.window)} ` +
@@ -101,7 +110,19 @@ const paramsSchema = z
     std: z.enum(STD_KINDS).default('sample'),
   })
   .strict()
-  .refine((p) => p.exit_z < p.entry_z, { message: 'exit_z must be below entry_z', path: ['exit_z'] });
+  .refine((p) => p.exit_z < p.entry_z, { message: 'exit_z must be below entry_z', path: ['exit_z'] })
+  // A window that includes the bar bounds |z|: an entry beyond the bound would silently never trade.
+  .superRefine((p, ctx) => {
+    const bound = maxAbsZ(p.lookback, p.window, p.std);
+    if (p.entry_z < bound) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['entry_z'],
+      message:
+        `can never be reached: with lookback ${p.lookback}, window ${p.window} and the ${p.std} std |z| ≤ ${bound.toFixed(2)}; ` +
+        'lower it, lengthen the lookback or use window: previous',
+    });
+  });
 
 export const definition: StrategyDefinition<MeanReversionParams> = {
   name: 'mean_reversion',

@@ -156,8 +156,8 @@ describe('loadStrategy', () => {
   });
 
   test('reads the YAML from the given config directory', async () => {
-    const dir = configDir({ 'strategies/mean_reversion.yaml': edited(shippedMeanReversion, 'lookback: 20', 'lookback: 5') });
-    expect((await loadStrategy('mean_reversion', dir)).strategy.warmupBars).toBe(5);
+    const dir = configDir({ 'strategies/mean_reversion.yaml': edited(shippedMeanReversion, 'lookback: 20', 'lookback: 10') });
+    expect((await loadStrategy('mean_reversion', dir)).strategy.warmupBars).toBe(10);
   });
 
   test('names the strategy YAML and the field when a parameter is bad', async () => {

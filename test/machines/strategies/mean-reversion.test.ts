@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import type { Bar } from '../../../machines/domain.ts';
 import {
   definition,
+  maxAbsZ,
   meanReversion,
   type MeanReversionParams,
   type MeanReversionState,
@@ -157,13 +158,16 @@ describe('meanReversion z-score definition', () => {
     expect(zAfter([98, 100, 102, 96], { window: 'previous', std: 'population' })[3]).toBeCloseTo(-4 / Math.sqrt(8 / 3), 14);
   });
 
-  test('including the bar caps |z| at (N − 1) / sqrt(N) for the sample std, so a crash scores only that far', () => {
-    const z = zAfter([100, 100, 1], { window: 'including_current', std: 'sample' });
-    expect(z[2]).toBeCloseTo(-2 / Math.sqrt(3), 14);
+  test('including the bar caps |z| at maxAbsZ, reached by one outlier among equal closes', () => {
+    expect(zAfter([100, 100, 1], { window: 'including_current', std: 'sample' })[2]).toBeCloseTo(-maxAbsZ(3, 'including_current', 'sample'), 14);
+    expect(zAfter([100, 100, 1], { window: 'including_current', std: 'population' })[2]).toBeCloseTo(-maxAbsZ(3, 'including_current', 'population'), 14);
+    expect(maxAbsZ(3, 'including_current', 'sample')).toBeCloseTo(2 / Math.sqrt(3), 15);
+    expect(maxAbsZ(3, 'including_current', 'population')).toBeCloseTo(Math.SQRT2, 15);
+    expect(maxAbsZ(3, 'previous', 'sample')).toBe(Infinity);
   });
 
   test('the definition defaults to including the current bar with the sample std', () => {
-    const p = definition.parseParams({ lookback: 3, entry_z: 1.5, exit_z: 0.5, stop_loss_pct: 0.05 });
+    const p = definition.parseParams({ lookback: 20, entry_z: 2, exit_z: 0, stop_loss_pct: 0.05 });
     expect({ window: p.window, std: p.std }).toEqual({ window: 'including_current', std: 'sample' });
   });
 
@@ -192,6 +196,13 @@ describe('mean_reversion definition.parseParams', () => {
     });
   });
 
+  test('accepts an entry_z just inside the bound, and any entry_z when the window excludes the bar', () => {
+    // Lookback 5: sample bound 4 / sqrt(5) ≈ 1.789, population bound sqrt(4) = 2.
+    expect(definition.parseParams({ ...yaml, lookback: 5, entry_z: 1.78 }).entryZ).toBe(1.78);
+    expect(definition.parseParams({ ...yaml, lookback: 5, entry_z: 1.99, std: 'population' }).entryZ).toBe(1.99);
+    expect(definition.parseParams({ ...yaml, lookback: 5, entry_z: 50, window: 'previous' }).entryZ).toBe(50);
+  });
+
   test('reads window and std', () => {
     const p = definition.parseParams({ ...yaml, window: 'previous', std: 'population' });
     expect({ window: p.window, std: p.std }).toEqual({ window: 'previous', std: 'population' });
@@ -217,6 +228,8 @@ describe('mean_reversion definition.parseParams', () => {
     { name: 'rejects a quoted number', raw: { ...yaml, entry_z: '2' }, message: 'entry_z: Invalid input: expected number, received string' },
     { name: 'rejects an unknown window', raw: { ...yaml, window: 'current' }, message: 'window: Invalid option: expected one of "including_current"|"previous"' },
     { name: 'rejects an unknown std', raw: { ...yaml, std: 'unbiased' }, message: 'std: Invalid option: expected one of "sample"|"population"' },
+    { name: 'rejects an entry_z a window including the bar can never reach', raw: { ...yaml, lookback: 5 }, message: 'entry_z: can never be reached' },
+    { name: 'rejects an entry_z at the population bound', raw: { ...yaml, lookback: 5, std: 'population' }, message: 'entry_z: can never be reached' },
     { name: 'rejects an empty file', raw: null, message: '(root): Invalid input: expected object' },
   ])('$name', ({ raw, message }) => {
     expect(() => definition.parseParams(raw)).toThrow(message);
