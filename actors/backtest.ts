@@ -99,7 +99,8 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   const reportPath = join(req.outDir, `${req.runId}.html`);
   const runDb = openDb(dbPath);
   const config = {
-    strategy: { name: req.strategy.name, ...req.strategyParams },
+    // The definition rides along so the run DB and the report say which z-score / average ran, not just the YAML.
+    strategy: { name: req.strategy.name, ...req.strategyParams, definition: req.strategy.description },
     risk: req.limits,
     costs: Object.fromEntries(costs),
     markets: Object.fromEntries(markets),
@@ -166,6 +167,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
         monthly: monthlyReturns(equity),
         config,
         priceDecimals,
+        strategyDefinition: req.strategy.description,
       }),
     );
     const finished = { status: 'finished' as const, finishedAt: req.now?.() ?? req.startedAt, summary };

@@ -1,7 +1,7 @@
-// Mean and SAMPLE standard deviation (divisor n − 1) of the last `period` values, O(1) amortised per update.
-// Sample, not population, because the window is a sample of the process a strategy trades against;
-// note that Bollinger bands on most charting sites use the population std, which is smaller by
-// a factor sqrt((n − 1) / n).
+// Mean and standard deviation of the last `period` values, O(1) amortised per update. The std is the SAMPLE
+// std (divisor n − 1) unless `population` (divisor n) is asked for: tools differ here (window.ts says how), so
+// a strategy names the one it uses.
+// Bollinger bands on most charting sites use the population std, smaller by a factor sqrt((n − 1) / n).
 //
 // Why not Welford's add/remove update: removing a value subtracts its contribution, so the rounding error
 // of every value that ever passed through stays in the state (after a bad tick leaves the window the std
@@ -11,9 +11,11 @@
 // when it arrives and once more when the front stack is refilled, so the cost stays O(1) amortised and the
 // state depends only on the values currently in the window.
 import { requireFiniteInput, requirePeriod } from './guards.ts';
+import type { StdKind } from './window.ts';
 
 export class RollingStats {
   readonly period: number;
+  readonly stdKind: StdKind;
   private readonly values: Float64Array;
   /** For a value in the front stack: mean and M2 of it together with every newer value of the front stack. */
   private readonly frontMean: Float64Array;
@@ -28,10 +30,11 @@ export class RollingStats {
   /** Sum of squared deviations from the window mean. */
   private windowM2 = 0;
 
-  constructor(period: number) {
-    // A sample std needs at least two values.
+  constructor(period: number, stdKind: StdKind = 'sample') {
+    // A sample std needs at least two values, and a population std over one value is always 0.
     requirePeriod('RollingStats', period, 2);
     this.period = period;
+    this.stdKind = stdKind;
     this.values = new Float64Array(period);
     this.frontMean = new Float64Array(period);
     this.frontM2 = new Float64Array(period);
@@ -57,13 +60,14 @@ export class RollingStats {
     return this.ready ? this.windowMean : undefined;
   }
 
-  /** Sample variance (divisor n − 1). */
+  /** Variance with divisor n − 1 (sample) or n (population), as constructed. */
   get variance(): number | undefined {
+    if (!this.ready) return undefined;
     // M2 is a sum of non-negative terms, but a rounding step can still dip a hair below zero.
-    return this.ready ? Math.max(0, this.windowM2) / (this.period - 1) : undefined;
+    return Math.max(0, this.windowM2) / (this.stdKind === 'sample' ? this.period - 1 : this.period);
   }
 
-  /** Sample standard deviation (divisor n − 1). */
+  /** Standard deviation with divisor n − 1 (sample) or n (population), as constructed. */
   get std(): number | undefined {
     const variance = this.variance;
     return variance === undefined ? undefined : Math.sqrt(variance);

@@ -15,8 +15,13 @@ export interface SignalProposal {
 
 export interface Strategy<State> {
   readonly name: string;
-  /** Bars needed before the first signal can appear. */
+  /** Bars fed until the first signal can appear, that bar included. */
   readonly warmupBars: number;
+  /**
+   * How its indicators are defined, in one line (e.g. which bars a rolling window takes): shown in the report's
+   * configuration, so a reader can tell what ran without reading the code.
+   */
+  readonly description?: string;
   init(symbol: string): State;
   /** Called once per closed bar; may mutate and must return the state (hot path: no copies). */
   onBar(state: State, bar: Bar, phase: PositionPhase): SignalProposal | undefined;

@@ -158,12 +158,20 @@ describe('loadStrategy', () => {
     const { strategy, params } = await loadStrategy('mean_reversion');
     expect(strategy.name).toBe('mean_reversion');
     expect(strategy.warmupBars).toBe(20);
-    expect(params).toEqual({ lookback: 20, entry_z: 2, exit_z: 0, stop_loss_pct: 0.08, take_profit_pct: null });
+    expect(params).toEqual({
+      lookback: 20,
+      window: 'including_current',
+      std: 'sample',
+      entry_z: 2,
+      exit_z: 0,
+      stop_loss_pct: 0.08,
+      take_profit_pct: null,
+    });
   });
 
   test('reads the YAML from the given config directory', async () => {
-    const dir = configDir({ 'strategies/mean_reversion.yaml': edited(shippedMeanReversion, 'lookback: 20', 'lookback: 5') });
-    expect((await loadStrategy('mean_reversion', dir)).strategy.warmupBars).toBe(5);
+    const dir = configDir({ 'strategies/mean_reversion.yaml': edited(shippedMeanReversion, 'lookback: 20', 'lookback: 10') });
+    expect((await loadStrategy('mean_reversion', dir)).strategy.warmupBars).toBe(10);
   });
 
   test('names the strategy YAML and the field when a parameter is bad', async () => {

@@ -18,6 +18,8 @@ export interface ReportInput {
   config: Record<string, unknown>;
   /** Decimals of each symbol's price step; the trade list prints prices to the tick the market has. */
   priceDecimals?: Record<string, number>;
+  /** The strategy's indicator definitions in one line (Strategy.description), shown above the raw configuration. */
+  strategyDefinition?: string;
 }
 
 export interface ChartSeries {
@@ -312,6 +314,7 @@ ${tradeTable(input.trades, input.priceDecimals)}
 </div>
 </section>
 <section id="config"><h2>Configuration</h2>
+${input.strategyDefinition === undefined ? '' : `<p class="strategy-definition">Strategy definition: ${escapeHtml(input.strategyDefinition)}</p>`}
 <details><summary>Run configuration (JSON)</summary><pre>${escapeHtml(configJson(input.config))}</pre></details>
 </section>
 <script type="application/json" id="report-data">${scriptSafeJson(chartData(input.equity))}</script>

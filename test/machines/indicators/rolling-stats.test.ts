@@ -27,6 +27,13 @@ describe('RollingStats', () => {
     expectRelativelyClose(stats.std, Math.SQRT2, 'std of [1, 3]');
   });
 
+  test('uses the population std (divisor n) when asked', () => {
+    const stats = feed(new RollingStats(2, 'population'), [1, 3]);
+    expect(stats.variance).toBe(1);
+    expect(stats.std).toBe(1);
+    expect(stats.zScore(4)).toBe(2);
+  });
+
   test('slides the window: the oldest value drops out', () => {
     const stats = feed(new RollingStats(3), [1, 2, 3]);
     expect(stats.mean).toBe(2);

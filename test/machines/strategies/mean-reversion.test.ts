@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'bun:test';
 import type { Bar } from '../../../machines/domain.ts';
-import { definition, meanReversion, type MeanReversionParams } from '../../../machines/strategies/mean-reversion.ts';
+import {
+  definition,
+  maxAbsZ,
+  meanReversion,
+  type MeanReversionParams,
+  type MeanReversionState,
+} from '../../../machines/strategies/mean-reversion.ts';
 import type { PositionPhase, SignalProposal } from '../../../machines/strategies/strategy.ts';
 
 const DAY = 86_400_000;
@@ -10,8 +16,17 @@ function bar(close: number): Bar {
   return { symbol: 'BTC/USD', timeframe: '1d', ts, closeTs: ts + DAY, open: close, high: close, low: close, close, volume: 1 };
 }
 
-// A 3-bar window of 98, 100, 102 has mean 100 and sample std exactly 2, so z = (close − 100) / 2.
-const params: MeanReversionParams = { lookback: 3, entryZ: 1.5, exitZ: 0.5, stopLossPct: 0.05, takeProfitPct: null };
+// Scoring against the PREVIOUS 3 bars: a window of 98, 100, 102 has mean 100 and sample std exactly 2, so the
+// next close scores z = (close − 100) / 2.
+const params: MeanReversionParams = {
+  lookback: 3,
+  entryZ: 1.5,
+  exitZ: 0.5,
+  stopLossPct: 0.05,
+  takeProfitPct: null,
+  window: 'previous',
+  std: 'sample',
+};
 
 function primed(p: MeanReversionParams = params) {
   const strategy = meanReversion(p);
@@ -21,8 +36,9 @@ function primed(p: MeanReversionParams = params) {
 }
 
 describe('meanReversion', () => {
-  test('declares the lookback as its warm-up', () => {
-    expect(meanReversion({ ...params, lookback: 20 }).warmupBars).toBe(20);
+  test('declares its warm-up: the lookback when the window includes the bar, one more when it does not', () => {
+    expect(meanReversion({ ...params, lookback: 20, window: 'including_current' }).warmupBars).toBe(20);
+    expect(meanReversion({ ...params, lookback: 20, window: 'previous' }).warmupBars).toBe(21);
   });
 
   test('proposes nothing during warm-up however far the close falls', () => {
@@ -46,7 +62,7 @@ describe('meanReversion', () => {
       confidence: 0.5 + 0.5 / 3,
       stopLoss: 96 * 0.95,
       takeProfit: undefined,
-      reason: 'z -2.00 < -1.5',
+      reason: 'z -2.00 < entry -1.50 (stretched below the 3-bar mean)',
     });
   });
 
@@ -71,7 +87,16 @@ describe('meanReversion', () => {
   });
 
   test('proposes a CLOSE with full confidence and the reason', () => {
-    expect(primed().next(101, 'long')).toEqual({ action: 'CLOSE', confidence: 1, reason: 'z 0.50 >= -0.5 (reverted)' });
+    expect(primed().next(101, 'long')).toEqual({ action: 'CLOSE', confidence: 1, reason: 'z 0.50 ≥ exit -0.50 (reverted to mean)' });
+  });
+
+  test('names an exit threshold of zero as 0.00, never -0', () => {
+    expect(primed({ ...params, exitZ: 0 }).next(101.28, 'long')?.reason).toBe('z 0.64 ≥ exit 0.00 (reverted to mean)');
+  });
+
+  test('shows enough decimals to tell a z just past the threshold from the threshold', () => {
+    // z = (95.992 − 100) / 2 = −2.004, which rounds to the threshold −2.00 at two places.
+    expect(primed({ ...params, entryZ: 2 }).next(95.992, 'flat')?.reason).toBe('z -2.004 < entry -2.000 (stretched below the 3-bar mean)');
   });
 
   test.each([
@@ -106,6 +131,56 @@ describe('meanReversion', () => {
   });
 });
 
+describe('meanReversion z-score definition', () => {
+  // The 3 closes 98, 100, 102: mean 100, squared deviations 4 + 0 + 4 = 8.
+  function zAfter(closes: number[], p: Partial<MeanReversionParams>): (number | undefined)[] {
+    const strategy = meanReversion({ ...params, ...p });
+    const state = strategy.init('X') as MeanReversionState;
+    return closes.map((close) => {
+      strategy.onBar(state, bar(close), 'flat');
+      return state.z;
+    });
+  }
+
+  test('including_current scores the close against the window that ends with it, sample std', () => {
+    // Bar 102 in [98, 100, 102]: (102 − 100) / sqrt(8 / 2) = 1.
+    expect(zAfter([98, 100, 102], { window: 'including_current', std: 'sample' })).toEqual([undefined, undefined, 1]);
+  });
+
+  test('including_current with the population std divides by N', () => {
+    const z = zAfter([98, 100, 102], { window: 'including_current', std: 'population' });
+    expect(z[2]).toBeCloseTo(2 / Math.sqrt(8 / 3), 14);
+  });
+
+  test('previous scores the close against the window before it', () => {
+    // 96 against [98, 100, 102]: (96 − 100) / 2 = −2; population: −4 / sqrt(8 / 3).
+    expect(zAfter([98, 100, 102, 96], { window: 'previous', std: 'sample' })).toEqual([undefined, undefined, undefined, -2]);
+    expect(zAfter([98, 100, 102, 96], { window: 'previous', std: 'population' })[3]).toBeCloseTo(-4 / Math.sqrt(8 / 3), 14);
+  });
+
+  test('including the bar caps |z| at maxAbsZ, reached by one outlier among equal closes', () => {
+    expect(zAfter([100, 100, 1], { window: 'including_current', std: 'sample' })[2]).toBeCloseTo(-maxAbsZ(3, 'including_current', 'sample'), 14);
+    expect(zAfter([100, 100, 1], { window: 'including_current', std: 'population' })[2]).toBeCloseTo(-maxAbsZ(3, 'including_current', 'population'), 14);
+    expect(maxAbsZ(3, 'including_current', 'sample')).toBeCloseTo(2 / Math.sqrt(3), 15);
+    expect(maxAbsZ(3, 'including_current', 'population')).toBeCloseTo(Math.SQRT2, 15);
+    expect(maxAbsZ(3, 'previous', 'sample')).toBe(Infinity);
+  });
+
+  test('the definition defaults to including the current bar with the sample std', () => {
+    const p = definition.parseParams({ lookback: 20, entry_z: 2, exit_z: 0, stop_loss_pct: 0.05 });
+    expect({ window: p.window, std: p.std }).toEqual({ window: 'including_current', std: 'sample' });
+  });
+
+  test('states its definition for the report', () => {
+    expect(meanReversion({ ...params, lookback: 20, window: 'including_current', std: 'sample' }).description).toBe(
+      'z = (close − mean) / std over the 20 bars up to and including this one (window: including_current), sample std (divisor N − 1) (std: sample)',
+    );
+    expect(meanReversion({ ...params, lookback: 20, window: 'previous', std: 'population' }).description).toBe(
+      'z = (close − mean) / std over the 20 bars before this one (window: previous), population std (divisor N) (std: population)',
+    );
+  });
+});
+
 describe('mean_reversion definition.parseParams', () => {
   const yaml = { lookback: 20, entry_z: 2, exit_z: 0, stop_loss_pct: 0.08, take_profit_pct: null };
 
@@ -116,7 +191,21 @@ describe('mean_reversion definition.parseParams', () => {
       exitZ: 0,
       stopLossPct: 0.08,
       takeProfitPct: 0.15,
+      window: 'including_current',
+      std: 'sample',
     });
+  });
+
+  test('accepts an entry_z just inside the bound, and any entry_z when the window excludes the bar', () => {
+    // Lookback 5: sample bound 4 / sqrt(5) ≈ 1.789, population bound sqrt(4) = 2.
+    expect(definition.parseParams({ ...yaml, lookback: 5, entry_z: 1.78 }).entryZ).toBe(1.78);
+    expect(definition.parseParams({ ...yaml, lookback: 5, entry_z: 1.99, std: 'population' }).entryZ).toBe(1.99);
+    expect(definition.parseParams({ ...yaml, lookback: 5, entry_z: 50, window: 'previous' }).entryZ).toBe(50);
+  });
+
+  test('reads window and std', () => {
+    const p = definition.parseParams({ ...yaml, window: 'previous', std: 'population' });
+    expect({ window: p.window, std: p.std }).toEqual({ window: 'previous', std: 'population' });
   });
 
   test('defaults a missing take_profit_pct to null', () => {
@@ -137,6 +226,10 @@ describe('mean_reversion definition.parseParams', () => {
     { name: 'rejects a stop_loss_pct of 0', raw: { ...yaml, stop_loss_pct: 0 }, message: 'stop_loss_pct:' },
     { name: 'rejects a take_profit_pct of 0', raw: { ...yaml, take_profit_pct: 0 }, message: 'take_profit_pct:' },
     { name: 'rejects a quoted number', raw: { ...yaml, entry_z: '2' }, message: 'entry_z: Invalid input: expected number, received string' },
+    { name: 'rejects an unknown window', raw: { ...yaml, window: 'current' }, message: 'window: Invalid option: expected one of "including_current"|"previous"' },
+    { name: 'rejects an unknown std', raw: { ...yaml, std: 'unbiased' }, message: 'std: Invalid option: expected one of "sample"|"population"' },
+    { name: 'rejects an entry_z a window including the bar can never reach', raw: { ...yaml, lookback: 5 }, message: 'entry_z: can never be reached' },
+    { name: 'rejects an entry_z at the population bound', raw: { ...yaml, lookback: 5, std: 'population' }, message: 'entry_z: can never be reached' },
     { name: 'rejects an empty file', raw: null, message: '(root): Invalid input: expected object' },
   ])('$name', ({ raw, message }) => {
     expect(() => definition.parseParams(raw)).toThrow(message);

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'bun:test';
 import type { Bar } from '../../../machines/domain.ts';
-import { definition, rsiReversion } from '../../../machines/strategies/rsi-reversion.ts';
+import { definition, rsiReversion, trendAverage, type RsiReversionParams } from '../../../machines/strategies/rsi-reversion.ts';
+import { Sma } from '../../../machines/indicators/sma.ts';
 import type { PositionPhase } from '../../../machines/strategies/strategy.ts';
 
-const params = { rsiPeriod: 3, oversold: 30, exit: 55, trendPeriod: 20, stopLossPct: 0.1 };
+const params: RsiReversionParams = { rsiPeriod: 3, oversold: 30, exit: 55, trendPeriod: 20, trendWindow: 'including_current', stopLossPct: 0.1 };
 // A long climb, a slow crawl, then a sharp one-bar dip that stays above the 20-bar mean: RSI(3) ≈ 25.
 const RISE = [...Array.from({ length: 17 }, (_, i) => 50 + 3 * i), 98.5, 99, 99.5, 100];
 const DIP = [...RISE, 94];
@@ -33,6 +34,7 @@ describe('rsi reversion', () => {
     expect(buy.stopLoss).toBeCloseTo(94 * 0.9, 10);
     expect(buy.confidence).toBeGreaterThan(0);
     expect(buy.confidence).toBeLessThanOrEqual(1);
+    expect(buy.reason).toMatch(/^RSI \d+\.\d < oversold 30\.0, close above its 20-bar mean$/);
   });
 
   test('does not buy an oversold close below the trend average', () => {
@@ -46,12 +48,34 @@ describe('rsi reversion', () => {
     const after = proposals.slice(DIP.length);
     expect(after.some((p) => p?.action === 'BUY')).toBe(false);
     expect(after.at(-1)?.action).toBe('CLOSE');
+    expect(after.at(-1)?.reason).toMatch(/^RSI \d+\.\d > exit 55\.0 \(recovered\)$/);
+  });
+
+  test('compares the close with a trend average that includes it, or with the one before it', () => {
+    // Closes 1, 2, 3 then 9 with a 3-bar mean: including the bar [2, 3, 9] → 14/3; previous [1, 2, 3] → 2.
+    const including = new Sma(3);
+    const previous = new Sma(3);
+    const seen = [1, 2, 3, 9].map((close) => [trendAverage(including, close, 'including_current'), trendAverage(previous, close, 'previous')]);
+    expect(seen).toEqual([[undefined, undefined], [undefined, undefined], [2, undefined], [14 / 3, 2]]);
+  });
+
+  test('declares one more warm-up bar when the trend window excludes the current bar', () => {
+    expect(rsiReversion({ ...params, trendPeriod: 200 }).warmupBars).toBe(200);
+    expect(rsiReversion({ ...params, trendPeriod: 200, trendWindow: 'previous' }).warmupBars).toBe(201);
+  });
+
+  test('states its trend definition for the report', () => {
+    expect(rsiReversion({ ...params, rsiPeriod: 14, trendPeriod: 200 }).description).toBe(
+      "Wilder's 14-bar RSI; trend = simple mean of the 200 bars up to and including this one (trend_window: including_current)",
+    );
   });
 
   test('reads snake_case YAML and rejects an exit level below the oversold level, naming the field', () => {
     expect(definition.parseParams({ rsi_period: 14, oversold: 30, exit: 55, trend_period: 200, stop_loss_pct: 0.08 })).toEqual({
-      rsiPeriod: 14, oversold: 30, exit: 55, trendPeriod: 200, stopLossPct: 0.08,
+      rsiPeriod: 14, oversold: 30, exit: 55, trendPeriod: 200, trendWindow: 'including_current', stopLossPct: 0.08,
     });
+    expect(definition.parseParams({ rsi_period: 14, oversold: 30, exit: 55, trend_period: 200, trend_window: 'previous', stop_loss_pct: 0.08 }).trendWindow).toBe('previous');
+    expect(() => definition.parseParams({ rsi_period: 14, oversold: 30, exit: 55, trend_period: 200, trend_window: 'prior', stop_loss_pct: 0.08 })).toThrow(/^trend_window: /);
     expect(() => definition.parseParams({ rsi_period: 14, oversold: 30, exit: 20, trend_period: 200, stop_loss_pct: 0.08 })).toThrow(/^exit: exit must be above oversold/);
   });
 });

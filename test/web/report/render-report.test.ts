@@ -156,6 +156,13 @@ describe('renderReport', () => {
     expect(html).toContain('<details><summary>Run configuration (JSON)</summary><pre>{\n  &quot;strategy&quot;: &quot;sma_cross&quot;');
   });
 
+  test("the configuration section states the strategy's definition, escaped, above the JSON", () => {
+    const html = renderReport(input({ strategyDefinition: 'z = (close − mean) / std over the 20 bars <before> this one' }));
+    const section = html.slice(html.indexOf('<section id="config">'), html.indexOf('</section>', html.indexOf('<section id="config">')));
+    expect(section).toContain('<p class="strategy-definition">Strategy definition: z = (close − mean) / std over the 20 bars &lt;before&gt; this one</p>');
+    expect(section.indexOf('strategy-definition')).toBeLessThan(section.indexOf('<details>'));
+  });
+
   test('an empty run renders without trades or months', () => {
     const html = renderReport(
       input({ equity: [], trades: [], monthly: [], summary: computePerformance({ equity: [], trades: [], fees: 0, periodsPerYear: 365 }) }),
