@@ -1,7 +1,8 @@
 // The only file that opens SQLite. Repositories take the returned `Db` as a parameter.
-import { Database } from 'bun:sqlite';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { constants, Database } from 'bun:sqlite';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
 import { migrate } from 'drizzle-orm/bun-sqlite/migrator';
 import * as schema from './schema.ts';
@@ -50,6 +51,34 @@ export function openExistingDb(path: string = DEFAULT_DB_PATH): Db {
     throw new Error(`no database at ${path}: create it with \`bun run db:init --db ${path}\` (or \`bun run demo\`)`);
   }
   return openDb(path);
+}
+
+/**
+ * Opens an existing database to read it only: nothing is created, migrated or written (a missing or foreign
+ * file fails on open or on its first query). `immutable` is for a file no connection is writing (no -wal
+ * beside it): a plain read-only open of a WAL database would create and leave -wal and -shm files next to
+ * it; an immutable one touches nothing, but does not see later writes, so the caller reopens it when the
+ * file changes.
+ */
+export function openDbReadOnly(path: string, options: { immutable: boolean }): Db {
+  const sqlite = options.immutable
+    ? new Database(`${pathToFileURL(resolve(path)).href}?immutable=1`, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
+    : new Database(path, { readonly: true, strict: true });
+  sqlite.exec('PRAGMA busy_timeout = 5000;');
+  return drizzle({ client: sqlite, schema }) as Db;
+}
+
+/** How many committed migrations a database lacks (a run DB written by an older QuantSage). */
+export function pendingMigrations(db: Db): number {
+  const journal = readMigrationJournal();
+  const applied = db.$client.query<{ n: number }, []>('SELECT count(*) AS n FROM __drizzle_migrations').get()?.n ?? 0;
+  return Math.max(0, journal - applied);
+}
+
+let journalEntries: number | undefined;
+function readMigrationJournal(): number {
+  journalEntries ??= (JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+  return journalEntries;
 }
 
 export function closeDb(db: Db): void {

@@ -8,7 +8,8 @@ const USAGE = `Usage: bun run dashboard [--db PATH] [--port 8050] [--host 127.0.
 
 Serves the dashboard (panels, charts, live updates) and the state-machine visualiser (/machines) for every
 run in --db and in data/backtests/*.db. Paper and live runs show up as they are written.
-  --db PATH          database to watch (default ${DEFAULT_DB_PATH}; e.g. data/paper_trading.db)
+  --db PATH          database to watch (default ${DEFAULT_DB_PATH}; e.g. data/paper_trading.db); it must
+                     exist, except paper_trading.db / live_trading.db, which the dashboard waits for
   --backtests DIR    folder of backtest run DBs to list too (default data/backtests)
   --port N           port (default 8050)
   --host HOST        interface to bind (default 127.0.0.1); any non-loopback host requires a token

@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { accessControl } from './auth.ts';
-import { RunCatalog } from './data/catalog.ts';
+import { isSessionDbPath, RunCatalog } from './data/catalog.ts';
 import { TailCache } from './data/run-tail.ts';
 import { chartView } from './data/run-view.ts';
 import { equityDelta, liveStream } from './live.ts';
@@ -14,7 +14,8 @@ import { renderPanel, runContext, type DashboardState } from './partials.ts';
 import { staticRoutes } from './static.ts';
 import { dashboardPage, PANELS, runPath, type PanelName } from './views/dashboard-page.ts';
 import { layout } from './views/layout.ts';
-import { runsPage, runsTable } from './views/runs-page.ts';
+import { reportContentSecurityPolicy } from './report/report-policy.ts';
+import { runsPage, runsTable, waitingPage } from './views/runs-page.ts';
 
 export interface DashboardOptions {
   /** The database to watch (data/paper_trading.db, data/quantsage.db, ...). */
@@ -39,14 +40,26 @@ function notFound(c: Context, what: string) {
   return c.html(layout('Not found', [{ href: '/runs', label: 'Runs' }], html`<p>${what} not found.</p>`), 404);
 }
 
+/**
+ * Refuses a --db file that does not exist (the dashboard would watch nothing), except a paper/live session's
+ * database, which the dashboard waits for.
+ */
+function checkDbPath(path: string): void {
+  if (existsSync(path) || isSessionDbPath(path)) return;
+  throw new Error(
+    `--db ${path}: no such database (create it with \`bun run db:init --db ${path}\` or \`bun run demo\`; a paper or live session writes data/paper_trading.db)`,
+  );
+}
+
 export function createDashboard(options: DashboardOptions): Dashboard {
+  checkDbPath(options.dbPath);
   const catalog = new RunCatalog({ dbPath: options.dbPath, backtestsDir: options.backtestsDir ?? 'data/backtests' });
   const tails = new TailCache();
   catalog.onClose((path) => tails.dropFile(path));
   const state: DashboardState = { catalog, tails, clock: options.clock ?? (() => performance.now()) };
   const app = new Hono();
 
-  app.use(accessControl(options.token));
+  // Security headers first, so every answer carries them, the 401 and 403 of access control included.
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -58,20 +71,33 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         frameAncestors: ["'none'"],
       },
       referrerPolicy: 'no-referrer',
+      // A route that sets its own policy keeps it (the report's, which names its inline scripts).
+      overwrite: false,
     }),
   );
+  app.use(accessControl(options.token));
   app.route('/static', staticRoutes());
   app.get('/favicon.ico', (c) => c.body(null, 204));
 
+  // A paper/live DB with no run yet: say what the dashboard waits for, and poll until a session writes it.
+  const waiting = () => isSessionDbPath(catalog.primaryPath);
   app.get('/', (c) => {
     const run = catalog.defaultRun();
-    return c.redirect(run === undefined ? '/runs' : runPath(run), 302);
+    if (run !== undefined) return c.redirect(runPath(run), 302);
+    return waiting() ? c.html(waitingPage(options.dbPath)) : c.redirect('/runs', 302);
   });
-  app.get('/runs', (c) => c.html(runsPage(catalog.list())));
-  app.get('/partials/runs', (c) => c.html(runsTable(catalog.list())));
+  app.get('/partials/session', (c) => {
+    const run = catalog.defaultRun();
+    if (run === undefined) return c.body(null, 204);
+    c.header('HX-Redirect', runPath(run));
+    return c.body(null, 200);
+  });
+  app.get('/runs', (c) => c.html(runsPage(catalog.scan(), waiting() ? options.dbPath : undefined)));
+  app.get('/partials/runs', (c) => c.html(runsTable(catalog.scan(), waiting() ? options.dbPath : undefined)));
   app.get('/machines', (c) => {
     const run = catalog.defaultRun();
-    return c.redirect(run === undefined ? '/runs' : `${runPath(run)}/machines`, 302);
+    if (run !== undefined) return c.redirect(`${runPath(run)}/machines`, 302);
+    return c.redirect(waiting() ? '/' : '/runs', 302);
   });
 
   const run = new Hono();
@@ -102,9 +128,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
     const path = ctx?.listing.run.reportPath;
     if (ctx === undefined || !path || !path.endsWith('.html') || !existsSync(path)) return notFound(c, 'Report');
-    // The report inlines uPlot in script tags; it is our own file, served under its own relaxed policy.
-    c.header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-    return c.html(readFileSync(path, 'utf8'));
+    const page = readFileSync(path, 'utf8');
+    c.header('content-security-policy', reportContentSecurityPolicy(page));
+    return c.html(page);
   });
   run.route('/machines', machineRoutes(state));
   app.route('/runs/:source/:runId', run);

@@ -8,9 +8,10 @@ import { marketDbWithRealData, tempDir } from '../support/real-data.ts';
 
 describe.skipIf(!hasChromium)('real backtest report in a browser', () => {
   let browser: Browser;
+  // Starting Chromium can take longer than the default 5 s hook timeout on a loaded machine.
   beforeAll(async () => {
     browser = await launchBrowser();
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
   });
@@ -45,5 +46,5 @@ describe.skipIf(!hasChromium)('real backtest report in a browser', () => {
     expect(await page.content()).toContain('2016');
     await saveScreenshot(page, 'backtest-report.png');
     await page.close();
-  });
+  }, 60_000);
 });

@@ -2,6 +2,7 @@
 // that another connection keeps writing to while the page is open. Screenshots go to test-artifacts/.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
+import type { ConsoleMessage } from 'playwright-core';
 import type { Server } from 'bun';
 import type { Page } from 'playwright-core';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../../actors/adapters/config.ts';
@@ -23,9 +24,10 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   let writer: Db;
   let origin = '';
   let fills = 100;
+  let dir = '';
 
   beforeAll(async () => {
-    const dir = tempDir('qs-dash-e2e-');
+    dir = tempDir('qs-dash-e2e-');
     const { strategy, params } = await loadStrategy('mean_reversion');
     // Tight breakers on 2016–2018 BTC so the run trips (a -2% drawdown halts it for good).
     runBacktest({
@@ -83,6 +85,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     expect(Number(await page.evaluate(() => document.body.dataset.equityPoints))).toBeGreaterThan(1000);
     expect(await page.locator('#metrics-body [data-metric="sharpe"]').count()).toBe(1);
     expect(await page.locator('[data-breaker-state="halted.drawdown"]').count()).toBe(1);
+    // The stream is connected, but a finished run is not "live".
+    expect(await page.locator('#live-status').innerText()).toBe('finished');
+    expect(await page.evaluate(() => document.body.dataset.runStatus)).toBe('finished');
     expect(errors).toEqual([]);
     await saveScreenshot(page, 'dashboard-backtest.png');
     await page.close();
@@ -93,6 +98,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const errors = watchErrors(page);
     await page.goto(`${origin}/runs/main/paper-live`);
     await page.waitForSelector('body[data-live="connected"]');
+    expect(await page.locator('#live-status').innerText()).toBe('live');
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
     const pointsBefore = Number(await page.evaluate(() => document.body.dataset.equityPoints));
     const fillId = writeFill('paper-live');
@@ -127,11 +133,66 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       expect(await svg.locator('g.edge').count()).toBeGreaterThan(0);
       const box = await svg.boundingBox();
       expect(box?.width ?? 0).toBeGreaterThan(100);
+      // At 1280 px the whole diagram is visible: no wider than its container, nothing scrolled out of view.
+      const fit = await svg.evaluate((el) => ({
+        diagram: el.getBoundingClientRect().width,
+        container: el.parentElement!.clientWidth,
+        scrollWidth: el.parentElement!.scrollWidth,
+      }));
+      expect(fit.diagram).toBeLessThanOrEqual(fit.container);
+      expect(fit.scrollWidth).toBeLessThanOrEqual(fit.container);
     }
     expect(await page.locator('#machine-circuitBreaker g.state.current').getAttribute('data-state')).toBe('halted.drawdown');
     expect(errors).toEqual([]);
     await saveScreenshot(page, 'machines.png');
     await page.close();
+  }, 60_000);
+
+  test('the report opened through the dashboard link draws both charts with zero console errors', async () => {
+    const errors: string[] = [];
+    // On the context, so nothing the new tab logs before a page listener could be attached is missed.
+    const onConsole = (message: ConsoleMessage) => {
+      if (message.type() === 'error') errors.push(message.text());
+    };
+    browser.context.on('console', onConsole);
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${origin}/runs/${RUN}/${RUN}`);
+      const [report] = await Promise.all([browser.context.waitForEvent('page'), page.click('a:text("HTML report")')]);
+      report.on('pageerror', (error) => errors.push(error.message));
+      await report.waitForLoadState('load');
+      expect(report.url()).toBe(`${origin}/runs/${RUN}/${RUN}/report`);
+      await report.waitForFunction(() => document.querySelectorAll('.uplot canvas').length >= 2, undefined, { timeout: 10_000 }).catch(() => {});
+      expect(await report.locator('#equity-chart .uplot canvas').count()).toBe(1);
+      expect(await report.locator('#drawdown-chart .uplot canvas').count()).toBe(1);
+      expect(await report.evaluate(() => document.body.dataset.chartsReady)).toBe('true');
+      expect(errors).toEqual([]);
+      await saveScreenshot(report, 'dashboard-report.png');
+      await report.close();
+      await page.close();
+    } finally {
+      browser.context.off('console', onConsole);
+    }
+  }, 60_000);
+
+  test('an empty dashboard over a paper DB that does not exist yet waits for it, then opens the session', async () => {
+    const sessionDb = join(dir, 'session', 'paper_trading.db');
+    const waiting = createDashboard({ dbPath: sessionDb, backtestsDir: join(dir, 'no-backtests') });
+    const waitingServer = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: waiting.app.fetch, idleTimeout: 0 });
+    try {
+      const page = await browser.context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(`http://127.0.0.1:${waitingServer.port}/`);
+      expect(await page.locator('.waiting').innerText()).toBe(`waiting for a session to start writing ${sessionDb}`);
+      buildSmallRun(sessionDb, 'session-1');
+      await page.waitForURL(/\/runs\/main\/session-1$/, { timeout: 20_000 });
+      await page.waitForSelector('body[data-charts-ready="true"]');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      waitingServer.stop(true);
+      waiting.close();
+    }
   }, 60_000);
 
   test('stepping to the moment the breaker tripped highlights the halted state; stepping back returns to trading', async () => {

@@ -58,9 +58,10 @@ function largeRun() {
 describe.skipIf(!hasChromium)('report in a real browser', () => {
   let browser: Browser;
 
+  // Starting Chromium can take longer than the default 5 s hook timeout on a loaded machine.
   beforeAll(async () => {
     browser = await launchBrowser();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -95,5 +96,5 @@ describe.skipIf(!hasChromium)('report in a real browser', () => {
     await saveScreenshot(page, 'report.png');
     await page.close();
     rmSync(reportDir, { recursive: true, force: true });
-  });
+  }, 60_000);
 });

@@ -84,6 +84,20 @@ describe('requests', () => {
     expect(setCookie).toContain('SameSite=Strict');
   });
 
+  test('a refused request (401 without the token, 403 for a foreign host name) carries the same security headers as a served one', async () => {
+    const served = await guarded.app.request('http://10.0.0.5/runs', { headers: { authorization: `Bearer ${TOKEN}` } });
+    const unauthorized = await guarded.app.request('http://10.0.0.5/runs');
+    const forbidden = await open.app.request('http://attacker.example/runs');
+    expect(unauthorized.status).toBe(401);
+    expect(forbidden.status).toBe(403);
+    const names = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy'];
+    for (const name of names) {
+      expect(served.headers.get(name)).not.toBeNull();
+      expect(unauthorized.headers.get(name)).toBe(served.headers.get(name));
+      expect(forbidden.headers.get(name)).toBe(served.headers.get(name));
+    }
+  });
+
   test('compares tokens by value only', () => {
     expect(tokensMatch(TOKEN, TOKEN)).toBe(true);
     expect(tokensMatch(`${TOKEN}x`, TOKEN)).toBe(false);

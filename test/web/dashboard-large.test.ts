@@ -72,5 +72,5 @@ describe('a run DB holding 1,000,000 events', () => {
     expect(section(before)).toContain('data-current-state="trading"');
     const tripped = await body('/machines/body?step=8');
     expect(section(tripped)).toContain('data-current-state="halted.dailyLoss"');
-  });
+  }, 60_000);
 });

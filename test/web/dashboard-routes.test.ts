@@ -86,6 +86,7 @@ describe('a run that has recorded nothing yet', () => {
   });
 
   test('lists no runs in an empty folder and redirects / to the runs list when there are none', async () => {
+    closeDb(openDb(join(dir, 'bare.db'))); // what db:init leaves: the schema, no run
     const bare = createDashboard({ dbPath: join(dir, 'bare.db'), backtestsDir: join(dir, 'none') });
     try {
       expect((await get('/', bare)).headers.get('location')).toBe('/runs');
@@ -128,7 +129,8 @@ describe('panels of a live run', () => {
 
   test('each signal shows its risk decision, and a rejection names the layer and the rule', async () => {
     const body = await text('/runs/main/small-run/partials/signals');
-    expect(body).toMatch(/data-signal="sig-1".*approved 0\.25.*sized by symbol\.max_pct/s);
+    // The approved quantity says what it is ("approved, qty 0.25", not a bare "approved 0.25").
+    expect(body).toMatch(/data-signal="sig-1".*approved, qty <span class="qty">0\.25<\/span>.*sized by symbol\.max_pct/s);
     expect(body).toMatch(/data-signal="sig-2".*data-layer="position">rejected: position.*position\.stop_loss_required/s);
   });
 

@@ -4,13 +4,24 @@
 (function () {
   'use strict';
   var live = false;
-  var statusEl = function () { return document.getElementById('live-status'); };
+  var connectionText = 'connecting…';
+  // Only a running run can be "live": a finished or failed one says so, whatever the stream is doing (it
+  // stays open, so a run that is still being written shows up as it changes).
+  function showStatus() {
+    var el = document.getElementById('live-status');
+    var header = document.querySelector('#run-header [data-status]');
+    var status = header ? header.getAttribute('data-status') : 'running';
+    document.body.dataset.runStatus = status;
+    if (el) el.textContent = status === 'running' ? connectionText : status;
+  }
   function setLive(value, text) {
     live = value;
+    connectionText = text;
     document.body.dataset.live = value ? 'connected' : 'polling';
-    var el = statusEl();
-    if (el) el.textContent = text;
+    showStatus();
   }
+  document.body.addEventListener('htmx:afterSwap', showStatus);
+  showStatus();
 
   document.body.addEventListener('htmx:beforeRequest', function (evt) {
     var elt = evt.detail && evt.detail.elt;

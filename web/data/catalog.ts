@@ -1,10 +1,11 @@
 // Which run databases the dashboard may open: the --db file, every data/backtests/*.db, and the run DBs the
 // --db file's `runs` table points to. URLs name a source by a short key, never by a path, so a request
-// cannot make the server open an arbitrary file.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+// cannot make the server open an arbitrary file. Only the --db file is ever opened for writing (and migrated);
+// every other file is opened read-only, so a viewer never creates, migrates or changes what it displays.
+import { accessSync, constants as fsConstants, existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { desc } from 'drizzle-orm';
-import { closeDb, openDb, type Db } from '../../db/client.ts';
+import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
 import { runs, type RunRow } from '../../db/schema.ts';
 
 export interface RunRef {
@@ -18,6 +19,20 @@ export interface RunListing extends RunRef {
   path: string;
 }
 
+/** A file the catalog was pointed at but cannot show, with the reason in words. */
+export interface UnreadableFile {
+  path: string;
+  reason: string;
+}
+
+export interface CatalogScan {
+  /** Every run, newest first. */
+  runs: RunListing[];
+  /** The ids of the runs the --db file's `runs` table lists (the runs the user asked to see). */
+  primaryRunIds: Set<string>;
+  unreadable: UnreadableFile[];
+}
+
 export interface CatalogOptions {
   dbPath: string;
   backtestsDir: string;
@@ -25,11 +40,44 @@ export interface CatalogOptions {
   maxOpen?: number;
 }
 
+/**
+ * A paper or live session's database (data/paper_trading.db, .../live_trading.db): the README tells users to
+ * open it before the session starts, so the dashboard waits for it instead of refusing a missing file.
+ */
+export function isSessionDbPath(path: string): boolean {
+  return ['paper_trading.db', 'live_trading.db'].includes(basename(path));
+}
+
 const KEY_PATTERN = /^[A-Za-z0-9._-]{1,120}$/;
 
 interface OpenEntry {
   db: Db;
   usedAt: number;
+  /** Opened immutable (nobody was writing it): reopened when the file's stamp moves. */
+  frozenStamp?: string;
+}
+
+/** Size and mtime of a DB and its WAL: changes whenever anyone commits to it. */
+function fileStamp(path: string): string {
+  return [path, `${path}-wal`].map((p) => (existsSync(p) ? `${statSync(p).size}:${statSync(p).mtimeMs}` : '-')).join('|');
+}
+
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.W_OK);
+    accessSync(dirname(path), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a file cannot be listed, in a user's words rather than SQLite's. */
+function unreadableReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/file is not a database|not a database/i.test(message)) return 'not an SQLite database';
+  if (/no such table|no such column/i.test(message)) return 'not a QuantSage run database';
+  return message.split('\n')[0] ?? message;
 }
 
 export class RunCatalog {
@@ -80,23 +128,35 @@ export class RunCatalog {
 
   private openPath(path: string): Db {
     const entry = this.open.get(path);
-    if (entry !== undefined) {
+    if (entry !== undefined && (entry.frozenStamp === undefined || entry.frozenStamp === fileStamp(path))) {
       entry.usedAt = ++this.useCounter;
       return entry.db;
     }
-    const db = openDb(path);
-    this.open.set(path, { db, usedAt: ++this.useCounter });
+    if (entry !== undefined) this.closeEntry(path, entry);
+    if (!existsSync(path)) throw new Error(`${path}: no such file`);
+    let opened: OpenEntry;
+    if (path === this.primaryPath && isWritable(path)) {
+      opened = { db: openDb(path), usedAt: ++this.useCounter };
+    } else {
+      const frozen = !existsSync(`${path}-wal`);
+      const stamp = fileStamp(path);
+      opened = { db: openDbReadOnly(path, { immutable: frozen }), usedAt: ++this.useCounter, frozenStamp: frozen ? stamp : undefined };
+    }
+    this.open.set(path, opened);
     if (this.open.size > this.maxOpen) this.closeLeastUsed();
-    return db;
+    return opened.db;
+  }
+
+  private closeEntry(path: string, entry: OpenEntry): void {
+    this.open.delete(path);
+    closeDb(entry.db);
+    for (const listener of this.closeListeners) listener(path);
   }
 
   private closeLeastUsed(): void {
     let oldest: [string, OpenEntry] | undefined;
     for (const item of this.open) if (item[0] !== this.primaryPath && (!oldest || item[1].usedAt < oldest[1].usedAt)) oldest = item;
-    if (oldest === undefined) return;
-    this.open.delete(oldest[0]);
-    closeDb(oldest[1].db);
-    for (const listener of this.closeListeners) listener(oldest[0]);
+    if (oldest !== undefined) this.closeEntry(oldest[0], oldest[1]);
   }
 
   private backtestFiles(): string[] {
@@ -108,60 +168,83 @@ export class RunCatalog {
 
   /** The runs a file holds; finished files are read once (stamp = size and mtime of the DB and its WAL). */
   private runsIn(path: string): RunRow[] {
-    const stamp = [path, `${path}-wal`]
-      .map((p) => (existsSync(p) ? `${statSync(p).size}:${statSync(p).mtimeMs}` : '-'))
-      .join('|');
+    // A missing --db file is a paper/live session that has not started yet: nothing to list, nothing created.
+    if (path === this.primaryPath && !existsSync(path)) return [];
+    const stamp = fileStamp(path);
     const cached = this.listings.get(path);
     if (cached !== undefined && cached.stamp === stamp && path !== this.primaryPath) return cached.runs;
-    const rows = this.openPath(path).select().from(runs).orderBy(desc(runs.startedAt)).all();
+    const db = this.openPath(path);
+    const rows = db.select().from(runs).orderBy(desc(runs.startedAt)).all();
+    const behind = pendingMigrations(db);
+    if (behind > 0) throw new Error(`written by an older QuantSage (${behind} migration(s) behind): open it with --db to migrate it`);
     this.listings.set(path, { stamp, runs: rows });
     return rows;
   }
 
+  /** Whether the --db file exists yet (a paper/live DB appears when its session starts). */
+  primaryExists(): boolean {
+    return existsSync(this.primaryPath);
+  }
+
   /** Every run the dashboard can show, newest first; a run listed in several files is shown from its own DB. */
   list(): RunListing[] {
+    return this.scan().runs;
+  }
+
+  /** The runs, which of them the --db file lists, and the files that could not be read (and why). */
+  scan(): CatalogScan {
     const byId = new Map<string, RunListing>();
-    const add = (path: string, run: RunRow, ownsEvents: boolean) => {
-      const existing = byId.get(run.id);
-      if (existing !== undefined && !ownsEvents) return;
+    const primaryRunIds = new Set<string>();
+    const unreadable: UnreadableFile[] = [];
+    const add = (path: string, run: RunRow) => {
       byId.set(run.id, { source: this.register(path), runId: run.id, run, path });
     };
     const elsewhere: string[] = [];
-    for (const run of this.runsIn(this.primaryPath)) {
+    let primaryRuns: RunRow[] = [];
+    try {
+      primaryRuns = this.runsIn(this.primaryPath);
+    } catch (err) {
+      unreadable.push({ path: this.primaryPath, reason: unreadableReason(err) });
+    }
+    for (const run of primaryRuns) {
+      primaryRunIds.add(run.id);
       const own = run.dbPath === null ? undefined : resolve(run.dbPath);
-      if (own === undefined || own === this.primaryPath) add(this.primaryPath, run, true);
+      if (own === undefined || own === this.primaryPath) add(this.primaryPath, run);
       else if (existsSync(own)) elsewhere.push(own);
     }
     for (const path of new Set([...this.backtestFiles(), ...elsewhere])) {
+      if (path === this.primaryPath) continue;
       try {
-        for (const run of this.runsIn(path)) add(path, run, true);
-      } catch {
-        // A file that is not a QuantSage run DB (or is mid-write by another tool) is left out of the list.
+        for (const run of this.runsIn(path)) add(path, run);
+      } catch (err) {
+        unreadable.push({ path, reason: unreadableReason(err) });
       }
     }
-    return [...byId.values()].sort((a, b) => b.run.startedAt - a.run.startedAt);
+    return { runs: [...byId.values()].sort((a, b) => b.run.startedAt - a.run.startedAt), primaryRunIds, unreadable };
   }
 
   find(ref: RunRef): RunListing | undefined {
     if (this.closed) return undefined;
     const path = this.pathOf(ref.source);
     if (path === undefined) return undefined;
-    const run = this.runsIn(path).find((r) => r.id === ref.runId);
+    let run: RunRow | undefined;
+    try {
+      run = this.runsIn(path).find((r) => r.id === ref.runId);
+    } catch {
+      return undefined; // an unreadable file: the runs list says why
+    }
     return run === undefined ? undefined : { ...ref, run, path };
   }
 
-  /** What `/` shows: a running run of the --db file, else the newest run anywhere. */
+  /** What `/` shows: the run of the --db file (its running run, else its newest); none when it lists none. */
   defaultRun(): RunListing | undefined {
-    const all = this.list();
-    return all.find((r) => r.path === this.primaryPath && r.run.status === 'running') ?? all[0];
+    const { runs: all, primaryRunIds } = this.scan();
+    const own = all.filter((r) => primaryRunIds.has(r.runId));
+    return own.find((r) => r.run.status === 'running') ?? own[0];
   }
 
   close(): void {
     this.closed = true;
-    for (const [path, entry] of this.open) {
-      closeDb(entry.db);
-      for (const listener of this.closeListeners) listener(path);
-    }
-    this.open.clear();
+    for (const [path, entry] of [...this.open]) this.closeEntry(path, entry);
   }
 }

@@ -6,6 +6,7 @@ import type { ChartView } from '../data/run-view.ts';
 import { formatTime, scriptSafeJson } from '../report/render-report.ts';
 import { layout } from './layout.ts';
 import type { Html } from './panels.ts';
+import { runLabel } from './run-label.ts';
 
 export const PANELS = ['summary', 'positions', 'breaker', 'signals', 'orders', 'fills', 'metrics', 'alerts'] as const;
 export type PanelName = (typeof PANELS)[number];
@@ -38,7 +39,7 @@ export function runHeader(listing: RunListing): Html {
   const run = listing.run;
   return html`<div class="run-header" data-status="${run.status}">
 <h1>${run.strategy} on ${run.symbols.join(', ')} <span class="badge mode-${run.mode}">${run.mode}</span> <span class="badge status-${run.status}">${run.status}</span></h1>
-<p class="subtitle">${run.timeframe} · run <code>${run.id}</code> · started ${formatTime(run.startedAt)}${run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}</p>
+<p class="subtitle">${runLabel(run)} · ${run.timeframe} · run <code>${run.id}</code> · started ${formatTime(run.startedAt)}${run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}</p>
 </div>`;
 }
 
@@ -48,7 +49,7 @@ export function dashboardPage(listing: RunListing, chart: ChartView, panels: Rec
   const chartJson = { ...chart, dataUrl: `${base}/chart-data` };
   const body = html`<div id="run" hx-ext="sse" sse-connect="${base}/stream?after=${chart.lastSeq}" data-live="${live ? 'yes' : 'no'}">
 <div id="run-header" hx-get="${base}/partials/header" hx-trigger="every 5s" data-poll sse-swap="header">${runHeader(listing)}</div>
-<p class="links"><a href="${base}/machines">State machines</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">connecting…</span></p>
+<p class="links"><a href="${base}/machines">State machines</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : listing.run.status}</span></p>
 ${panel(base, 'summary', panels.summary)}
 <section class="panel charts"><h2>Equity</h2><div id="equity-chart" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown-chart" class="chart"></div></section>

@@ -58,7 +58,7 @@ function decisionCell(s: SignalWithDecision): Html {
   const d = s.decision;
   if (d === undefined) return html`<td class="pending">pending</td><td></td>`;
   if (d.approved) {
-    return html`<td class="pos">approved ${d.qty === null ? '' : qty(d.qty)}</td><td>${d.limitedBy ? `sized by ${d.limitedBy}` : ''}</td>`;
+    return html`<td class="pos">approved${d.qty === null ? '' : html`, qty <span class="qty">${qty(d.qty)}</span>`}</td><td>${d.limitedBy ? `sized by ${d.limitedBy}` : ''}</td>`;
   }
   return html`<td class="neg" data-layer="${d.layer ?? ''}">rejected: ${d.layer ?? '?'}</td><td>${d.rule ?? ''}${d.reason ? `: ${d.reason}` : ''}</td>`;
 }
