@@ -1,7 +1,7 @@
 // Hostile CSV content echoed by data:import and data:validate: bounded (≤ 80 characters per value) and inert
 // (control characters escaped), through the real commands.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DATA_DIR, tempDir } from '../support/real-data.ts';
 
@@ -14,6 +14,11 @@ const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 const HUGE = 'A'.repeat(5_000_000);
 
 function run(script: string, args: string[]): { exitCode: number; stdout: string; stderr: string } {
+  // Only db:init creates a database: do what a user must before an import.
+  const db = args[args.indexOf('--db') + 1];
+  if (script === 'data-import.ts' && db !== undefined && !existsSync(db)) {
+    Bun.spawnSync(['bun', join(REPO_ROOT, 'scripts', 'db-init.ts'), '--db', db], { cwd: REPO_ROOT });
+  }
   const proc = Bun.spawnSync(['bun', join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT });
   return { exitCode: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
 }

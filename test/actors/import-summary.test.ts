@@ -19,6 +19,7 @@ function run(args: string[]): { exitCode: number; stdout: string; stderr: string
 describe('bun run data:import on the real BTC/USD file (18 outlier warnings)', () => {
   test('shows the first 5 warnings with their bar times and the data:validate command that lists all 18', () => {
     const dbPath = join(dir, 'btc.db');
+    expect(run(['scripts/db-init.ts', '--db', dbPath]).exitCode).toBe(0);
     const imported = run(['scripts/data-import.ts', '--file', BTC, '--symbol', 'BTC/USD', '--timeframe', '1d', '--market', 'crypto', '--db', dbPath]);
     expect(imported.exitCode).toBe(0);
     const lines = imported.stdout.trim().split('\n');

@@ -14,6 +14,9 @@ const dbPath = join(dir, 'market.db');
 const outDir = join(dir, 'backtests');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// Only db:init creates a database: the user's first step.
+Bun.spawnSync(['bun', join(REPO_ROOT, 'scripts', 'db-init.ts'), '--db', dbPath], { cwd: REPO_ROOT });
+
 function run(script: string, args: string[]): { exitCode: number; stdout: string; stderr: string } {
   const proc = Bun.spawnSync(['bun', join(REPO_ROOT, 'scripts', script), ...args, '--db', dbPath], { cwd: REPO_ROOT });
   return { exitCode: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
