@@ -96,7 +96,7 @@ const T0 = Date.UTC(2020, 0, 1);
 
 const COSTS: CostModel = { slippageBps: 5, commissionBps: 10, commissionPerShare: 0, minCommission: 0 };
 
-function marketsFor(symbols: number): { markets: Map<string, Market>; costs: Map<string, CostModel> } {
+export function marketsFor(symbols: number): { markets: Map<string, Market>; costs: Map<string, CostModel> } {
   const markets = new Map<string, Market>();
   const costs = new Map<string, CostModel>();
   for (let s = 0; s < symbols; s++) {
@@ -128,11 +128,11 @@ function timePipeline(
   for (let i = 0; i < bars.length; i++) pipeline.push(bars.at(i));
   pipeline.end(bars.at(bars.length - 1).closeTs);
   const seconds = (performance.now() - started) / 1000;
-  const executor = pipeline.get('executor').getSnapshot().context as { fills: number; known: Set<string> };
+  const executor = pipeline.get('executor').getSnapshot().context as { fills: number; orders: number };
   pipeline.stop();
   const rows = writer?.written ?? 0;
   if (db !== undefined) closeDb(db);
-  return { seconds, fills: executor.fills, orders: executor.known.size, rows };
+  return { seconds, fills: executor.fills, orders: executor.orders, rows };
 }
 
 /** The same decisions without actors: strategy, risk layers, fill model and accounting called directly. */

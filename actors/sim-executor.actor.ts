@@ -48,7 +48,14 @@ export interface SimExecutorState {
   brackets: Map<string, Bracket[]>;
   /** Net quantity per symbol from this venue's own fills: exits never sell more than is held. */
   held: Map<string, number>;
-  known: Set<string>;
+  /**
+   * Orders this executor created and published itself (bracket legs, flatten orders): the router delivers
+   * each back here once, and that echo is ignored. An id leaves the set with its echo, so nothing here grows
+   * with the number of orders a long session places.
+   */
+  ownEchoes: Set<string>;
+  /** Orders accepted so far (from the risk manager and the executor's own). */
+  orders: number;
   fills: number;
   orderIdPrefix: string;
   /** Last close per symbol: the reference price of a flatten order. */
@@ -70,7 +77,7 @@ export const simExecutorLogic = fromTransition(
         haltTrading(s, event);
         break;
       case 'Order':
-        if (!s.known.has(event.clientOrderId)) accept(s, event);
+        if (!s.ownEchoes.delete(event.clientOrderId)) accept(s, event);
         break;
       case 'EndOfData':
         cancelEverything(s, event.ts, 'end of data');
@@ -87,7 +94,8 @@ export const simExecutorLogic = fromTransition(
     queued: new Map(),
     brackets: new Map(),
     held: new Map(),
-    known: new Set(),
+    ownEchoes: new Set(),
+    orders: 0,
     fills: 0,
     orderIdPrefix: input.orderIdPrefix,
     lastClose: new Map(),
@@ -96,7 +104,7 @@ export const simExecutorLogic = fromTransition(
 );
 
 function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
-  s.known.add(order.clientOrderId);
+  s.orders++;
   // Owned by the executor but not spawned into the pipeline's system: registering one child per order
   // there costs ~5 µs more per order (measured), and nothing looks orders up by id.
   const ref = createActor(orderMachine, {
@@ -217,6 +225,7 @@ function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number
       parentId: entry.clientOrderId,
     };
     const working = startOrder(s, order);
+    s.ownEchoes.add(order.clientOrderId);
     s.publish(order);
     advance(s, working, { type: 'ACCEPT', ts });
     return working;
@@ -342,6 +351,7 @@ function haltTrading(s: SimExecutorState, halt: OperatorHalt): void {
       purpose: 'exit',
       reduceOnly: true,
     };
+    s.ownEchoes.add(order.clientOrderId);
     s.publish(order);
     accept(s, order);
   }

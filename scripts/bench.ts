@@ -3,34 +3,68 @@ import { tmpdir } from 'node:os';
 import { loadRiskLimits, loadStrategy } from '../actors/adapters/config.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { runBench } from '../actors/bench.ts';
+import { runSoak, SOAK_LIMITS } from '../actors/bench-soak.ts';
 import { runDashboardBench } from '../web/bench-dashboard.ts';
 
-const USAGE = `Usage: bun run bench [--bars N] [--symbols M] [--json] [--skip-dashboard]
+const USAGE = `Usage: bun run bench [--bars N] [--symbols M] [--soak-bars K] [--json] [--skip-dashboard]
 
 Runs mean reversion over N bars × M symbols of a seeded synthetic random walk (1h bars):
 through the full actor pipeline in memory, again with the whole event history persisted to SQLite,
 and as a plain-function loop doing the same work. Prints bars/s and peak RSS. Risk limits come from
 config/risk.yaml except the circuit breakers, which are widened so the run keeps trading.
+First, the soak: the paper session runtime (journal, session DB file, flush after every bar group) over K
+bars at full speed, with RSS after each 10,000 bars and the time per bar of each block. It exits non-zero
+when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the last block's time per bar ${SOAK_LIMITS.time}× the first's.
   --bars N      bars per symbol (default 250000)
   --symbols M   symbols (default 4)
+  --soak-bars K bars in the soak, all symbols together (default a fifth of N × M: 200,000 at the defaults;
+                0 leaves the soak out)
   --json        print the figures as one JSON object on the last line
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
-    { bars: { type: 'string' }, symbols: { type: 'string' }, json: { type: 'boolean' }, 'skip-dashboard': { type: 'boolean' } },
+    {
+      bars: { type: 'string' },
+      symbols: { type: 'string' },
+      'soak-bars': { type: 'string' },
+      json: { type: 'boolean' },
+      'skip-dashboard': { type: 'boolean' },
+    },
     USAGE,
   );
   const barsPerSymbol = Number(args.bars ?? 250_000);
   const symbols = Number(args.symbols ?? 4);
   if (!Number.isInteger(barsPerSymbol) || barsPerSymbol < 100) throw new Error(`--bars must be an integer >= 100, got "${args.bars}"`);
   if (!Number.isInteger(symbols) || symbols < 1) throw new Error(`--symbols must be an integer >= 1, got "${args.symbols}"`);
+  const soakBars = Number(args['soak-bars'] ?? Math.round((barsPerSymbol * symbols) / 5));
+  if (!Number.isInteger(soakBars) || (soakBars !== 0 && soakBars < 20_000)) {
+    throw new Error(`--soak-bars must be 0 or an integer >= 20000 (two 10,000-bar blocks), got "${args['soak-bars']}"`);
+  }
   // A random walk loses its fees steadily; with the configured breakers it would halt after a few years of
   // bars and the rest of the run would measure rejections. Widen them so the strategy trades throughout.
   const limits = { ...loadRiskLimits(), maxDailyLossPct: 1, maxDrawdownPct: 1 };
-  const { strategy } = await loadStrategy('mean_reversion');
-  const result = runBench({ barsPerSymbol, symbols, limits, tmpDir: tmpdir(), strategy: () => strategy });
+  const { strategy, params } = await loadStrategy('mean_reversion');
   const fmt = (n: number) => n.toLocaleString('en-US');
+  // The soak runs first, in a process the other benches have not yet grown.
+  const soak =
+    soakBars === 0
+      ? undefined
+      : await runSoak({
+          bars: soakBars,
+          symbols,
+          limits,
+          strategy: { name: strategy.name, params },
+          tmpDir: tmpdir(),
+          clock: { now: () => Date.now() },
+        });
+  if (soak !== undefined) {
+    console.log(`soak: paper session runtime over ${fmt(soak.bars)} bars at full speed (${fmt(soak.orders)} orders, ${fmt(soak.fills)} fills, ${fmt(soak.journal_entries)} journal entries, session DB ${soak.db_mb} MB, WAL ${soak.wal_mb} MB)`);
+    console.log(`  RSS after ${fmt(soak.block_bars)} bars ${soak.rss_at_10k_mb} MB, peak ${soak.peak_rss_mb} MB: ${soak.rss_ratio}× (limit ${SOAK_LIMITS.rss}×)`);
+    console.log(`  time per bar: first ${fmt(soak.block_bars)} ${soak.first_block_us_per_bar} µs, last ${fmt(soak.block_bars)} ${soak.last_block_us_per_bar} µs: ${soak.time_ratio}× (limit ${SOAK_LIMITS.time}×)`);
+    for (const failure of soak.failures) console.log(`  FAIL ${failure}`);
+  }
+  const result = runBench({ barsPerSymbol, symbols, limits, tmpDir: tmpdir(), strategy: () => strategy });
   console.log(`bars                 ${fmt(result.bars)} (${fmt(barsPerSymbol)} × ${symbols} symbols)`);
   console.log(`orders               ${fmt(result.orders)} (${fmt(result.fills)} fills); one order-lifecycle machine costs ${result.order_lifecycle_us} µs`);
   console.log(`pipeline (memory)    ${fmt(result.pipeline_bars_per_s)} bars/s`);
@@ -45,5 +79,8 @@ await runMain(async () => {
     }
     console.log(`  live update (1 new equity row: summary + chart points + metrics) p95 ${dashboard.live_update_p95_ms.toFixed(2)} ms`);
   }
-  if (args.json) console.log(JSON.stringify({ ...result, dashboard }));
+  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak }));
+  if (soak !== undefined && soak.failures.length > 0) {
+    throw new Error(`soak failed: ${soak.failures.join('; ')}`);
+  }
 });

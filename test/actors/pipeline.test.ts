@@ -96,6 +96,33 @@ describe('pipeline', () => {
     expect(cancelled.map((m) => m.type === 'OrderUpdate' && m.clientOrderId)).toEqual(['t-1-sl']);
   });
 
+  test('orders that are done leave nothing behind in the executor or the risk manager, however many a session places', () => {
+    // Buy every fourth bar and close two bars later: 50 round trips, each with a protective stop that is
+    // cancelled by the exit; then one more entry closed by a flatten halt, whose closing order the executor
+    // publishes itself.
+    const buys = Array.from({ length: 50 }, (_, k) => 4 * k);
+    const bars = Array.from({ length: 203 }, (_, i) => bar(i, 100, 101, 99, 100));
+    const { pipeline, messages, feed } = run(scripted([...buys, 199], buys.map((b) => b + 2)), bars);
+    feed(bars.slice(0, 201));
+    pipeline.publish({ type: 'OperatorHalt', ts: bars[200]!.closeTs, reason: 'test', flatten: true });
+    feed(bars.slice(201));
+
+    const orders = messages.filter((m) => m.type === 'Order');
+    const accepted = messages.filter((m) => m.type === 'OrderUpdate' && m.status === 'accepted');
+    expect(orders.length).toBe(50 * 3 + 3); // entry, stop leg, exit per trip; the last entry, its stop, the flatten
+    expect(accepted.map((m) => m.type === 'OrderUpdate' && m.clientOrderId)).toEqual(orders.map((o) => o.type === 'Order' && o.clientOrderId));
+    expect(messages.filter((m) => m.type === 'Fill').at(-1)).toMatchObject({ clientOrderId: 't-flatten-1', ts: bars[201]!.ts });
+
+    const executor = pipeline.get('executor').getSnapshot().context as {
+      orders: number; ownEchoes: Set<string>; queued: Map<string, unknown>; brackets: Map<string, unknown>;
+    };
+    expect(executor.orders).toBe(orders.length);
+    expect(executor.ownEchoes.size).toBe(0);
+    expect(executor.queued.size).toBe(0);
+    expect(executor.brackets.size).toBe(0);
+    expect((pipeline.get('risk').getSnapshot().context as { pending: Map<string, unknown> }).pending.size).toBe(0);
+  });
+
   test('the circuit breaker trips on a daily loss, lifts next day, halts on drawdown and resets on command', () => {
     // All-in limits so one position can move equity past the breaker thresholds.
     const limits: RiskLimits = { ...seedLimits, positionMaxPct: 1, symbolMaxPct: 1, portfolioMaxInvestedPct: 1 };
