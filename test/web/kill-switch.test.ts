@@ -124,7 +124,7 @@ describe('sending a command', () => {
 });
 
 describe('refused, writing nothing', () => {
-  async function refused(send: () => Promise<Response>, status: number, message: RegExp): Promise<void> {
+  async function refused(send: () => Response | Promise<Response>, status: number, message: RegExp): Promise<void> {
     const before = commands().length;
     const response = await send();
     expect(response.status).toBe(status);
