@@ -1,8 +1,10 @@
 // Every machine an actor runs, for the visualiser: drawn from these definitions, matched to the
-// `state_transitions` rows by actor id (`pipeline`, `circuitBreaker`, `strategy:<symbol>`, `order:<id>`).
+// `state_transitions` rows by actor id (`session`, `pipeline`, `circuitBreaker`, `strategy:<symbol>`, `order:<id>`).
 import type { AnyStateMachine } from 'xstate';
+import type { RunRow } from '../db/schema.ts';
 import { orderMachine } from '../machines/execution/order.machine.ts';
 import { circuitBreakerMachine } from '../machines/risk/circuit-breaker.machine.ts';
+import { sessionMachine } from '../machines/session/session.machine.ts';
 import { positionPhaseMachine } from '../machines/strategies/position-phase.machine.ts';
 import type { MessageType } from './messages.ts';
 import { pipelineMachine } from './pipeline.ts';
@@ -17,9 +19,19 @@ export interface MachineEntry {
   /** The stateless actor that owns instances of this machine, if any. */
   ownedBy?: ActorName;
   perInstance: boolean;
+  /** The run modes that run this machine; absent: every mode. */
+  modes?: RunRow['mode'][];
 }
 
 export const MACHINES: MachineEntry[] = [
+  {
+    actor: 'session',
+    title: 'Session',
+    machine: sessionMachine,
+    description: 'A paper or live session around the pipeline: warm-up, trading, halts (breaker or kill switch), graceful stop.',
+    perInstance: false,
+    modes: ['paper', 'live'],
+  },
   {
     actor: 'pipeline',
     title: 'Pipeline',

@@ -5,12 +5,14 @@ import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { accessControl } from './auth.ts';
+import { CsrfTokens } from './control/csrf.ts';
+import { commandRoutes, controlSection, type ControlDeps } from './control/routes.ts';
 import { isSessionDbPath, RunCatalog } from './data/catalog.ts';
 import { TailCache } from './data/run-tail.ts';
 import { chartView } from './data/run-view.ts';
 import { equityDelta, liveStream } from './live.ts';
 import { machineRoutes } from './machines/routes.ts';
-import { renderPanel, runContext, type DashboardState } from './partials.ts';
+import { renderPanel, runContext, type DashboardState, type PartialName } from './partials.ts';
 import { staticRoutes } from './static.ts';
 import { dashboardPage, PANELS, runPath, type PanelName } from './views/dashboard-page.ts';
 import { layout } from './views/layout.ts';
@@ -26,6 +28,8 @@ export interface DashboardOptions {
   token?: string;
   /** Monotonic ms for throttling (default performance.now). */
   clock?: () => number;
+  /** Wall-clock ms stamped on operator commands (default Date.now). */
+  wallClock?: () => number;
 }
 
 export interface Dashboard {
@@ -34,7 +38,7 @@ export interface Dashboard {
   close(): void;
 }
 
-const PARTIAL_NAMES = new Set<string>([...PANELS, 'header']);
+const PARTIAL_NAMES = new Set<string>([...PANELS, 'header', 'commands']);
 
 function notFound(c: Context, what: string) {
   return c.html(layout('Not found', [{ href: '/runs', label: 'Runs' }], html`<p>${what} not found.</p>`), 404);
@@ -57,6 +61,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const tails = new TailCache();
   catalog.onClose((path) => tails.dropFile(path));
   const state: DashboardState = { catalog, tails, clock: options.clock ?? (() => performance.now()) };
+  const control: ControlDeps = { state, csrf: new CsrfTokens(), wallClock: options.wallClock ?? (() => Date.now()) };
   const app = new Hono();
 
   // Security headers first, so every answer carries them, the 401 and 403 of access control included.
@@ -105,13 +110,14 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
     if (ctx === undefined) return notFound(c, 'Run');
     const panels = Object.fromEntries(PANELS.map((name) => [name, renderPanel(name, ctx, state)])) as Record<PanelName, ReturnType<typeof renderPanel>>;
-    return c.html(dashboardPage(ctx.listing, chartView(ctx), panels));
+    const killSwitch = controlSection(control, ctx.listing, renderPanel('commands', ctx, state));
+    return c.html(dashboardPage(ctx.listing, chartView(ctx), panels, killSwitch));
   });
   run.get('/partials/:name', (c) => {
     const name = c.req.param('name');
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
     if (ctx === undefined || !PARTIAL_NAMES.has(name)) return c.text('not found', 404);
-    return c.html(renderPanel(name as PanelName | 'header', ctx, state));
+    return c.html(renderPanel(name as PartialName, ctx, state));
   });
   run.get('/chart-data', (c) => {
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
@@ -133,6 +139,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return c.html(page);
   });
   run.route('/machines', machineRoutes(state));
+  run.route('/commands', commandRoutes(control));
   app.route('/runs/:source/:runId', run);
 
   return { app, state, close: () => catalog.close() };

@@ -6,13 +6,12 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { dataVersion, hasRowsAfter, maxSeqs, type EventTable } from './data/queries.ts';
 import { equityIndexAfter, extendEquity, extendTransitions } from './data/run-tail.ts';
 import type { RunContext } from './data/run-view.ts';
-import { renderPanel, runContext, type DashboardState } from './partials.ts';
-import type { PanelName } from './views/dashboard-page.ts';
+import { renderPanel, runContext, type DashboardState, type PartialName } from './partials.ts';
 
 export const POLL_MS = 250;
 const PING_EVERY_MS = 15_000;
 
-const REFRESHES: Record<EventTable, (PanelName | 'equity' | 'transitions')[]> = {
+const REFRESHES: Record<EventTable, (PartialName | 'equity' | 'transitions')[]> = {
   equity_snapshots: ['summary', 'equity', 'metrics'],
   positions: ['positions'],
   signals: ['signals'],
@@ -22,7 +21,13 @@ const REFRESHES: Record<EventTable, (PanelName | 'equity' | 'transitions')[]> = 
   fills: ['fills', 'positions', 'metrics'],
   risk_events: ['breaker', 'alerts'],
   state_transitions: ['transitions'],
+  // A command issued elsewhere (`bun run halt`), and the session taking it (its journal entry).
+  operator_commands: ['commands'],
+  journal: ['commands'],
 };
+
+/** Partials re-rendered on a busy table (the journal grows every bar) and sent only when they changed. */
+const SEND_ON_CHANGE = new Set<string>(['commands']);
 
 export interface EquityDelta {
   /** The seq the points follow: a client whose last point is not this one refetches instead. */
@@ -76,6 +81,7 @@ export function liveStream(c: Context, state: DashboardState, first: RunContext)
     let version = dataVersion(first.db);
     let status = first.listing.run.status;
     let sincePing = 0;
+    const lastSent = new Map<string, string>();
     await stream.writeSSE({ event: 'hello', data: first.listing.runId, retry: 2000 });
     // Rows that arrived between the page render and this connection still reach the chart.
     const missed = equityDelta(first, equitySeq);
@@ -114,7 +120,12 @@ export function liveStream(c: Context, state: DashboardState, first: RunContext)
             extendTransitions(ctx.db, ctx.listing.runId, ctx.tails.transitions);
             await send(stream, 'transitions', String(ctx.tails.transitions.lastSeq));
           } else {
-            await send(stream, what, (await renderPanel(what as PanelName | 'header', ctx, state)).toString());
+            const body = (await renderPanel(what as PartialName, ctx, state)).toString();
+            if (SEND_ON_CHANGE.has(what)) {
+              if (lastSent.get(what) === body) continue;
+              lastSent.set(what, body);
+            }
+            await send(stream, what, body);
           }
         }
       } catch {

@@ -1,8 +1,9 @@
 // Renders a panel of a run by name: used by the page, the partial routes and the live stream alike.
 import type { RunCatalog, RunListing, RunRef } from './data/catalog.ts';
-import { recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
+import { recentCommands, recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
 import { breakerView, metricsView, openPositions, summaryView, type RunContext } from './data/run-view.ts';
 import type { TailCache } from './data/run-tail.ts';
+import { commandsList } from './views/control.ts';
 import { runHeader, type PanelName } from './views/dashboard-page.ts';
 import {
   alertsPanel,
@@ -18,6 +19,11 @@ import {
 
 /** Rows shown by the "recent" panels. */
 export const RECENT_ROWS = 25;
+/** Operator commands listed under the kill switch. */
+export const RECENT_COMMANDS = 10;
+
+/** Every partial a page swaps: the panels, the run header and the kill switch's command list. */
+export type PartialName = PanelName | 'header' | 'commands';
 
 export interface DashboardState {
   catalog: RunCatalog;
@@ -33,7 +39,7 @@ export function runContext(state: DashboardState, ref: RunRef): RunContext | und
   return { listing, db, tails: state.tails.get(listing.path, listing.runId) };
 }
 
-export function renderPanel(name: PanelName | 'header', ctx: RunContext, state: DashboardState): Html {
+export function renderPanel(name: PartialName, ctx: RunContext, state: DashboardState): Html {
   const { db, listing } = ctx;
   switch (name) {
     case 'header':
@@ -54,5 +60,7 @@ export function renderPanel(name: PanelName | 'header', ctx: RunContext, state: 
       return metricsPanel(metricsView(ctx, state.clock()));
     case 'alerts':
       return alertsPanel(recentRiskEvents(db, listing.runId, RECENT_ROWS), listing.run);
+    case 'commands':
+      return commandsList(recentCommands(db, listing.runId, RECENT_COMMANDS));
   }
 }

@@ -6,9 +6,11 @@ import { getStateNodes, toDirectedGraph, type DirectedGraphNode } from 'xstate/g
 import { MACHINES } from '../../actors/machine-registry.ts';
 import { orderMachine } from '../../machines/execution/order.machine.ts';
 import { circuitBreakerMachine } from '../../machines/risk/circuit-breaker.machine.ts';
+import { sessionMachine } from '../../machines/session/session.machine.ts';
 import { createDashboard, type Dashboard } from '../../web/app.ts';
 import { describeImplementation, layoutMachine } from '../../web/machines/machine-graph.ts';
-import { buildSmallRun } from '../support/dashboard-db.ts';
+import { closeDb, openDb } from '../../db/client.ts';
+import { buildSmallRun, insertRun, rowWriter, T0 } from '../support/dashboard-db.ts';
 import { tempDir } from '../support/real-data.ts';
 
 const dir = tempDir('qs-dash-machines-');
@@ -141,5 +143,62 @@ describe('the machines page', () => {
   test('/machines opens the visualiser of the default run', async () => {
     const response = await dashboard.app.request('http://localhost/machines');
     expect(response.headers.get('location')).toBe('/runs/main/small-run/machines');
+  });
+});
+
+describe('the session and the kill switch', () => {
+  test('registers the session machine under the actor the runtime records it as', () => {
+    expect(MACHINES.find((m) => m.actor === 'session')?.machine).toBe(sessionMachine);
+  });
+
+  test('the breaker diagram has the manual halt, entered by MANUAL_HALT and left by RESUME', async () => {
+    const diagram = await layoutMachine(circuitBreakerMachine);
+    expect(diagram.states.map((s) => s.path)).toContain('halted.manual');
+    expect(diagram.edges.find((e) => e.source === 'trading' && e.target === 'halted.manual')?.event).toBe('MANUAL_HALT');
+    expect(diagram.edges.find((e) => e.source === 'halted.manual' && e.target === 'trading')?.event).toBe('RESUME');
+    const page = await body('/machines');
+    expect(page).toMatch(/<g class="state[^"]*" data-state="halted.manual"/);
+  });
+
+  test("highlights a paper session's recorded state and the breaker's manual halt", async () => {
+    const path = join(dir, 'session.db');
+    const db = openDb(path);
+    insertRun(db, { id: 'paper-1' });
+    const write = rowWriter(db);
+    const moves: [string, string, string, string][] = [
+      ['session', 'starting', 'warmingUp', 'WARM_UP'],
+      ['session', 'warmingUp', 'trading', 'READY'],
+      ['circuitBreaker', 'trading', 'halted.manual', 'MANUAL_HALT'],
+      ['session', 'trading', 'halted', 'HALT'],
+    ];
+    moves.forEach(([actor, from, to, event], i) => write('state_transitions', { run_id: 'paper-1', ts: T0 + i * 60_000, actor, from_state: from, to_state: to, event }));
+    closeDb(db);
+    const paper = createDashboard({ dbPath: path, backtestsDir: join(dir, 'none') });
+    try {
+      const page = await (await paper.app.request('http://localhost/runs/main/paper-1/machines')).text();
+      expect(sectionTag(page, 'session')).toContain('data-actor="session" data-current-state="halted"');
+      expect(sectionTag(page, 'circuitBreaker')).toContain('data-current-state="halted.manual"');
+      expect(page).toMatch(/<tr data-step="4"><td>4<\/td><td>[^<]+<\/td><td>HALT<\/td><td>trading → halted<\/td><\/tr>/);
+      const before = await (await paper.app.request('http://localhost/runs/main/paper-1/machines/body?step=2')).text();
+      expect(sectionTag(before, 'session')).toContain('data-current-state="trading"');
+    } finally {
+      paper.close();
+    }
+  });
+
+  test('a backtest draws the session machine with nothing highlighted: it has no session', async () => {
+    const path = join(dir, 'bt.db');
+    const db = openDb(path);
+    insertRun(db, { id: 'bt-only', mode: 'backtest', status: 'finished' });
+    closeDb(db);
+    const bt = createDashboard({ dbPath: path, backtestsDir: join(dir, 'none') });
+    try {
+      const page = await (await bt.app.request('http://localhost/runs/main/bt-only/machines')).text();
+      expect(sectionTag(page, 'session')).toContain('data-current-state=""');
+      expect(page).toContain('this backtest run has none');
+      expect(page.match(/<svg class="diagram"/g)?.length).toBe(MACHINES.length);
+    } finally {
+      bt.close();
+    }
   });
 });

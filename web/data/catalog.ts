@@ -55,6 +55,8 @@ interface OpenEntry {
   usedAt: number;
   /** Opened immutable (nobody was writing it): reopened when the file's stamp moves. */
   frozenStamp?: string;
+  /** Opened for writing: the --db file only, and only when the user may write it. */
+  writable: boolean;
 }
 
 /** Size and mtime of a DB and its WAL: changes whenever anyone commits to it. */
@@ -126,6 +128,17 @@ export class RunCatalog {
     return this.openPath(path);
   }
 
+  /**
+   * The --db database for writing an operator command, when `source` names it and it was opened writable;
+   * undefined for every other file (a viewer never writes a run DB it was not pointed at).
+   */
+  writableDb(source: string): Db | undefined {
+    if (this.closed || this.pathOf(source) !== this.primaryPath || !existsSync(this.primaryPath)) return undefined;
+    this.openPath(this.primaryPath);
+    const entry = this.open.get(this.primaryPath);
+    return entry?.writable ? entry.db : undefined;
+  }
+
   private openPath(path: string): Db {
     const entry = this.open.get(path);
     if (entry !== undefined && (entry.frozenStamp === undefined || entry.frozenStamp === fileStamp(path))) {
@@ -136,11 +149,16 @@ export class RunCatalog {
     if (!existsSync(path)) throw new Error(`${path}: no such file`);
     let opened: OpenEntry;
     if (path === this.primaryPath && isWritable(path)) {
-      opened = { db: openDb(path), usedAt: ++this.useCounter };
+      opened = { db: openDb(path), usedAt: ++this.useCounter, writable: true };
     } else {
       const frozen = !existsSync(`${path}-wal`);
       const stamp = fileStamp(path);
-      opened = { db: openDbReadOnly(path, { immutable: frozen }), usedAt: ++this.useCounter, frozenStamp: frozen ? stamp : undefined };
+      opened = {
+        db: openDbReadOnly(path, { immutable: frozen }),
+        usedAt: ++this.useCounter,
+        frozenStamp: frozen ? stamp : undefined,
+        writable: false,
+      };
     }
     this.open.set(path, opened);
     if (this.open.size > this.maxOpen) this.closeLeastUsed();

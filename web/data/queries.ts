@@ -226,6 +226,8 @@ export const EVENT_TABLES = [
   'fills',
   'risk_events',
   'state_transitions',
+  'operator_commands',
+  'journal',
 ] as const;
 
 export type EventTable = (typeof EVENT_TABLES)[number];
@@ -247,4 +249,27 @@ export function hasRowsAfter(db: Db, table: EventTable, runId: string, after: nu
 /** Changes whenever another connection commits to the file (SQLite's own cheap change counter). */
 export function dataVersion(db: Db): number {
   return one<{ data_version: number }>(db, 'PRAGMA data_version')?.data_version ?? 0;
+}
+
+/** An operator command (kill switch, resume, reset) and, once the session took it, when it did. */
+export interface CommandRow {
+  id: number;
+  kind: string;
+  flatten: number;
+  reason: string;
+  issuedAt: number;
+  journalSeq: number | null;
+  /** Wall time the session journaled it; null while it waits. */
+  takenAt: number | null;
+}
+
+export function recentCommands(db: Db, runId: string, limit: number): CommandRow[] {
+  return all<CommandRow>(
+    db,
+    `SELECT c.id, c.kind, c.flatten, c.reason, c.issued_at AS issuedAt, c.journal_seq AS journalSeq, j.wall_ts AS takenAt
+     FROM operator_commands c LEFT JOIN journal j ON j.seq = c.journal_seq
+     WHERE c.run_id = ? ORDER BY c.id DESC LIMIT ?`,
+    runId,
+    limit,
+  );
 }

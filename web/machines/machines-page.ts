@@ -77,7 +77,7 @@ function timeline(ctx: MachinesContext): Html {
   const base = `${runPath(ctx.listing)}/machines`;
   const current = step > 0 ? transitionAt(log, step - 1) : undefined;
   const breaker = neighbourSteps(log, 'circuitBreaker', step);
-  const jumps = milestones(log, ['circuitBreaker', 'pipeline'], 20);
+  const jumps = milestones(log, ['session', 'circuitBreaker', 'pipeline'], 20);
   return html`<div class="timeline" data-step="${step}" data-total="${total}">
 <span class="step-buttons">${stepLink(ctx, total > 0 ? 0 : null, '« start', 'first')} ${stepLink(ctx, step > 0 ? step - 1 : null, '◀ step back', 'prev')} ${stepLink(ctx, step < total ? step + 1 : null, 'step forward ▶', 'next')} ${stepLink(ctx, total, 'end »', 'last')}</span>
 <span class="step-buttons">breaker: ${stepLink(ctx, breaker.previous, '◀ previous change', 'breaker-prev')} ${stepLink(ctx, breaker.next, 'next change ▶', 'breaker-next')}</span>
@@ -87,7 +87,7 @@ ${query.picks.map((p) => html`<input type="hidden" name="pick" value="${p}">`)}
 </form>
 <span class="current-step">step ${step} of ${total}${query.pinned ? '' : ' (latest)'}${current ? ` — ${describeTransition(current)}` : ' — before any transition'}</span>
 ${query.pinned && ctx.listing.run.status === 'running' ? html`<a href="${base}">follow live</a>` : ''}
-${jumps.length === 0 ? '' : html`<details class="jumps"><summary>Jump to a breaker or pipeline change (${jumps.length})</summary><ul>${jumps.map(
+${jumps.length === 0 ? '' : html`<details class="jumps"><summary>Jump to a session, breaker or pipeline change (${jumps.length})</summary><ul>${jumps.map(
     (t) => html`<li>${stepLink(ctx, t.step, `step ${t.step}`, 'jump')}: ${describeTransition(t)}</li>`,
   )}</ul></details>`}
 </div>`;
@@ -116,7 +116,27 @@ function eventsTable(instance: InstanceState): Html {
   )}</tbody></table>`;
 }
 
+/** A machine this run's mode never runs (a backtest has no session): drawn, with nothing highlighted. */
+async function notRunSection(ctx: MachinesContext, entry: MachineEntry): Promise<Html> {
+  const key = machineKey(entry);
+  const diagram = await machineDiagram(entry.machine);
+  const base = `${runPath(ctx.listing)}/machines/${encodeURIComponent(key)}/state`;
+  const svg = diagramSvg(diagram, {
+    current: null,
+    last: null,
+    stateUrl: (path) => `${base}?path=${encodeURIComponent(path)}`,
+    detailTarget: `#state-detail-${key}`,
+  });
+  return html`<section class="machine" id="machine-${key}" data-machine="${key}" data-actor="" data-current-state="" data-not-run="">
+<h2>${entry.title} <code>${entry.actor}</code></h2>
+<p class="subtitle">${entry.description} Runs in ${(entry.modes ?? []).join(' and ')} mode only: this ${ctx.listing.run.mode} run has none.</p>
+<div class="diagram-wrap">${svg}</div>
+<div id="state-detail-${key}" class="state-detail"><p class="empty-note">Click a state to see its transitions.</p></div>
+</section>`;
+}
+
 export async function machineSection(ctx: MachinesContext, entry: MachineEntry): Promise<Html> {
+  if (entry.modes !== undefined && !entry.modes.includes(ctx.listing.run.mode)) return notRunSection(ctx, entry);
   const key = machineKey(entry);
   const diagram = await machineDiagram(entry.machine);
   const { log, query } = ctx;

@@ -43,7 +43,8 @@ export function runHeader(listing: RunListing): Html {
 </div>`;
 }
 
-export function dashboardPage(listing: RunListing, chart: ChartView, panels: Record<PanelName, Html>): Html {
+/** `control`: the kill switch, on the page of a session the dashboard may send commands to. */
+export function dashboardPage(listing: RunListing, chart: ChartView, panels: Record<PanelName, Html>, control?: Html): Html {
   const base = runPath(listing);
   const live = listing.run.status === 'running';
   const chartJson = { ...chart, dataUrl: `${base}/chart-data` };
@@ -54,6 +55,7 @@ ${panel(base, 'summary', panels.summary)}
 <section class="panel charts"><h2>Equity</h2><div id="equity-chart" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown-chart" class="chart"></div></section>
 <div class="grid two">${panel(base, 'positions', panels.positions)}${panel(base, 'breaker', panels.breaker)}</div>
+${control ?? ''}
 ${panel(base, 'signals', panels.signals)}
 <div class="grid two">${panel(base, 'orders', panels.orders)}${panel(base, 'fills', panels.fills)}</div>
 <div class="grid two">${panel(base, 'metrics', panels.metrics)}${panel(base, 'alerts', panels.alerts)}</div>
