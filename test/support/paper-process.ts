@@ -64,7 +64,8 @@ export function startCommand(script: string, args: string[], env: Record<string,
     exited: child.exited.then(async (code) => (await pump, code)),
     stderr: () => stderrText,
     kill(signal = 'SIGKILL') {
-      process.kill(child.pid, signal);
+      // The process may have ended on its own a moment ago.
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tempDir } from '../../support/real-data.ts';
 import { runCommand, startCommand } from '../../support/paper-process.ts';
 
-const DEMO = ['--bars', '160', '--from', '2017-06-01', '--quiet'];
+const DEMO = ['--bars', '300', '--from', '2017-06-01', '--quiet'];
 
 /** The derived state of the only session in a DB, without ids (two sessions have different ids). */
 function outcome(path: string) {
@@ -43,14 +43,14 @@ describe('crash drill', () => {
     let kills = 0;
     let finished = false;
     for (let attempt = 0; attempt < 60 && !finished; attempt++) {
-      const run = startCommand('paper-demo', [...DEMO, '--speed', '120', '--db', drilled]);
+      const run = startCommand('paper-demo', [...DEMO, '--speed', '100', '--db', drilled]);
       await run.waitFor(/^session \S+ (started|resumed)|already reached the end/);
       if (kills >= 20) {
         finished = (await run.exited) === 0;
         expect(await run.stderr()).toBe('');
         continue;
       }
-      await Bun.sleep(Math.random() * 250);
+      await Bun.sleep(Math.random() * 150);
       run.kill('SIGKILL');
       const code = await run.exited;
       if (code === 0) finished = true;
@@ -80,7 +80,7 @@ describe('crash drill', () => {
     db.close();
     expect(dupes.n).toBe(0);
     expect(equityDupes.n).toBe(0);
-    expect(journalBars.n).toBe(160);
+    expect(journalBars.n).toBe(300);
 
     const replay = await runCommand('replay', ['--db', drilled]);
     expect(replay.stdout).toContain('0 differences');
