@@ -7,6 +7,7 @@ import { closeDb, openDb, type Db } from '../../db/client.ts';
 import { equitySnapshots, fills, runs, type RunRow } from '../../db/schema.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import type { Bar } from '../../machines/domain.ts';
+import { formatFixed, stepDecimals } from '../../machines/metrics/money.ts';
 import { roundTrips } from '../../machines/metrics/round-trips.ts';
 import type { PipelineMessage } from '../messages.ts';
 import type { BarSource } from '../session/bar-source.ts';
@@ -47,17 +48,25 @@ function resumable(db: Db, mode: SessionSnapshot['mode']): RunRow | undefined {
     .get();
 }
 
-export function messageLine(m: PipelineMessage, timeframe: string): string | undefined {
+/** Prices printed to each market's tick (the DB keeps the raw fill price). */
+function priceFormatter(snapshot: SessionSnapshot): (symbol: string, price: number) => string {
+  return (symbol, price) => {
+    const step = snapshot.markets[symbol]?.priceStep;
+    return step === undefined ? String(price) : formatFixed(price, stepDecimals(step));
+  };
+}
+
+export function messageLine(m: PipelineMessage, timeframe: string, price: (symbol: string, price: number) => string): string | undefined {
   const t = (ts: number): string => formatBarTime(ts, timeframe);
   switch (m.type) {
     case 'Signal':
-      return `signal  ${t(m.ts)} ${m.symbol} ${m.action} @ ${m.price} — ${m.reason}`;
+      return `signal  ${t(m.ts)} ${m.symbol} ${m.action} @ ${price(m.symbol, m.price)} — ${m.reason}`;
     case 'RiskDecision':
       return m.approved
         ? `risk    ${t(m.ts)} ${m.symbol} approved qty ${qtyText(m.qty)}${m.limitedBy ? ` (limited by ${m.limitedBy})` : ''}`
         : `risk    ${t(m.ts)} ${m.symbol} rejected by ${m.layer}/${m.rule}: ${m.reason}`;
     case 'Fill':
-      return `fill    ${t(m.ts)} ${m.symbol} ${m.side.toUpperCase()} ${qtyText(m.qty)} @ ${m.price} fee ${money(m.fee)} (${m.purpose.replace('_', '-')})`;
+      return `fill    ${t(m.ts)} ${m.symbol} ${m.side.toUpperCase()} ${qtyText(m.qty)} @ ${price(m.symbol, m.price)} fee ${money(m.fee)} (${m.purpose.replace('_', '-')})`;
     case 'OrderUpdate':
       return m.status === 'cancelled' || m.status === 'rejected'
         ? `order   ${t(m.ts)} ${m.symbol} ${m.clientOrderId} ${m.status}: ${m.reason ?? ''}`
@@ -110,10 +119,11 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     const runId = previous?.id ?? newSessionId(req.snapshot.mode, clock.now());
     const create = previous === undefined ? { warmup: await req.warmup(), startedAt: clock.now() } : undefined;
     const { timeframe } = req.snapshot;
+    const price = priceFormatter(req.snapshot);
     const tap = req.quiet
       ? undefined
       : (m: PipelineMessage) => {
-          const line = messageLine(m, timeframe);
+          const line = messageLine(m, timeframe, price);
           if (line !== undefined) log(line);
         };
     const session = await Session.open({ db, runId, snapshot: req.snapshot, create, clock, tap });

@@ -200,3 +200,39 @@ describe('pipeline', () => {
     expect(() => pipeline.push(bar(0, 100, 101, 99, 100))).toThrow(/not after the previous bar/);
   });
 });
+
+describe('operator and feed-health inputs', () => {
+  test('a stale feed raises a risk event and rejects entries until fresh data arrives', () => {
+    const bars = [0, 1, 2, 3, 4].map((i) => bar(i, 100, 101, 99, 100));
+    const { pipeline, messages, feed } = run(scripted([1, 3]), bars);
+    feed(bars.slice(0, 1));
+    pipeline.publish({ type: 'FeedStatus', ts: bars[0]!.closeTs, stale: true, reason: 'no new bar for 120 s' });
+    feed(bars.slice(1, 2));
+    pipeline.publish({ type: 'FeedStatus', ts: bars[1]!.closeTs, stale: false, reason: 'bars are arriving again' });
+    feed(bars.slice(2, 5));
+    const events = messages.filter((m): m is RiskEvent => m.type === 'RiskEvent').map((e) => `${e.kind}:${e.level}`);
+    expect(events).toEqual(['feed_stale:warning', 'feed_fresh:info']);
+    const decisions = messages.filter((m): m is RiskDecision => m.type === 'RiskDecision');
+    expect(decisions.map((d) => d.approved)).toEqual([false, true]);
+    expect(decisions[0]!.approved === false && decisions[0]!.reason).toBe('feed.stale: no new bar for 120 s');
+  });
+
+  test('an operator halt cancels a working entry and keeps the stop; with flatten it closes the position at the next open', () => {
+    const bars = [0, 1, 2, 3, 4].map((i) => bar(i, 100 + i, 102 + i, 99 + i, 100 + i));
+    const { pipeline, messages, feed } = run(scripted([0, 2]), bars);
+    feed(bars.slice(0, 3)); // entry decided on bar 0 fills at bar 1's open; bar 2 decides nothing (already long)
+    pipeline.publish({ type: 'OperatorHalt', ts: bars[2]!.closeTs, reason: 'drill', flatten: false });
+    const stopCancelled = messages.some((m) => m.type === 'OrderUpdate' && m.status === 'cancelled' && m.clientOrderId.endsWith('-sl'));
+    expect(stopCancelled).toBe(false);
+    pipeline.publish({ type: 'OperatorHalt', ts: bars[2]!.closeTs, reason: 'drill', flatten: true });
+    feed(bars.slice(3, 4));
+    const fills = messages.filter((m) => m.type === 'Fill');
+    expect(fills.map((f) => (f.type === 'Fill' ? `${f.side}@${f.ts === bars[3]!.ts ? 'bar3' : f.ts}` : ''))).toEqual([
+      `buy@${bars[1]!.ts}`,
+      'sell@bar3',
+    ]);
+    const flat = messages.filter((m) => m.type === 'PositionUpdate').at(-1);
+    expect(flat?.type === 'PositionUpdate' && flat.qty).toBe(0);
+    expect(messages.some((m) => m.type === 'OrderUpdate' && m.status === 'cancelled' && m.clientOrderId.endsWith('-sl'))).toBe(true);
+  });
+});
