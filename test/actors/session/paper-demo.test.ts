@@ -3,7 +3,7 @@ import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { tempDir } from '../../support/real-data.ts';
-import { runCommand } from '../../support/paper-process.ts';
+import { runCommand, startCommand } from '../../support/paper-process.ts';
 
 const dir = tempDir('qs-paper-demo-');
 const db = join(dir, 'paper_trading.db');
@@ -75,5 +75,32 @@ describe('bun run paper:demo', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('was started with a different source.bars');
     expect(r.stderr).toContain('--new-session');
+  }, 120_000);
+});
+
+describe('graceful stop', () => {
+  test('SIGINT stops the session cleanly as `stopped`; the same command resumes it and finishes the same bars', async () => {
+    const path = join(dir, 'sigint.db');
+    const args = ['--db', path, '--speed', '20', '--bars', '120'];
+    const first = startCommand('paper-demo', args);
+    await first.waitFor(/^fill /, 60_000);
+    first.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.lines.join('\n')).toMatch(/^stopped; run the same command again to resume session \S+/m);
+    const sqlite = () => new Database(path, { readonly: true });
+    let db = sqlite();
+    expect(db.query('SELECT status FROM runs').all()).toEqual([{ status: 'stopped' }]);
+    const barsAtStop = (db.query("SELECT COUNT(*) AS n FROM journal WHERE kind = 'bars'").get() as { n: number }).n;
+    db.close();
+    expect(barsAtStop).toBeLessThan(120);
+
+    const second = await runCommand('paper-demo', [...args, '--speed', '0']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^session \S+ resumed from its journal: \d+ entries replayed and checked/m);
+    db = sqlite();
+    expect(db.query('SELECT status FROM runs').all()).toEqual([{ status: 'finished' }]);
+    expect((db.query("SELECT COUNT(*) AS n FROM journal WHERE kind = 'bars'").get() as { n: number }).n).toBe(120);
+    expect((db.query('SELECT COUNT(*) - COUNT(DISTINCT ts) AS n FROM equity_snapshots').get() as { n: number }).n).toBe(0);
+    db.close();
   }, 120_000);
 });
