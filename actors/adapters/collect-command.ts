@@ -9,6 +9,7 @@ import { createAlpacaSource, type AlpacaFeed } from './alpaca-source.ts';
 import { createCcxtSource } from './ccxt-source.ts';
 import { collectCandles, CollectError, type CandleSource, type SymbolReport } from './collect.ts';
 import { createProgress, type Progress } from './progress.ts';
+import { sleep } from './sleep.ts';
 
 export type SourceName = 'ccxt' | 'alpaca';
 
@@ -68,21 +69,7 @@ export function createSource(spec: SourceSpec, env: Record<string, string | unde
   });
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      resolve();
-    };
-    const timer = setTimeout(finish, ms);
-    signal?.addEventListener('abort', finish, { once: true });
-  });
-}
+export { sleep };
 
 /** Summary lines for one symbol: what was stored, then every rejected bar and the first warnings. */
 export function formatReport(report: SymbolReport): string[] {

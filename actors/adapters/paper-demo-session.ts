@@ -34,17 +34,7 @@ function numberFlag(flag: string, value: string | undefined, fallback: number, c
   return n;
 }
 
-const toBar = (c: CandleRow): Bar => ({
-  symbol: c.symbol,
-  timeframe: c.timeframe,
-  ts: c.ts,
-  closeTs: c.closeTs,
-  open: c.open,
-  high: c.high,
-  low: c.low,
-  close: c.close,
-  volume: c.volume,
-});
+const toBar = ({ exchange: _exchange, ...bar }: CandleRow): Bar => bar;
 
 export async function demoSession(req: DemoRequest): Promise<DemoSession> {
   const bars = numberFlag('bars', req.bars, 400, (n) => Number.isInteger(n) && n > 0, 'a whole number of bars above 0');

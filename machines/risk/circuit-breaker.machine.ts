@@ -31,30 +31,44 @@ export interface BreakerChanged {
 
 type Announcement = Omit<BreakerChanged, 'type'>;
 
-// From trading, or escalating from a daily-loss or manual halt.
-const tripDrawdown = {
-  target: '#circuitBreaker.halted.drawdown',
-  actions: [
-    'recordTrip',
-    {
-      type: 'announce',
-      params: ({ event }: { event: { ts: number; reason: string } }) =>
-        tripped(event.ts, 'critical', 'halted.drawdown', event.reason),
-    },
-  ],
-} as const;
+/** Into a halt that only an explicit event lifts (a drawdown escalates from any other halt). */
+function haltTo(halt: 'drawdown' | 'manual') {
+  return {
+    target: `#circuitBreaker.halted.${halt}`,
+    actions: [
+      'recordTrip',
+      {
+        type: 'announce',
+        params: ({ event }: { event: { ts: number; reason: string } }) =>
+          tripped(event.ts, 'critical', `halted.${halt}`, event.reason),
+      },
+    ],
+  } as const;
+}
 
-const manualHalt = {
-  target: '#circuitBreaker.halted.manual',
-  actions: [
-    'recordTrip',
-    {
-      type: 'announce',
-      params: ({ event }: { event: { ts: number; reason: string } }) =>
-        tripped(event.ts, 'critical', 'halted.manual', event.reason),
-    },
-  ],
-} as const;
+/** Back to trading on an operator's event, announced with the operator's reason. */
+function liftBy(kind: 'breaker_lifted' | 'breaker_reset') {
+  return {
+    target: '#circuitBreaker.trading',
+    actions: [
+      'clearTrip',
+      {
+        type: 'announce',
+        params: ({ event }: { event: { ts: number; reason: string; type: 'RESUME' | 'RESET' } }): Announcement => ({
+          ts: event.ts,
+          kind,
+          event: event.type,
+          level: 'info',
+          state: 'trading',
+          reason: event.reason,
+        }),
+      },
+    ],
+  } as const;
+}
+
+const tripDrawdown = haltTo('drawdown');
+const manualHalt = haltTo('manual');
 
 export const circuitBreakerMachine = setup({
   types: {
@@ -119,45 +133,13 @@ export const circuitBreakerMachine = setup({
         manual: {
           description: 'Kill switch: halted by the operator until RESUME.',
           on: {
-            RESUME: {
-              target: '#circuitBreaker.trading',
-              actions: [
-                'clearTrip',
-                {
-                  type: 'announce',
-                  params: ({ event }) => ({
-                    ts: event.ts,
-                    kind: 'breaker_lifted',
-                    event: event.type,
-                    level: 'info',
-                    state: 'trading',
-                    reason: event.reason,
-                  }),
-                },
-              ],
-            },
+            RESUME: liftBy('breaker_lifted'),
             TRIP_DRAWDOWN: tripDrawdown,
           },
         },
         drawdown: {
           on: {
-            RESET: {
-              target: '#circuitBreaker.trading',
-              actions: [
-                'clearTrip',
-                {
-                  type: 'announce',
-                  params: ({ event }) => ({
-                    ts: event.ts,
-                    kind: 'breaker_reset',
-                    event: event.type,
-                    level: 'info',
-                    state: 'trading',
-                    reason: event.reason,
-                  }),
-                },
-              ],
-            },
+            RESET: liftBy('breaker_reset'),
           },
         },
       },
