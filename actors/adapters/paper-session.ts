@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { closeDb, openDb, type Db } from '../../db/client.ts';
-import { equitySnapshots, fills, runs, type RunRow } from '../../db/schema.ts';
+import { equitySnapshots, fills, positions, runs, type RunRow } from '../../db/schema.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import type { Bar } from '../../machines/domain.ts';
 import { roundTrips } from '../../machines/metrics/round-trips.ts';
@@ -84,7 +84,12 @@ export function portfolioSummary(db: Db, runId: string): string[] {
     .orderBy(desc(equitySnapshots.seq))
     .get();
   const runFills = db.select().from(fills).where(eq(fills.runId, runId)).orderBy(asc(fills.seq)).all();
-  const trips = roundTrips(runFills, new Map(), last?.ts ?? 0);
+  // A session stopped mid-trade has open positions: they are marked at their last recorded price.
+  const lastPrices = new Map<string, number>();
+  for (const p of db.select().from(positions).where(eq(positions.runId, runId)).orderBy(asc(positions.seq)).all()) {
+    lastPrices.set(p.symbol, p.lastPrice);
+  }
+  const trips = roundTrips(runFills, lastPrices, last?.ts ?? 0);
   const closed = trips.filter((t) => !t.open);
   const capital = run?.startingCapital ?? 0;
   const equity = last?.equity ?? capital;

@@ -125,4 +125,96 @@ describe('paper on venue bars (replay server, fake clock)', () => {
     expect(replay.stdout).toContain('0 differences');
     expect(replay.code).toBe(0);
   }, 120_000);
+
+  test('a 429, a 503 and a timeout mid-session are retried: no bar lost or doubled, the same trades', async () => {
+    const reference = setup();
+    expect((await reference.run()).error).toBeUndefined();
+    const { server, dbPath, run } = setup();
+    server.script('klines', (n) => {
+      if (n === 60) return { status: 429, headers: { 'Retry-After': '3' }, body: '{"code":-1003,"msg":"Too many requests."}' };
+      if (n === 120) return { status: 503, body: 'Service Unavailable' };
+      if (n === 180) return { delayMs: 3_000 };
+      return undefined;
+    });
+    const result = await run();
+    expect(result.error).toBeUndefined();
+    expect(result.notes.some((l) => /^retry 1 in 3\.0s: binance \S+ 1m: rate limited/.test(l))).toBe(true);
+    expect(result.notes.some((l) => / exchange not available /.test(l))).toBe(true);
+    expect(result.notes.some((l) => / request timed out /.test(l))).toBe(true);
+    const r = read(dbPath);
+    const ref = read(reference.dbPath);
+    expectEveryBarOnce(r.bars, lastOpenOf(BARS));
+    expect(r.signals).toEqual(ref.signals);
+    expect(r.fills).toEqual(ref.fills);
+  }, 180_000);
+
+  test('bars the venue publishes late are fetched from its history before the next ones go on', async () => {
+    const { dbPath, run } = setup({
+      // The whole venue is behind: bars 20 and 21 appear only 30 s after bar 21 closed.
+      // ETH's bar 30 appears 20 s after its close: BTC's bar 30 waits for it.
+      hidden: (symbol, ts, now) =>
+        (ts >= T0 + 20 * MINUTE && now < T0 + 22 * MINUTE + 30_000)
+        || (symbol === 'ETHUSDT' && ts === T0 + 30 * MINUTE && now < T0 + 31 * MINUTE + 20_000),
+    });
+    const result = await run(40);
+    expect(result.error).toBeUndefined();
+    const r = read(dbPath);
+    expectEveryBarOnce(r.bars, lastOpenOf(40));
+    const bar = (symbol: string, i: number) => r.bars.find((b) => b.symbol === symbol && b.ts === T0 + i * MINUTE)!;
+    expect(bar('BTC/USDT', 20).wallTs).toBeGreaterThanOrEqual(T0 + 22 * MINUTE + 30_000);
+    expect(bar('BTC/USDT', 30).wallTs).toBeGreaterThanOrEqual(T0 + 31 * MINUTE + 20_000);
+    expect(result.lines.filter((l) => l.startsWith('feed    refused'))).toEqual([]);
+  }, 120_000);
+
+  test('a bar the venue sends twice is processed once', async () => {
+    const { server, dbPath, run } = setup({ repeated: (symbol, ts) => symbol === 'BTCUSDT' && ts === T0 + 10 * MINUTE });
+    const result = await run(20);
+    expect(result.error).toBeUndefined();
+    const twice = server.requests.some((r) => r.route === 'klines' && r.url.searchParams.get('symbol') === 'BTCUSDT' && Number(r.url.searchParams.get('startTime')) === T0 + 10 * MINUTE);
+    expect(twice).toBe(true);
+    expectEveryBarOnce(read(dbPath).bars, lastOpenOf(20));
+    expect(result.lines.filter((l) => l.startsWith('feed'))).toEqual([]);
+  }, 120_000);
+
+  test('no bar for 2 timeframes: feed_stale, nothing traded, then feed_fresh when bars return', async () => {
+    const { dbPath, run } = setup({ hidden: (_symbol, ts, now) => ts >= T0 + 50 * MINUTE && now < T0 + 55 * MINUTE + 20_000 });
+    const result = await run(60);
+    expect(result.error).toBeUndefined();
+    const r = read(dbPath);
+    expectEveryBarOnce(r.bars, lastOpenOf(60));
+    const feed = r.riskEvents.filter((e) => String(e.kind).startsWith('feed'));
+    expect(feed.map((e) => e.kind)).toEqual(['feed_stale', 'feed_fresh']);
+    // Journal order: stale while bar 49 is the last, fresh just before the late bars 50.. are processed.
+    const kinds = r.journal.map((e) => (e.kind === 'feed' ? `feed:${(JSON.parse(e.payload) as { stale: boolean }).stale}` : e.kind));
+    const staleAt = kinds.indexOf('feed:true');
+    const freshAt = kinds.indexOf('feed:false');
+    expect(r.journal[staleAt]!.wallTs - (T0 + 50 * MINUTE)).toBeGreaterThan(2 * MINUTE - 5_000);
+    expect(kinds.slice(staleAt + 1, freshAt).every((k) => k !== 'bars')).toBe(true);
+    const afterFresh = JSON.parse(r.journal[freshAt + 1]!.payload) as { bars: JournalBar[] };
+    expect(afterFresh.bars.map((b) => b.ts)).toEqual([T0 + 50 * MINUTE, T0 + 50 * MINUTE]);
+    expect(result.lines.some((l) => l.startsWith('feed    stale: no new bar for'))).toBe(true);
+    expect(result.lines).toContain('feed    fresh: bars are arriving again');
+  }, 120_000);
+
+  test('an error past its retries stops the session with one line; running it again resumes it', async () => {
+    const { server, dbPath, run } = setup();
+    server.script('klines', (n) => (n >= 60 ? { status: 503, body: 'Service Unavailable' } : undefined));
+    const failed = await run(BARS, { maxRetries: 2 });
+    expect(failed.error).toBeDefined();
+    const message = failed.error!.message;
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(/^binance (BTC|ETH)\/USDT 1m: exchange not available, gave up after 3 attempts \(.*\) \(session paper-\S+ stopped; its journal is intact: run the same command to resume\)$/);
+    const before = read(dbPath);
+    expect(before.runs[0]!.status).toBe('failed');
+    expect(before.bars.length).toBeGreaterThan(0);
+
+    server.script('klines', () => undefined);
+    const resumed = await run(60, { maxRetries: 2 });
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.lines[0]).toMatch(/^session paper-\S+ resumed from its journal: \d+ entries replayed and checked/);
+    const after = read(dbPath);
+    expect(after.runs).toHaveLength(1);
+    expect(after.runs[0]!.status).toBe('stopped');
+    expectEveryBarOnce(after.bars, lastOpenOf(60));
+  }, 120_000);
 });
