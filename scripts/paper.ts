@@ -29,7 +29,7 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
   --db PATH          session database (default ${DEFAULT_PAPER_DB})
   --market-db PATH   market-data database for the warm-up candles (default ${DEFAULT_DB_PATH}; run db:init first)
   --new-session      start a new session instead of resuming the last unfinished one
-  --quiet            only the start line, warnings and the final summary`;
+  --quiet            only the start line, the final summary and errors (no trades, retries or warnings)`;
 
 function sourceFlag(value: string | undefined, symbols: string[]): SourceName {
   if (value !== undefined) return parseSourceName(value);
@@ -73,6 +73,9 @@ await runMain(async () => {
     maxRetries,
     baseUrl: args['base-url'],
     marketDbPath: args['market-db'] ?? DEFAULT_DB_PATH,
+    note: (line) => {
+      if (!args.quiet) console.error(line);
+    },
   });
   await runPaperSession({
     dbPath: args.db ?? DEFAULT_PAPER_DB,

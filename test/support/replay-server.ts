@@ -54,7 +54,7 @@ export interface ReplayServer {
   /** Every request, in order. */
   requests: Array<{ route: Route | 'unknown'; url: URL }>;
   /** Decide per request (n counts that route's requests from 1) whether to misbehave. */
-  script(route: Route, fault: (n: number) => Fault | undefined): void;
+  script(route: Route, fault: (n: number, url: URL) => Fault | undefined): void;
   /** Answer every request of a route this much later. */
   slow(route: Route, delayMs: number): void;
   count(route: Route): number;
@@ -176,7 +176,7 @@ function routeOf(url: URL): Route | 'unknown' {
 
 export function startReplayServer(opts: ReplayServerOptions = {}): ReplayServer {
   const requests: ReplayServer['requests'] = [];
-  const scripts = new Map<Route, (n: number) => Fault | undefined>();
+  const scripts = new Map<Route, (n: number, url: URL) => Fault | undefined>();
   const delays = new Map<Route, number>();
   const counts = new Map<Route, number>();
 
@@ -190,7 +190,7 @@ export function startReplayServer(opts: ReplayServerOptions = {}): ReplayServer 
       if (route === 'unknown') return json({ code: -1, msg: `no recorded response for ${url.pathname}` }, 404);
       const n = (counts.get(route) ?? 0) + 1;
       counts.set(route, n);
-      const fault = scripts.get(route)?.(n);
+      const fault = scripts.get(route)?.(n, url);
       const delayMs = (fault?.delayMs ?? 0) + (delays.get(route) ?? 0);
       if (delayMs > 0) await Bun.sleep(delayMs);
       if (fault?.status !== undefined || fault?.body !== undefined) {
