@@ -217,4 +217,34 @@ describe('paper on venue bars (replay server, fake clock)', () => {
     expect(after.runs[0]!.status).toBe('stopped');
     expectEveryBarOnce(after.bars, lastOpenOf(60));
   }, 120_000);
+
+  test('alpaca: SPY and AAPL minute bars during the regular session, keys from the environment', async () => {
+    const start = Date.UTC(2024, 2, 5, 15, 0, 0); // Tuesday 10:00 New York
+    const clock = new FakeClock(start + 5_000);
+    const server = startReplayServer({
+      live: { now: clock.now, originTs: start - 60 * MINUTE, prices: { SPY: PRICES.BTCUSDT.map((p) => ({ ...p, volume: p.volume * 1000 })), AAPL: PRICES.ETHUSDT } },
+    });
+    servers.push(server);
+    const dir = tempDir();
+    const dbPath = join(dir, 'paper.db');
+    const result = await runFakeSession(clock, start + 30 * MINUTE + 30_000, {
+      source: 'alpaca',
+      symbols: ['SPY', 'AAPL'],
+      timeframe: '1Min',
+      strategyName: 'mean_reversion',
+      baseUrl: server.url,
+      marketDbPath: initMarketDb(join(dir, 'market.db')),
+      dbPath,
+      env: { APCA_API_KEY_ID: 'test-key', APCA_API_SECRET_KEY: 'test-secret' },
+    });
+    expect(result.error).toBeUndefined();
+    const r = read(dbPath);
+    expect(r.runs[0]!.mode).toBe('paper');
+    expect(JSON.parse(String(r.runs[0]!.config)).timeframe).toBe('1m');
+    expect(r.warmup.filter((b) => b.symbol === 'SPY')).toHaveLength(21);
+    for (const symbol of ['SPY', 'AAPL']) {
+      expect(r.bars.filter((b) => b.symbol === symbol).map((b) => b.ts)).toEqual(Array.from({ length: 30 }, (_, i) => start + i * MINUTE));
+    }
+    expect(result.lines.join('\n')).not.toContain('test-secret');
+  }, 120_000);
 });
