@@ -4,7 +4,7 @@
 import ccxt, { type Exchange } from 'ccxt';
 import type { VenueCandle } from '../../machines/data/collection-plan.ts';
 import { classifyFailure, errorClassNames, parseRetryAfter, type FailureInfo } from '../../machines/data/retry-policy.ts';
-import { CollectError, type CandleSource, type PageRequest, type VenuePage } from './collect.ts';
+import { CollectError, type CandleSource, type MarketRules, type PageRequest, type VenuePage } from './collect.ts';
 
 export interface CcxtSourceOptions {
   /** A CCXT exchange id, e.g. `binance`. */
@@ -25,6 +25,8 @@ export class MalformedResponse extends Error {
 }
 
 const DEFAULT_PAGE_SIZE = 500;
+// The default export spreads ccxt's functions (precision modes among them) onto itself.
+const { DECIMAL_PLACES, TICK_SIZE } = ccxt as unknown as { DECIMAL_PLACES: number; TICK_SIZE: number };
 const SNIPPET_CHARS = 80;
 
 type ExchangeConstructor = new (config: Record<string, unknown>) => Exchange;
@@ -123,6 +125,24 @@ export function createCcxtSource(opts: CcxtSourceOptions): CandleSource {
         return { ts, open: toNumber(row[1]), high: toNumber(row[2]), low: toNumber(row[3]), close: toNumber(row[4]), volume: toNumber(row[5]) };
       });
       return { candles, exhausted: false };
+    },
+
+    marketRules(symbol) {
+      const market = exchange.markets?.[symbol];
+      if (market === undefined) return undefined;
+      // Most exchanges state precision as a tick size; some as a number of decimal places.
+      const step = (value: number | undefined): number | undefined =>
+        value === undefined || !(value > 0)
+          ? undefined
+          : exchange.precisionMode === DECIMAL_PLACES && Number.isInteger(value) ? 10 ** -value : exchange.precisionMode === TICK_SIZE ? value : undefined;
+      const positive = (value: number | undefined): number | undefined => (value !== undefined && value > 0 ? value : undefined);
+      const rules: MarketRules = {
+        amountStep: step(market.precision?.amount),
+        priceStep: step(market.precision?.price),
+        minQty: positive(market.limits?.amount?.min),
+        minNotional: positive(market.limits?.cost?.min),
+      };
+      return Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined)) as MarketRules;
     },
 
     describeFailure(error: unknown): FailureInfo {

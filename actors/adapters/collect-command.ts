@@ -24,6 +24,8 @@ export interface SourceSpec {
   baseUrl?: string;
   feed?: AlpacaFeed;
   timeoutMs?: number;
+  /** No client-side rate limit: only for a local replay server, which has none to respect. */
+  unthrottled?: boolean;
 }
 
 export interface CollectCommand extends SourceSpec {
@@ -55,7 +57,12 @@ export function defaultSourceFor(symbol: string): SourceName {
 
 export function createSource(spec: SourceSpec, env: Record<string, string | undefined> = process.env): CandleSource {
   if (spec.source === 'ccxt') {
-    return createCcxtSource({ exchangeId: spec.exchange ?? DEFAULT_CCXT_EXCHANGE, baseUrl: spec.baseUrl, timeoutMs: spec.timeoutMs });
+    return createCcxtSource({
+      exchangeId: spec.exchange ?? DEFAULT_CCXT_EXCHANGE,
+      baseUrl: spec.baseUrl,
+      timeoutMs: spec.timeoutMs,
+      ...(spec.unthrottled ? { rateLimitMs: 1 } : {}),
+    });
   }
   if (spec.exchange !== undefined && spec.exchange !== 'alpaca') {
     throw new CollectError(`--exchange ${spec.exchange} applies to --source ccxt; alpaca is its own exchange`);
@@ -66,6 +73,7 @@ export function createSource(spec: SourceSpec, env: Record<string, string | unde
     baseUrl: spec.baseUrl,
     feed: spec.feed,
     timeoutMs: spec.timeoutMs,
+    ...(spec.unthrottled ? { rateLimit: false as const } : {}),
   });
 }
 

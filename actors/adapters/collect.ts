@@ -15,7 +15,9 @@ import {
 import { decideRetry, DEFAULT_RETRY_POLICY, type FailureInfo, type RetryPolicy } from '../../machines/data/retry-policy.ts';
 import { assertSupportedTimeframe, timeframeMs } from '../../machines/data/timeframe.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
-import type { MarketKind } from '../../machines/domain.ts';
+import type { Market, MarketKind } from '../../machines/domain.ts';
+
+export type MarketRules = Partial<Pick<Market, 'amountStep' | 'priceStep' | 'minQty' | 'minNotional'>>;
 
 export interface PageRequest {
   symbol: string;
@@ -48,6 +50,8 @@ export interface CandleSource {
   /** Loads markets and checks symbols and timeframe; throws CollectError for anything the venue cannot serve. */
   prepare(symbols: string[], timeframe: string): Promise<void>;
   fetchPage(request: PageRequest): Promise<VenuePage>;
+  /** The venue's own order rules for a symbol once `prepare` has loaded them (CCXT markets); undefined if unknown. */
+  marketRules?(symbol: string): MarketRules | undefined;
   /** Class names, status and Retry-After of a thrown error, for the retry policy. */
   describeFailure(error: unknown): FailureInfo;
   close(): Promise<void>;

@@ -13,7 +13,7 @@ import type { PipelineMessage } from '../messages.ts';
 import type { BarSource } from '../session/bar-source.ts';
 import { runSessionLoop } from '../session/run-loop.ts';
 import { snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
-import { Session } from '../session/session-runtime.ts';
+import { Session, type Clock } from '../session/session-runtime.ts';
 
 export const DEFAULT_PAPER_DB = 'data/paper_trading.db';
 
@@ -28,6 +28,12 @@ export interface PaperSessionRequest {
   staleAfterMs: number;
   quiet?: boolean;
   log?: (line: string) => void;
+  /** The wall clock (default Date.now); tests pass the fake clock their bar source and replay server share. */
+  clock?: Clock;
+  /** Stops the session like SIGINT does (tests; the command itself listens for SIGINT/SIGTERM). */
+  stop?: AbortSignal;
+  /** How often operator commands, heartbeats and feed health are checked (ms, default 200). */
+  pollMs?: number;
 }
 
 const money = (v: number): string => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -109,7 +115,7 @@ export function portfolioSummary(db: Db, runId: string): string[] {
 export async function runPaperSession(req: PaperSessionRequest): Promise<'finished' | 'stopped'> {
   const log = req.log ?? ((line: string) => console.log(line));
   const db = openDb(req.dbPath);
-  const clock = { now: () => Date.now() };
+  const clock = req.clock ?? { now: () => Date.now() };
   try {
     const previous = req.newSession ? undefined : resumable(db, req.snapshot.mode);
     if (previous !== undefined) {
@@ -152,9 +158,11 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     const onSignal = (): void => stop.abort();
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (req.stop?.aborted) stop.abort();
+    req.stop?.addEventListener('abort', onSignal, { once: true });
     let end: 'finished' | 'stopped';
     try {
-      end = await runSessionLoop(session, req.source, { clock, stop: stop.signal, staleAfterMs: req.staleAfterMs, log });
+      end = await runSessionLoop(session, req.source, { clock, stop: stop.signal, staleAfterMs: req.staleAfterMs, pollMs: req.pollMs, log });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       session.close('failed', message);
@@ -162,6 +170,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      req.stop?.removeEventListener('abort', onSignal);
       await req.source.close?.();
     }
     session.close(end);

@@ -1,6 +1,7 @@
 // Drives a session in wall-clock time: bars from the source, operator commands and heartbeats every
 // `pollMs`, feed health. Everything that reaches the pipeline goes through Session.record (journal first).
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
+import { admitBars } from '../../machines/data/live-bars.ts';
 import type { BarSource } from './bar-source.ts';
 import type { Clock, Session } from './session-runtime.ts';
 
@@ -24,15 +25,18 @@ export async function runSessionLoop(session: Session, source: BarSource, opts: 
   const stopAll = (): void => wake.abort();
   opts.stop.addEventListener('abort', stopAll, { once: true });
 
+  const checkStale = (): void => {
+    if (!session.feedStale && clock.now() - lastBarWall > opts.staleAfterMs) {
+      const seconds = ((clock.now() - lastBarWall) / 1000).toFixed(1);
+      session.record({ kind: 'feed', ts: session.clockTs, payload: { stale: true, reason: `no new bar for ${seconds} s` } });
+      log(`feed    stale: no new bar for ${seconds} s — no new entries until data returns`);
+    }
+  };
   const tick = (): void => {
     try {
       for (const line of session.takeCommands()) log(`operator ${line}`);
       session.heartbeat();
-      if (!session.feedStale && clock.now() - lastBarWall > opts.staleAfterMs) {
-        const seconds = ((clock.now() - lastBarWall) / 1000).toFixed(1);
-        session.record({ kind: 'feed', ts: session.clockTs, payload: { stale: true, reason: `no new bar for ${seconds} s` } });
-        log(`feed    stale: no new bar for ${seconds} s — no new entries until data returns`);
-      }
+      checkStale();
     } catch (err) {
       timerError = err;
       wake.abort();
@@ -49,8 +53,14 @@ export async function runSessionLoop(session: Session, source: BarSource, opts: 
         session.record({ kind: 'end', ts: session.clockTs, payload: {} });
         break;
       }
-      if (bars.length === 0) continue;
-      if (session.feedStale) {
+      // An empty poll is also a moment to judge the feed: the timer alone would miss it on an injected clock.
+      if (bars.length === 0) {
+        checkStale();
+        continue;
+      }
+      // Repeats of processed bars are no sign of life: the feed stays stale and its clock keeps running.
+      const fresh = admitBars(session.cursor, bars).admitted.length > 0;
+      if (session.feedStale && fresh) {
         session.record({ kind: 'feed', ts: session.clockTs, payload: { stale: false, reason: 'bars are arriving again' } });
         log('feed    fresh: bars are arriving again');
       }
@@ -58,7 +68,8 @@ export async function runSessionLoop(session: Session, source: BarSource, opts: 
       for (const r of refused) {
         if (!r.duplicate) log(`feed    refused ${r.bar.symbol} bar ${formatBarTime(r.bar.ts, r.bar.timeframe)}: ${r.reason}`);
       }
-      lastBarWall = clock.now();
+      if (fresh) lastBarWall = clock.now();
+      else checkStale();
     }
     if (timerError !== undefined) throw timerError;
     return session.ended ? 'finished' : 'stopped';
