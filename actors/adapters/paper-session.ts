@@ -44,14 +44,18 @@ function newSessionId(mode: string, now: number): string {
   return `${mode}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The session to resume: the newest one of this mode that did not finish. */
-function resumable(db: Db, mode: SessionSnapshot['mode']): RunRow | undefined {
+/**
+ * The session to resume: the newest unfinished one of this mode fed by the same kind of source (a demo session
+ * and a CCXT session may share a database without blocking each other).
+ */
+function resumable(db: Db, snapshot: SessionSnapshot): RunRow | undefined {
   return db
     .select()
     .from(runs)
-    .where(and(eq(runs.mode, mode), inArray(runs.status, ['running', 'stopped', 'failed'])))
+    .where(and(eq(runs.mode, snapshot.mode), inArray(runs.status, ['running', 'stopped', 'failed'])))
     .orderBy(desc(runs.startedAt))
-    .get();
+    .all()
+    .find((run) => (run.config as Partial<SessionSnapshot>).source?.kind === snapshot.source.kind);
 }
 
 /** Prices printed to each market's tick (the DB keeps the raw fill price). */
@@ -117,7 +121,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
   const db = openDb(req.dbPath);
   const clock = req.clock ?? { now: () => Date.now() };
   try {
-    const previous = req.newSession ? undefined : resumable(db, req.snapshot.mode);
+    const previous = req.newSession ? undefined : resumable(db, req.snapshot);
     if (previous !== undefined) {
       const field = snapshotDifference(previous.config, req.snapshot);
       if (field !== undefined) {
