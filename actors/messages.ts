@@ -10,6 +10,7 @@ import type {
   Side,
   SignalAction,
 } from '../machines/domain.ts';
+import type { OrderRequest, VenueOrderState, VenueTrade } from './session/order-venue.ts';
 
 export interface MarketData extends Bar {
   type: 'MarketData';
@@ -193,6 +194,29 @@ export interface FeedStatus {
   reason: string;
 }
 
+/**
+ * What a live venue reported about one of our orders (journaled before the pipeline sees it): its state in the
+ * lifecycle's terms and the executions not reported before.
+ */
+export interface VenueReport {
+  type: 'VenueReport';
+  /** Session clock when the report was taken. */
+  ts: number;
+  order: VenueOrderState;
+  trades: VenueTrade[];
+}
+
+/** The live executor asks the session to place or cancel an order at the venue (derived; never journaled). */
+export interface VenueRequest {
+  type: 'VenueRequest';
+  ts: number;
+  action: 'place' | 'cancel';
+  clientOrderId: string;
+  symbol: string;
+  /** For `place`: the order as the venue receives it. */
+  request?: OrderRequest;
+}
+
 /** A machine-backed actor changed state (for the visualiser and time-travel debugging). */
 export interface StateTransition {
   type: 'StateTransition';
@@ -220,6 +244,8 @@ export type PipelineMessage =
   | OperatorHalt
   | OperatorResume
   | FeedStatus
+  | VenueReport
+  | VenueRequest
   | StateTransition;
 
 export type MessageType = PipelineMessage['type'];

@@ -15,6 +15,7 @@ import { riskLogic } from './risk.actor.ts';
 import { Router, type ActorName, type Publish } from './router.ts';
 import { simExecutorLogic } from './sim-executor.actor.ts';
 import { strategyLogic } from './strategy.actor.ts';
+import { venueExecutorLogic } from './venue-executor.actor.ts';
 
 export interface PipelineOptions {
   strategy: AnyStrategy;
@@ -27,6 +28,11 @@ export interface PipelineOptions {
   writer?: EventWriter;
   /** Extra listener for every message routed (tests, progress, alerts). */
   tap?: (message: PipelineMessage) => void;
+  /**
+   * Which venue executes: the simulator (backtest, paper) or a live venue, whose executor books only what the
+   * venue reports and asks the session to place and cancel (VenueRequest).
+   */
+  venue?: { kind: 'simulated' } | { kind: 'live'; nativeStops: boolean };
 }
 
 interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
@@ -77,7 +83,13 @@ export const pipelineMachine = setup({
       spawn('executor', {
         id: 'executor',
         systemId: 'executor',
-        input: { publish, costs: input.costs, markets: input.markets, orderIdPrefix: input.orderIdPrefix },
+        input: {
+          publish,
+          costs: input.costs,
+          markets: input.markets,
+          orderIdPrefix: input.orderIdPrefix,
+          nativeStops: input.venue?.kind === 'live' && input.venue.nativeStops,
+        },
       }),
     ];
     if (input.writer) {
@@ -118,7 +130,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         router.publish(message);
       }
     : router.publish;
-  const root = createActor(pipelineMachine, { input: { ...options, publish } });
+  // Only the executor differs between modes: the live one takes the simulator's place in the same assembly.
+  const machine =
+    options.venue?.kind === 'live'
+      ? pipelineMachine.provide({ actors: { executor: venueExecutorLogic as unknown as typeof simExecutorLogic } })
+      : pipelineMachine;
+  const root = createActor(machine, { input: { ...options, publish } });
   let failure: unknown;
   root.subscribe({ error: (err) => (failure = err) });
   root.start();

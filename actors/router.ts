@@ -29,6 +29,9 @@ export const ROUTES: Record<MessageType, readonly ActorName[]> = {
   OperatorHalt: ['executor', 'risk'],
   OperatorResume: ['risk'],
   FeedStatus: ['risk'],
+  VenueReport: ['executor'],
+  // Carried out by the live session around the pipeline (it listens to every message), not by an actor.
+  VenueRequest: [],
   StateTransition: ['recorder'],
 };
 

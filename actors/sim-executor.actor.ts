@@ -2,7 +2,7 @@
 // an order decided at a bar's close fills at the open of a LATER bar with slippage and commission; protective
 // stops and targets fill at their price or worse, stop first when a bar touches both. Each order is an
 // order-lifecycle machine actor owned by this executor.
-import { createActor, fromTransition, type ActorRefFrom, type AnyActorRef } from 'xstate';
+import { fromTransition, type AnyActorRef } from 'xstate';
 import type { CostModel, Market } from '../machines/domain.ts';
 import {
   commission,
@@ -11,25 +11,13 @@ import {
   fillMarketAtOpen,
   type SimFill,
 } from '../machines/execution/fill-model.ts';
-import { orderMachine, type OrderMachineEvent } from '../machines/execution/order.machine.ts';
+import type { OrderMachineEvent } from '../machines/execution/order.machine.ts';
 import type { EndOfData, MarketData, OperatorHalt, Order } from './messages.ts';
+import { advanceOrder, startOrder as startSharedOrder, type ExecutorInput, type WorkingOrder } from './order-actors.ts';
 import type { Publish } from './router.ts';
 
-type OrderRef = ActorRefFrom<typeof orderMachine>;
 
-export interface SimExecutorInput {
-  publish: Publish;
-  costs: ReadonlyMap<string, CostModel>;
-  markets: ReadonlyMap<string, Market>;
-  /** Prefix of the ids of orders the executor creates itself (kill-switch flatten orders). */
-  orderIdPrefix: string;
-}
-
-interface WorkingOrder {
-  order: Order;
-  ref: OrderRef;
-  filled: number;
-}
+export type SimExecutorInput = ExecutorInput;
 
 /** The protective legs placed once an entry fills. */
 interface Bracket {
@@ -105,42 +93,11 @@ export const simExecutorLogic = fromTransition(
 
 function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
   s.orders++;
-  // Owned by the executor but not spawned into the pipeline's system: registering one child per order
-  // there costs ~5 µs more per order (measured), and nothing looks orders up by id.
-  const ref = createActor(orderMachine, {
-    id: order.clientOrderId,
-    input: { clientOrderId: order.clientOrderId, symbol: order.symbol, qty: order.qty },
-  });
-  ref.on('orderStatus', (e) =>
-    s.publish({
-      type: 'OrderUpdate',
-      clientOrderId: e.clientOrderId,
-      ts: e.ts,
-      symbol: e.symbol,
-      status: e.status,
-      reason: e.reason,
-    }),
-  );
-  ref.start();
-  // The order's birth in `submitted` is its row in the orders table; only later changes are transitions.
-  return { order, ref, filled: 0 };
+  return startSharedOrder(s.publish, order);
 }
 
-/** Sends an event to an order's machine and records the state change it caused, if any. */
 function advance(s: SimExecutorState, working: WorkingOrder, event: OrderMachineEvent): void {
-  const before = working.ref.getSnapshot().value;
-  working.ref.send(event);
-  const after = working.ref.getSnapshot().value;
-  if (after !== before) {
-    s.publish({
-      type: 'StateTransition',
-      ts: event.ts,
-      actor: `order:${working.order.clientOrderId}`,
-      from: before,
-      to: after,
-      event: event.type,
-    });
-  }
+  advanceOrder(s.publish, working, event);
 }
 
 function accept(s: SimExecutorState, order: Order): void {

@@ -65,7 +65,8 @@ export const journal = sqliteTable(
   {
     seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
-    kind: text('kind', { enum: ['warmup', 'bars', 'command', 'feed', 'end'] }).notNull(),
+    /** `sent`: an order about to go to the venue (live); `venue`: what the venue reported about one of ours. */
+    kind: text('kind', { enum: ['warmup', 'bars', 'command', 'feed', 'end', 'sent', 'venue'] }).notNull(),
     /** Session clock: the close time of the entry's bars, or of the last bar before a command. */
     ts: integer('ts').notNull(),
     /** Wall time the entry was written (ms UTC); informational, never read by the pipeline. */

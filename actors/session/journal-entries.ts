@@ -4,13 +4,16 @@ import type { JournalRow } from '../../db/schema.ts';
 import { advanceCursor, newCursor, type FeedCursor } from '../../machines/data/live-bars.ts';
 import type { Bar } from '../../machines/domain.ts';
 import type { Pipeline } from '../pipeline.ts';
+import type { VenueOrderState, VenueTrade } from './order-venue.ts';
 
 export type JournalEntry =
   | { kind: 'warmup'; ts: number; payload: { bars: Bar[] } }
   | { kind: 'bars'; ts: number; payload: { bars: Bar[] } }
   | { kind: 'command'; ts: number; payload: { command: 'halt' | 'resume' | 'reset'; flatten: boolean; reason: string } }
   | { kind: 'feed'; ts: number; payload: { stale: boolean; reason: string } }
-  | { kind: 'end'; ts: number; payload: Record<string, never> };
+  | { kind: 'end'; ts: number; payload: Record<string, never> }
+  | { kind: 'sent'; ts: number; payload: { clientOrderId: string; symbol: string } }
+  | { kind: 'venue'; ts: number; payload: { order: VenueOrderState; trades: VenueTrade[] } };
 
 export function applyEntry(pipeline: Pipeline, entry: JournalEntry): void {
   switch (entry.kind) {
@@ -33,6 +36,12 @@ export function applyEntry(pipeline: Pipeline, entry: JournalEntry): void {
     case 'end':
       pipeline.end(entry.ts);
       break;
+    case 'venue':
+      pipeline.publish({ type: 'VenueReport', ts: entry.ts, ...entry.payload });
+      break;
+    case 'sent':
+      // Bookkeeping for the live session (which orders reached the wire); the pipeline already knows the order.
+      break;
   }
 }
 
@@ -41,6 +50,8 @@ export interface JournalState {
   cursor: FeedCursor;
   ended: boolean;
   feedStale: boolean;
+  /** Client order ids journaled as sent to the venue. */
+  sent: Set<string>;
 }
 
 export function entryOf(row: Pick<JournalRow, 'kind' | 'ts' | 'payload'>): JournalEntry {
@@ -52,11 +63,12 @@ export function trackEntry(state: JournalState, entry: JournalEntry): void {
   if (entry.kind === 'warmup') state.cursor.lastCloseTs = Math.max(state.cursor.lastCloseTs, entry.ts);
   if (entry.kind === 'end') state.ended = true;
   if (entry.kind === 'feed') state.feedStale = entry.payload.stale;
+  if (entry.kind === 'sent') state.sent.add(entry.payload.clientOrderId);
 }
 
 /** Feeds recorded entries through a pipeline, flushing after each as the live session did. */
 export function replayJournal(pipeline: Pipeline, rows: readonly JournalRow[]): JournalState {
-  const state: JournalState = { cursor: newCursor(), ended: false, feedStale: false };
+  const state: JournalState = { cursor: newCursor(), ended: false, feedStale: false, sent: new Set() };
   for (const row of rows) {
     const entry = entryOf(row);
     applyEntry(pipeline, entry);

@@ -18,6 +18,8 @@ export interface SessionSnapshot {
   markets: Record<string, Market>;
   /** Where the bars come from, e.g. { kind: 'demo', file, from } or { kind: 'ccxt', exchange }. */
   source: Record<string, string | number>;
+  /** Live sessions: the venue orders go to, and how protective stops are kept there. Absent: simulated fills. */
+  venue?: { name: string; nativeStops: boolean };
 }
 
 export async function sessionPipeline(
@@ -25,6 +27,8 @@ export async function sessionPipeline(
   snapshot: SessionSnapshot,
   writer: EventWriter | undefined,
   tap?: (message: PipelineMessage) => void,
+  /** Replay of a live session through the backtest path: the simulator instead of the venue. */
+  executor: 'snapshot' | 'simulated' = 'snapshot',
 ): Promise<Pipeline> {
   const strategy = await createStrategyFromParams(snapshot.strategy.name, snapshot.strategy.params);
   return createPipeline({
@@ -36,6 +40,10 @@ export async function sessionPipeline(
     orderIdPrefix: `${runId}-`,
     writer,
     tap,
+    venue:
+      snapshot.venue !== undefined && executor === 'snapshot'
+        ? { kind: 'live', nativeStops: snapshot.venue.nativeStops }
+        : { kind: 'simulated' },
   });
 }
 

@@ -13,7 +13,7 @@ import type { Bar } from '../../machines/domain.ts';
 import { admitBars, groupByClose, newCursor, type FeedCursor, type RefusedBar } from '../../machines/data/live-bars.ts';
 import { breakerStateName, type circuitBreakerMachine } from '../../machines/risk/circuit-breaker.machine.ts';
 import { sessionMachine, type SessionEvent } from '../../machines/session/session.machine.ts';
-import type { PipelineMessage } from '../messages.ts';
+import type { PipelineMessage, VenueRequest } from '../messages.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { applyEntry, replayJournal, trackEntry, type JournalEntry } from './journal-entries.ts';
 import { sessionPipeline, type SessionSnapshot } from './session-config.ts';
@@ -65,6 +65,14 @@ export class Session {
   ended = false;
   /** The feed was last journaled as stale (no entries allowed until bars return). */
   feedStale = false;
+  /** Live: client order ids journaled as sent to the venue. */
+  readonly sent = new Set<string>();
+  /**
+   * Live: place/cancel requests the executor made. Those derived while the journal was replayed wait here
+   * for the live session to reconcile them with the venue; later ones go straight to `onVenueRequest`.
+   */
+  readonly recoveredRequests: VenueRequest[] = [];
+  onVenueRequest: ((request: VenueRequest) => void) | undefined;
   private readonly machine: SessionRef;
   private sessionState = 'starting';
 
@@ -110,7 +118,16 @@ export class Session {
     const writer = switchableWriter(createEventWriter(memory, runId));
     let live = false;
     const tap = opts.tap;
-    const pipeline = await sessionPipeline(runId, snapshot, writer, tap && ((m) => live && tap(m)));
+    let session: Session | undefined;
+    const recovered: VenueRequest[] = [];
+    const pipeline = await sessionPipeline(runId, snapshot, writer, (m) => {
+      if (m.type === 'VenueRequest') {
+        if (session?.onVenueRequest !== undefined) session.onVenueRequest(m);
+        else if (session !== undefined) session.recoveredRequests.push(m);
+        else recovered.push(m);
+      }
+      if (live && tap !== undefined) tap(m);
+    });
     const entries = loadJournal(db, runId);
     const replayed = replayJournal(pipeline, entries);
     let appended: Record<string, number>;
@@ -122,7 +139,9 @@ export class Session {
     writer.target = createEventWriter(db, runId);
     live = true;
 
-    const session = new Session(runId, snapshot, pipeline, db, clock, { entries: entries.length, appended });
+    session = new Session(runId, snapshot, pipeline, db, clock, { entries: entries.length, appended });
+    session.recoveredRequests.push(...recovered);
+    for (const id of replayed.sent) session.sent.add(id);
     session.cursor.lastTs = replayed.cursor.lastTs;
     session.cursor.lastCloseTs = replayed.cursor.lastCloseTs;
     session.ended = replayed.ended;
@@ -171,6 +190,12 @@ export class Session {
       taken.push(`${command.kind}${command.flatten ? ' --flatten' : ''}: ${command.reason}`);
     }
     return taken;
+  }
+
+  /** Live: journals that an order is about to go to the venue (before the request is sent). */
+  recordSent(clientOrderId: string, symbol: string): void {
+    if (this.sent.has(clientOrderId)) return;
+    this.record({ kind: 'sent', ts: this.clockTs, payload: { clientOrderId, symbol } });
   }
 
   heartbeat(): void {

@@ -1,0 +1,56 @@
+// One order-lifecycle machine per order, shared by every executor (simulated, CCXT, Alpaca): its status
+// changes become OrderUpdate messages and its state changes StateTransition messages for the visualiser.
+import { createActor, type ActorRefFrom } from 'xstate';
+import type { CostModel, Market } from '../machines/domain.ts';
+import { orderMachine, type OrderMachineEvent } from '../machines/execution/order.machine.ts';
+import type { Order } from './messages.ts';
+import type { Publish } from './router.ts';
+
+/** What the pipeline gives whichever executor fills its slot. */
+export interface ExecutorInput {
+  publish: Publish;
+  /** The simulator's cost model per symbol (a live venue charges its own fees). */
+  costs: ReadonlyMap<string, CostModel>;
+  markets: ReadonlyMap<string, Market>;
+  /** Prefix of the ids of orders the executor creates itself (protective stops, flatten orders). */
+  orderIdPrefix: string;
+  /** Live venues: protective stops are native stop orders; otherwise watched on every bar. */
+  nativeStops: boolean;
+}
+
+export type OrderRef = ActorRefFrom<typeof orderMachine>;
+
+export interface WorkingOrder {
+  order: Order;
+  ref: OrderRef;
+  filled: number;
+}
+
+export function startOrder(publish: Publish, order: Order): WorkingOrder {
+  // Owned by the executor but not spawned into the pipeline's system: registering one child per order
+  // there costs ~5 µs more per order (measured), and nothing looks orders up by id.
+  const ref = createActor(orderMachine, {
+    id: order.clientOrderId,
+    input: { clientOrderId: order.clientOrderId, symbol: order.symbol, qty: order.qty },
+  });
+  ref.on('orderStatus', (e) =>
+    publish({ type: 'OrderUpdate', clientOrderId: e.clientOrderId, ts: e.ts, symbol: e.symbol, status: e.status, reason: e.reason }),
+  );
+  ref.start();
+  // The order's birth in `submitted` is its row in the orders table; only later changes are transitions.
+  return { order, ref, filled: 0 };
+}
+
+/** Sends an event to an order's machine and records the state change it caused, if any. */
+export function advanceOrder(publish: Publish, working: WorkingOrder, event: OrderMachineEvent): void {
+  const before = working.ref.getSnapshot().value;
+  working.ref.send(event);
+  const after = working.ref.getSnapshot().value;
+  if (after !== before) {
+    publish({ type: 'StateTransition', ts: event.ts, actor: `order:${working.order.clientOrderId}`, from: before, to: after, event: event.type });
+  }
+}
+
+export function isDone(working: WorkingOrder): boolean {
+  return working.ref.getSnapshot().status === 'done';
+}

@@ -1,0 +1,195 @@
+// The live executor in a real session (journal, recovery) against an in-memory venue: orders go out once,
+// fills are booked from the venue's trades, protective stops live at the venue or are watched per bar.
+import { describe, expect, test } from 'bun:test';
+import { demoSession } from '../../../actors/adapters/paper-demo-session.ts';
+import { LiveOrders } from '../../../actors/session/live-orders.ts';
+import { Session } from '../../../actors/session/session-runtime.ts';
+import type { VenueExecutorState } from '../../../actors/venue-executor.actor.ts';
+import { closeDb, openDb, type Db } from '../../../db/client.ts';
+import { DEFAULT_RETRY_POLICY } from '../../../machines/data/retry-policy.ts';
+import type { Bar } from '../../../machines/domain.ts';
+import { FakeVenue } from '../../support/fake-venue.ts';
+import { tempDir } from '../../support/real-data.ts';
+import { join } from 'node:path';
+
+const RUN = 'live-test';
+
+async function setup(nativeStops: boolean, bars = 160) {
+  const demo = await demoSession({ symbols: ['BTC/USD'], fromTs: Date.UTC(2017, 5, 1), bars: String(bars), speed: '0', strategyName: 'mean_reversion' });
+  const snapshot = { ...demo.snapshot, mode: 'live' as const, venue: { name: 'fake', nativeStops } };
+  const stretch: Bar[][] = [];
+  const cursor = { lastTs: new Map<string, number>(), lastCloseTs: Number.NEGATIVE_INFINITY };
+  for (;;) {
+    const next = await demo.source.next(cursor, new AbortController().signal);
+    if (next === undefined) break;
+    stretch.push(next);
+    cursor.lastCloseTs = next[0]!.closeTs;
+  }
+  const venue = new FakeVenue(nativeStops, snapshot.markets);
+  return { snapshot, warmup: demo.warmup(), stretch, venue };
+}
+
+async function open(db: Db, s: Awaited<ReturnType<typeof setup>>, create: boolean, log: string[] = []) {
+  const session = await Session.open({
+    db,
+    runId: RUN,
+    snapshot: s.snapshot,
+    create: create ? { warmup: s.warmup, startedAt: 0 } : undefined,
+    clock: { now: () => 0 },
+  });
+  const live = new LiveOrders(session, s.venue, {
+    retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1 },
+    sleep: async () => {},
+    log: (l) => log.push(l),
+  });
+  live.start();
+  return { session, live };
+}
+
+/** One bar: stops at the venue see its range, market orders after its close fill at its close. */
+async function step(s: Awaited<ReturnType<typeof setup>>, session: Session, live: LiveOrders, bars: Bar[]) {
+  for (const b of bars) s.venue.showBar(b.symbol, b.low, b.high, b.ts);
+  await live.poll();
+  for (const b of bars) s.venue.setPrice(b.symbol, b.close, b.closeTs);
+  session.recordBars(bars);
+  await live.idle();
+}
+
+function executor(session: Session): VenueExecutorState {
+  return session.pipeline.get('executor').getSnapshot().context as VenueExecutorState;
+}
+
+function rows(db: Db, sql: string): Record<string, unknown>[] {
+  return db.$client.query(sql).all() as Record<string, unknown>[];
+}
+
+describe('live executor with native stops', () => {
+  test('every order reaches the venue once, fills come from its trades, and each entry gets a stop order there', async () => {
+    const s = await setup(true);
+    const db = openDb(join(tempDir(), 'live.db'));
+    const { session, live } = await open(db, s, true);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    expect(live.error).toBeUndefined();
+
+    const ids = s.venue.received.map((r) => r.clientOrderId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const entries = s.venue.received.filter((r) => r.type === 'market' && r.side === 'buy');
+    const stops = s.venue.received.filter((r) => r.type === 'stop');
+    expect(entries.length).toBeGreaterThan(2);
+    expect(stops.length).toBe(entries.length);
+
+    const venueTrades = [...s.venue.orders.values()].flatMap((o) => o.trades);
+    const fills = rows(db, 'SELECT fill_id, qty, price, fee FROM fills ORDER BY seq');
+    expect(fills.length).toBe(venueTrades.length);
+    expect(fills.map((f) => [f.qty, f.price, f.fee])).toEqual(venueTrades.map((t) => [t.qty, t.price, t.fee]));
+
+    const positions = await s.venue.positions(['BTC/USD']);
+    expect(executor(session).held.get('BTC/USD') ?? 0).toBeCloseTo(positions['BTC/USD']!, 12);
+    closeDb(db);
+  });
+
+  test('a request that times out after the venue accepted it is looked up, not sent again: one order, one position', async () => {
+    const s = await setup(true, 60);
+    s.venue.scriptNext('timeout_after_accept');
+    const db = openDb(join(tempDir(), 'timeout.db'));
+    const log: string[] = [];
+    const { session, live } = await open(db, s, true, log);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    const first = s.venue.received[0]!;
+    expect(s.venue.received.filter((r) => r.clientOrderId === first.clientOrderId)).toHaveLength(1);
+    expect(log.some((l) => l.includes('looking it up before anything else'))).toBe(true);
+    const fills = rows(db, `SELECT qty FROM fills WHERE client_order_id = '${first.clientOrderId}'`);
+    expect(fills).toHaveLength(1);
+    closeDb(db);
+  });
+
+  test('a rejected order is recorded as rejected with the venue reason; a 429 is retried', async () => {
+    const s = await setup(true, 60);
+    s.venue.scriptNext('rate_limit_once', 'reject');
+    const db = openDb(join(tempDir(), 'reject.db'));
+    const log: string[] = [];
+    const { session, live } = await open(db, s, true, log);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    expect(log.some((l) => l.includes('429') && l.includes('retrying'))).toBe(true);
+    const rejected = rows(db, "SELECT reason FROM order_updates WHERE status = 'rejected'");
+    expect(rejected[0]?.reason).toBe('insufficient balance');
+    closeDb(db);
+  });
+
+  test('partial fills are booked trade by trade at their own prices', async () => {
+    const s = await setup(true, 60);
+    s.venue.scriptNext('partial_then_fill');
+    const db = openDb(join(tempDir(), 'partial.db'));
+    const { session, live } = await open(db, s, true);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    const first = s.venue.received[0]!.clientOrderId;
+    const fills = rows(db, `SELECT qty, price FROM fills WHERE client_order_id = '${first}' ORDER BY seq`);
+    expect(fills).toHaveLength(2);
+    expect(fills[1]!.price).not.toBe(fills[0]!.price);
+    closeDb(db);
+  });
+});
+
+describe('live executor with local stops', () => {
+  test('without native stops a bar through the stop sends a market exit; nothing waits at the venue', async () => {
+    const s = await setup(false);
+    const db = openDb(join(tempDir(), 'local.db'));
+    const { session, live } = await open(db, s, true);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    expect(s.venue.received.some((r) => r.type === 'stop')).toBe(false);
+    const stopExits = rows(db, "SELECT COUNT(*) AS n FROM fills WHERE purpose = 'stop_loss'");
+    expect(Number(stopExits[0]!.n)).toBeGreaterThan(0);
+    closeDb(db);
+  });
+});
+
+describe('live session recovery', () => {
+  test('a session killed between "sent" and "acknowledged" restarts from its journal: the order is found by its id, not sent twice', async () => {
+    const s = await setup(true);
+    const path = join(tempDir(), 'crash.db');
+    let db = openDb(path);
+    let { session, live } = await open(db, s, true);
+    let crashedAt = -1;
+    for (let i = 0; i < s.stretch.length; i++) {
+      const bars = s.stretch[i]!;
+      if (i < s.stretch.length / 3) {
+        await step(s, session, live, bars);
+        continue;
+      }
+      // The next order the venue accepts never gets its answer back: the process "dies" waiting.
+      const before = s.venue.received.length;
+      s.venue.scriptNext('hang_after_accept');
+      for (const b of bars) s.venue.showBar(b.symbol, b.low, b.high, b.ts);
+      for (const b of bars) s.venue.setPrice(b.symbol, b.close, b.closeTs);
+      session.recordBars(bars);
+      await Bun.sleep(20);
+      if (s.venue.received.length > before) {
+        crashedAt = i;
+        break;
+      }
+      s.venue.clearScript();
+      await live.idle();
+    }
+    expect(crashedAt).toBeGreaterThan(0);
+    const inFlight = s.venue.received.at(-1)!.clientOrderId;
+    expect(rows(db, `SELECT kind FROM journal WHERE kind = 'sent' AND payload LIKE '%${inFlight}%'`)).toHaveLength(1);
+    expect(rows(db, `SELECT COUNT(*) AS n FROM fills WHERE client_order_id = '${inFlight}'`)[0]!.n).toBe(0);
+    session.onVenueRequest = undefined;
+    closeDb(db);
+
+    db = openDb(path);
+    const log: string[] = [];
+    ({ session, live } = await open(db, s, false, log));
+    await live.idle();
+    expect(rows(db, `SELECT COUNT(*) AS n FROM fills WHERE client_order_id = '${inFlight}'`)[0]!.n).toBe(1);
+    for (const bars of s.stretch.slice(crashedAt + 1)) await step(s, session, live, bars);
+    expect(live.error).toBeUndefined();
+    const ids = s.venue.received.map((r) => r.clientOrderId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const venueTrades = [...s.venue.orders.values()].flatMap((o) => o.trades);
+    expect(rows(db, 'SELECT COUNT(*) AS n FROM fills')[0]!.n).toBe(venueTrades.length);
+    const positions = await s.venue.positions(['BTC/USD']);
+    expect(executor(session).held.get('BTC/USD') ?? 0).toBeCloseTo(positions['BTC/USD']!, 12);
+    closeDb(db);
+  });
+});
