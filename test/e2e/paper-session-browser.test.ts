@@ -46,7 +46,7 @@ describe.skipIf(!hasChromium)('paper session in the dashboard', () => {
     await page.goto(`${origin}/`);
     expect(await page.locator('.waiting').innerText()).toBe(`waiting for a session to start writing ${dbPath}`);
 
-    demo = startCommand('paper-demo', ['--db', dbPath, '--speed', '8', '--bars', '120']);
+    demo = startCommand('paper-demo', ['--db', dbPath, '--speed', '8', '--bars', '600']);
     await demo.waitFor(/^session paper-\S+ started/, WAIT_MS);
     await page.waitForURL(/\/runs\/main\/paper-[^/]+$/, { timeout: WAIT_MS });
     await page.waitForSelector('body[data-charts-ready="true"]', { timeout: WAIT_MS });
