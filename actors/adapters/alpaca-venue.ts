@@ -391,7 +391,8 @@ export function createAlpacaVenue(opts: AlpacaVenueOptions): AlpacaVenue {
         throw fail('duplicate_id', `${detail}: the venue already has this client order id (${said})`);
       }
       // 403: buying power, short-selling and similar account checks; 400/422: invalid qty, notional, symbol.
-      if (answer.status === 403 || answer.status === 422 || answer.status === 400 || answer.status === 404) {
+      // Anything else (a 404 from a wrong base URL, say) is configuration: fatal rather than a quiet rejection.
+      if (answer.status === 403 || answer.status === 422 || answer.status === 400) {
         throw fail('rejected', `${detail} rejected: HTTP ${answer.status}${said === '' ? '' : ` ${said}`}`);
       }
       throw unexpected(call, answer);

@@ -184,6 +184,23 @@ describe('alpaca venue against the stand-in', () => {
     server.releaseHeld();
   });
 
+  test('a cut-off answer to an order POST is an unknown outcome too', async () => {
+    const { server, venue } = setup();
+    server.script('createOrder', () => ({ status: 200, body: '{"id":"61e69015-8549' }));
+    expect((await failure(venue.place(buy('s1-16', 1)))).kind).toBe('unknown_outcome');
+  });
+
+  test('trades page through the FILL activities past other orders\' fills', async () => {
+    const { server, venue } = setup();
+    for (let i = 1; i <= 130; i++) await venue.place(buy(`s1-17-${i}`, 1));
+    const first = await venue.trades('AAPL', 's1-17-1');
+    const last = await venue.trades('AAPL', 's1-17-130');
+    expect(first.map((t) => t.clientOrderId)).toEqual(['s1-17-1']);
+    expect(last.map((t) => t.clientOrderId)).toEqual(['s1-17-130']);
+    expect(last[0]!.tradeId).toBe(server.fills()[129]!.id);
+    expect(server.count('fills')).toBeGreaterThanOrEqual(3);
+  });
+
   test('a refused connection never carried the order: retryable, not unknown', async () => {
     const { server, venue } = setup();
     server.stop();
