@@ -10,6 +10,7 @@ import type {
   Side,
   SignalAction,
 } from '../machines/domain.ts';
+import type { Difference } from '../machines/execution/reconcile.ts';
 import type { OrderRequest, VenueOrderState, VenueTrade } from './session/order-venue.ts';
 
 export interface MarketData extends Bar {
@@ -137,7 +138,10 @@ export type RiskEventKind =
   | 'breaker_lifted'
   | 'breaker_reset'
   | 'feed_stale'
-  | 'feed_fresh';
+  | 'feed_fresh'
+  | 'reconcile_mismatch'
+  | 'reconcile_ok'
+  | 'venue_adopted';
 
 export interface RiskEvent {
   type: 'RiskEvent';
@@ -217,6 +221,22 @@ export interface VenueRequest {
   request?: OrderRequest;
 }
 
+/** Venue state against the journal-derived state (live); a blocking difference stops new entries. */
+export interface Reconciliation {
+  type: 'Reconciliation';
+  ts: number;
+  differences: Difference[];
+}
+
+/** `--adopt`: the operator takes the venue's positions and cash as the truth (journaled). */
+export interface AdoptVenueState {
+  type: 'AdoptVenueState';
+  ts: number;
+  /** Quantity and the price it is valued at (the venue's average entry, else the last price). */
+  positions: Record<string, { qty: number; price: number }>;
+  cash: number;
+}
+
 /** A machine-backed actor changed state (for the visualiser and time-travel debugging). */
 export interface StateTransition {
   type: 'StateTransition';
@@ -246,6 +266,8 @@ export type PipelineMessage =
   | FeedStatus
   | VenueReport
   | VenueRequest
+  | Reconciliation
+  | AdoptVenueState
   | StateTransition;
 
 export type MessageType = PipelineMessage['type'];

@@ -1,7 +1,7 @@
 // Portfolio actor: books fills, marks positions to each closed bar, and reports positions and equity.
 import { fromTransition } from 'xstate';
-import { applyFill, newBook, valueBook, type Book } from '../machines/portfolio/accounting.ts';
-import type { Fill, MarketData } from './messages.ts';
+import { adoptPositions, applyFill, newBook, valueBook, type Book } from '../machines/portfolio/accounting.ts';
+import type { AdoptVenueState, Fill, MarketData } from './messages.ts';
 import type { Publish } from './router.ts';
 
 export interface PortfolioInput {
@@ -15,7 +15,11 @@ export interface PortfolioState {
 }
 
 export const portfolioLogic = fromTransition(
-  (s: PortfolioState, event: MarketData | Fill | { type: `xstate.${string}` }): PortfolioState => {
+  (s: PortfolioState, event: MarketData | Fill | AdoptVenueState | { type: `xstate.${string}` }): PortfolioState => {
+    if (event.type === 'AdoptVenueState') {
+      for (const p of adoptPositions(s.book, event)) s.publish({ type: 'PositionUpdate', ts: event.ts, ...p });
+      return s;
+    }
     if (event.type === 'Fill') {
       const p = applyFill(s.book, event);
       s.publish({

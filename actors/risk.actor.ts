@@ -12,7 +12,9 @@ import {
 } from '../machines/risk/breaker-rules.ts';
 import { breakerStateName, type circuitBreakerMachine } from '../machines/risk/circuit-breaker.machine.ts';
 import { evaluateSignal, type RiskLimits } from '../machines/risk/limits.ts';
+import { describeDifference } from '../machines/execution/reconcile.ts';
 import type {
+  AdoptVenueState,
   EquitySnapshot,
   FeedStatus,
   Fill,
@@ -20,7 +22,10 @@ import type {
   OperatorResume,
   OrderUpdate,
   PositionUpdate,
+  Reconciliation,
   ResetCircuitBreaker,
+  RiskEvent,
+  RiskEventKind,
   Signal,
 } from './messages.ts';
 import type { Publish } from './router.ts';
@@ -55,6 +60,8 @@ export interface RiskState {
   orders: number;
   /** Why the feed is stale, while it is: no new entries until fresh data arrives. */
   feedStale: string | undefined;
+  /** The venue disagrees with the journal past tolerance: no new entries until resolved or adopted. */
+  venueMismatch: string | undefined;
 }
 
 type RiskMessage =
@@ -66,7 +73,9 @@ type RiskMessage =
   | ResetCircuitBreaker
   | OperatorHalt
   | OperatorResume
-  | FeedStatus;
+  | FeedStatus
+  | Reconciliation
+  | AdoptVenueState;
 
 export const riskLogic = fromTransition(
   (s: RiskState, event: RiskMessage): RiskState => {
@@ -104,6 +113,12 @@ export const riskLogic = fromTransition(
       case 'FeedStatus':
         onFeedStatus(s, event);
         break;
+      case 'Reconciliation':
+        onReconciliation(s, event);
+        break;
+      case 'AdoptVenueState':
+        onAdopt(s, event);
+        break;
     }
     return s;
   },
@@ -117,20 +132,35 @@ export const riskLogic = fromTransition(
     pending: new Map(),
     orders: 0,
     feedStale: undefined,
+    venueMismatch: undefined,
   }),
 );
+
+function riskEvent(s: RiskState, ts: number, kind: RiskEventKind, level: RiskEvent['level'], reason: string): void {
+  s.input.publish({ type: 'RiskEvent', ts, kind, level, state: breakerStateName(s.input.breaker.getSnapshot().value), reason });
+}
+
+function onReconciliation(s: RiskState, r: Reconciliation): void {
+  const blocking = r.differences.filter((d) => d.blocking);
+  if (blocking.length > 0) {
+    s.venueMismatch = blocking.map(describeDifference).join('; ');
+    riskEvent(s, r.ts, 'reconcile_mismatch', 'critical', s.venueMismatch);
+  } else if (s.venueMismatch !== undefined) {
+    s.venueMismatch = undefined;
+    riskEvent(s, r.ts, 'reconcile_ok', 'info', 'the venue agrees with the journal again');
+  }
+}
+
+function onAdopt(s: RiskState, a: AdoptVenueState): void {
+  s.venueMismatch = undefined;
+  const held = Object.entries(a.positions).map(([symbol, p]) => `${symbol} ${p.qty}`).join(', ') || 'no positions';
+  riskEvent(s, a.ts, 'venue_adopted', 'warning', `the venue's state taken as the truth: ${held}, cash ${a.cash}`);
+}
 
 function onFeedStatus(s: RiskState, status: FeedStatus): void {
   if (status.stale === (s.feedStale !== undefined)) return;
   s.feedStale = status.stale ? status.reason : undefined;
-  s.input.publish({
-    type: 'RiskEvent',
-    ts: status.ts,
-    kind: status.stale ? 'feed_stale' : 'feed_fresh',
-    level: status.stale ? 'warning' : 'info',
-    state: breakerStateName(s.input.breaker.getSnapshot().value),
-    reason: status.reason,
-  });
+  riskEvent(s, status.ts, status.stale ? 'feed_stale' : 'feed_fresh', status.stale ? 'warning' : 'info', status.reason);
 }
 
 function onEquity(s: RiskState, snap: EquitySnapshot): void {
@@ -174,8 +204,16 @@ function onSignal(s: RiskState, signal: Signal): void {
       symbolQty: s.symbolQty.get(signal.symbol) ?? 0,
       pendingSymbolNotional,
       pendingGrossNotional,
-      haltedState: breakerState !== 'trading' ? breakerState : s.feedStale !== undefined ? 'feed.stale' : undefined,
-      haltReason: breakerState !== 'trading' ? (breaker.context.reason ?? undefined) : s.feedStale,
+      haltedState:
+        breakerState !== 'trading'
+          ? breakerState
+          : s.venueMismatch !== undefined
+            ? 'reconciliation'
+            : s.feedStale !== undefined
+              ? 'feed.stale'
+              : undefined,
+      haltReason:
+        breakerState !== 'trading' ? (breaker.context.reason ?? undefined) : (s.venueMismatch ?? s.feedStale),
     },
     limits,
     market,

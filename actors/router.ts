@@ -32,6 +32,9 @@ export const ROUTES: Record<MessageType, readonly ActorName[]> = {
   VenueReport: ['executor'],
   // Carried out by the live session around the pipeline (it listens to every message), not by an actor.
   VenueRequest: [],
+  Reconciliation: ['risk'],
+  // The executor takes the venue's quantities first; the portfolio then books and reports them.
+  AdoptVenueState: ['executor', 'portfolio', 'risk'],
   StateTransition: ['recorder'],
 };
 

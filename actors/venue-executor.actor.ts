@@ -4,7 +4,7 @@
 // same journal rebuilds the same state after a crash, and replay needs no network.
 import { fromTransition, type AnyActorRef } from 'xstate';
 import { roundPrice } from '../machines/execution/precision.ts';
-import type { MarketData, OperatorHalt, Order, VenueReport } from './messages.ts';
+import type { AdoptVenueState, MarketData, OperatorHalt, Order, VenueReport } from './messages.ts';
 import { advanceOrder, isDone, startOrder, type ExecutorInput, type WorkingOrder } from './order-actors.ts';
 import type { Publish } from './router.ts';
 
@@ -37,7 +37,7 @@ export interface VenueExecutorState {
   fills: number;
 }
 
-type ExecutorEvent = MarketData | Order | OperatorHalt | VenueReport | { type: `xstate.${string}` };
+type ExecutorEvent = MarketData | Order | OperatorHalt | VenueReport | AdoptVenueState | { type: `xstate.${string}` };
 
 export const venueExecutorLogic = fromTransition(
   (s: VenueExecutorState, event: ExecutorEvent): VenueExecutorState => {
@@ -54,6 +54,10 @@ export const venueExecutorLogic = fromTransition(
         break;
       case 'OperatorHalt':
         haltTrading(s, event);
+        break;
+      case 'AdoptVenueState':
+        for (const [symbol, p] of Object.entries(event.positions)) s.held.set(symbol, p.qty);
+        for (const symbol of s.held.keys()) if (!(symbol in event.positions)) s.held.set(symbol, 0);
         break;
     }
     return s;

@@ -66,7 +66,7 @@ export const journal = sqliteTable(
     seq: integer('seq').primaryKey(),
     runId: text('run_id').notNull(),
     /** `sent`: an order about to go to the venue (live); `venue`: what the venue reported about one of ours. */
-    kind: text('kind', { enum: ['warmup', 'bars', 'command', 'feed', 'end', 'sent', 'venue'] }).notNull(),
+    kind: text('kind', { enum: ['warmup', 'bars', 'command', 'feed', 'end', 'sent', 'venue', 'reconcile', 'adopt'] }).notNull(),
     /** Session clock: the close time of the entry's bars, or of the last bar before a command. */
     ts: integer('ts').notNull(),
     /** Wall time the entry was written (ms UTC); informational, never read by the pipeline. */
@@ -223,7 +223,16 @@ export const riskEvents = sqliteTable(
     runId: text('run_id').notNull(),
     ts: integer('ts').notNull(),
     kind: text('kind', {
-      enum: ['breaker_tripped', 'breaker_lifted', 'breaker_reset', 'feed_stale', 'feed_fresh'],
+      enum: [
+        'breaker_tripped',
+        'breaker_lifted',
+        'breaker_reset',
+        'feed_stale',
+        'feed_fresh',
+        'reconcile_mismatch',
+        'reconcile_ok',
+        'venue_adopted',
+      ],
     }).notNull(),
     level: text('level', { enum: ['info', 'warning', 'critical'] }).notNull(),
     state: text('state').notNull(),

@@ -4,6 +4,7 @@ import type { JournalRow } from '../../db/schema.ts';
 import { advanceCursor, newCursor, type FeedCursor } from '../../machines/data/live-bars.ts';
 import type { Bar } from '../../machines/domain.ts';
 import type { Pipeline } from '../pipeline.ts';
+import type { Difference } from '../../machines/execution/reconcile.ts';
 import type { VenueOrderState, VenueTrade } from './order-venue.ts';
 
 export type JournalEntry =
@@ -13,7 +14,9 @@ export type JournalEntry =
   | { kind: 'feed'; ts: number; payload: { stale: boolean; reason: string } }
   | { kind: 'end'; ts: number; payload: Record<string, never> }
   | { kind: 'sent'; ts: number; payload: { clientOrderId: string; symbol: string } }
-  | { kind: 'venue'; ts: number; payload: { order: VenueOrderState; trades: VenueTrade[] } };
+  | { kind: 'venue'; ts: number; payload: { order: VenueOrderState; trades: VenueTrade[] } }
+  | { kind: 'reconcile'; ts: number; payload: { differences: Difference[] } }
+  | { kind: 'adopt'; ts: number; payload: { positions: Record<string, { qty: number; price: number }>; cash: number } };
 
 export function applyEntry(pipeline: Pipeline, entry: JournalEntry): void {
   switch (entry.kind) {
@@ -38,6 +41,12 @@ export function applyEntry(pipeline: Pipeline, entry: JournalEntry): void {
       break;
     case 'venue':
       pipeline.publish({ type: 'VenueReport', ts: entry.ts, ...entry.payload });
+      break;
+    case 'reconcile':
+      pipeline.publish({ type: 'Reconciliation', ts: entry.ts, ...entry.payload });
+      break;
+    case 'adopt':
+      pipeline.publish({ type: 'AdoptVenueState', ts: entry.ts, ...entry.payload });
       break;
     case 'sent':
       // Bookkeeping for the live session (which orders reached the wire); the pipeline already knows the order.

@@ -3,6 +3,8 @@
 // 5xx, a crash) is resolved by looking its client order id up before anything is sent again, and a resend
 // reuses the id, so the venue's own duplicate check stops a second copy: an order is never placed twice.
 import { decideRetry, type RetryPolicy } from '../../machines/data/retry-policy.ts';
+import { describeDifference, reconcile, type ReconcileTolerance } from '../../machines/execution/reconcile.ts';
+import type { PortfolioState } from '../portfolio.actor.ts';
 import type { VenueRequest } from '../messages.ts';
 import type { VenueExecutorState } from '../venue-executor.actor.ts';
 import { VenueError, type OrderVenue, type VenueOrderState, type VenueTrade } from './order-venue.ts';
@@ -66,6 +68,57 @@ export class LiveOrders {
   /** Resolves when every queued venue call has finished. */
   idle(): Promise<void> {
     return this.chain;
+  }
+
+  /**
+   * Venue against journal: positions, our open orders, cash in the quote currency. A difference is journaled
+   * (a risk event; entries stop while one is past tolerance); with `adopt` the venue's state is journaled as the
+   * truth instead. Returns the differences found.
+   */
+  async reconcile(quoteCurrency: string, tolerance: ReconcileTolerance, adopt: boolean): Promise<string[]> {
+    await this.idle();
+    const symbols = this.session.snapshot.symbols;
+    const [positions, open, balances] = await Promise.all([
+      this.withRetry('positions', () => this.venue.positions(symbols)),
+      this.withRetry('open orders', () => this.venue.openOrders(symbols)),
+      this.withRetry('balances', () => this.venue.balances()),
+    ]);
+    const executor = this.session.pipeline.get('executor').getSnapshot().context as VenueExecutorState;
+    const portfolio = this.session.pipeline.get('portfolio').getSnapshot().context as PortfolioState;
+    const ours = `${this.session.runId}-`;
+    const sessionSide = {
+      positions: Object.fromEntries(symbols.map((s) => [s, executor.held.get(s) ?? 0])),
+      openOrders: [...executor.open.keys()],
+      cash: portfolio.book.cash,
+    };
+    const venueSide = {
+      positions,
+      openOrders: open.map((o) => o.clientOrderId).filter((id) => id.startsWith(ours)),
+      cash: balances.total[quoteCurrency] ?? 0,
+    };
+    const differences = reconcile(sessionSide, venueSide, tolerance);
+    const risk = this.session.pipeline.get('risk').getSnapshot().context as { venueMismatch: string | undefined };
+    const blocking = differences.some((d) => d.blocking);
+    if (blocking && adopt) {
+      const prices = executor.lastClose;
+      this.session.record({
+        kind: 'adopt',
+        ts: this.session.clockTs,
+        payload: {
+          positions: Object.fromEntries(
+            Object.entries(positions)
+              .filter(([, qty]) => qty !== 0)
+              .map(([symbol, qty]) => [symbol, { qty, price: prices.get(symbol) ?? this.session.lastPrice(symbol) }]),
+          ),
+          cash: venueSide.cash,
+        },
+      });
+      return differences.map(describeDifference);
+    }
+    if (differences.length > 0 || risk.venueMismatch !== undefined) {
+      this.session.record({ kind: 'reconcile', ts: this.session.clockTs, payload: { differences } });
+    }
+    return differences.map(describeDifference);
   }
 
   private openOrders(): VenueExecutorState['open'] {

@@ -87,3 +87,32 @@ export function valueBook(book: Book): Valuation {
   }
   return { positionsValue, grossExposure, unrealizedPnl, equity: book.cash + positionsValue };
 }
+
+/**
+ * Takes a venue's positions and cash as the book (live `--adopt`): quantities and cash are replaced, each
+ * position is valued at the given price, realised P&L and fees so far are kept. Returns the changed positions
+ * with their unrealised P&L, in symbol order.
+ */
+export function adoptPositions(
+  book: Book,
+  venue: { positions: Record<string, { qty: number; price: number }>; cash: number },
+): (Position & { unrealizedPnl: number })[] {
+  const symbols = [...new Set([...book.positions.keys(), ...Object.keys(venue.positions)])].sort();
+  const changed: (Position & { unrealizedPnl: number })[] = [];
+  for (const symbol of symbols) {
+    const target = venue.positions[symbol] ?? { qty: 0, price: book.positions.get(symbol)?.lastPrice ?? 0 };
+    const current = book.positions.get(symbol);
+    if (current !== undefined && current.qty === target.qty) continue;
+    const position: Position = {
+      symbol,
+      qty: target.qty,
+      avgPrice: target.price,
+      lastPrice: target.price,
+      realizedPnl: current?.realizedPnl ?? 0,
+    };
+    book.positions.set(symbol, position);
+    changed.push({ ...position, unrealizedPnl: 0 });
+  }
+  book.cash = venue.cash;
+  return changed;
+}
