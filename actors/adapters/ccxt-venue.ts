@@ -97,7 +97,10 @@ export function venueErrorKind(names: string[], message: string, operation: Oper
   if (has(names, 'RateLimitExceeded', 'DDoSProtection')) return 'retryable';
   if (operation === 'place') {
     if (has(names, 'OperationFailed') || /"code":-100[67]\b/.test(message)) return 'unknown_outcome';
-    if (has(names, 'InsufficientFunds', 'InvalidOrder', 'BadRequest', 'BadSymbol', 'OperationRejected')) return 'rejected';
+    // The venue answered and refused this order (funds, filters, symbol): final for the order, not for the session.
+    // NotSupported / ArgumentsRequired are our mistakes, not the venue's answer.
+    if (has(names, 'NotSupported', 'ArgumentsRequired')) return 'fatal';
+    if (has(names, 'ExchangeError')) return 'rejected';
     return 'fatal';
   }
   if (has(names, 'OperationFailed')) return 'retryable';
