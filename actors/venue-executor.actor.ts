@@ -101,7 +101,10 @@ function submit(s: VenueExecutorState, order: Order): void {
   });
 }
 
-/** An order this executor creates itself (protective stop, stop exit, flatten): published, then submitted. */
+/**
+ * An order this executor creates itself (protective stop `sl`, local-stop exit `st`, flatten `fl`): published,
+ * then submitted. Suffixes stay short: Binance takes client order ids of at most 36 characters.
+ */
 function createOwnOrder(s: VenueExecutorState, order: Omit<Order, 'type' | 'clientOrderId'>, suffix: string): void {
   s.created++;
   const full: Order = { type: 'Order', clientOrderId: `${s.input.orderIdPrefix}${suffix}-${s.created}`, ...order };
@@ -233,7 +236,7 @@ function watchLocalStop(s: VenueExecutorState, bar: MarketData): void {
       reduceOnly: true,
       parentId: stop.parentId,
     },
-    'stop',
+    'st',
   );
 }
 
@@ -259,7 +262,7 @@ function haltTrading(s: VenueExecutorState, halt: OperatorHalt): void {
         purpose: 'exit',
         reduceOnly: true,
       },
-      'flatten',
+      'fl',
     );
   }
 }

@@ -1,9 +1,9 @@
 // bun run paper --source ccxt|alpaca --symbols A,B --timeframe TF — paper trading on live venue bars, into
 // data/paper_trading.db; the strategy warms up from the market DB (recent candles collected first).
 import { parseCommandArgs, parseNameList, parsePositiveNumber, parseTimeframeFlag, runMain } from '../actors/adapters/cli.ts';
-import { DEFAULT_CCXT_EXCHANGE, parseFeed, parseSourceName, type SourceName } from '../actors/adapters/collect-command.ts';
+import { DEFAULT_CCXT_EXCHANGE, parseFeed } from '../actors/adapters/collect-command.ts';
 import { DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
-import { venueSession } from '../actors/adapters/paper-venue-session.ts';
+import { sourceFlag, venueSession } from '../actors/adapters/paper-venue-session.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
 
@@ -30,13 +30,6 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
   --market-db PATH   market-data database for the warm-up candles (default ${DEFAULT_DB_PATH}; run db:init first)
   --new-session      start a new session instead of resuming the last unfinished one
   --quiet            only the start line, the final summary and errors (no trades, retries or warnings)`;
-
-function sourceFlag(value: string | undefined, symbols: string[]): SourceName {
-  if (value !== undefined) return parseSourceName(value);
-  const pairs = symbols.filter((symbol) => symbol.includes('/'));
-  if (pairs.length > 0 && pairs.length < symbols.length) throw new Error('--symbols mixes crypto pairs and stocks: pass --source');
-  return pairs.length > 0 ? 'ccxt' : 'alpaca';
-}
 
 await runMain(async () => {
   const args = parseCommandArgs(

@@ -6,13 +6,17 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { closeDb, openDb, type Db } from '../../db/client.ts';
 import { equitySnapshots, fills, positions, runs, type RunRow } from '../../db/schema.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
+import type { RetryPolicy } from '../../machines/data/retry-policy.ts';
 import type { Bar } from '../../machines/domain.ts';
+import type { ReconcileTolerance } from '../../machines/execution/reconcile.ts';
 import { formatFixed, stepDecimals } from '../../machines/metrics/money.ts';
 import { roundTrips } from '../../machines/metrics/round-trips.ts';
 import type { PipelineMessage } from '../messages.ts';
 import type { BarSource } from '../session/bar-source.ts';
 import { runSessionLoop } from '../session/run-loop.ts';
 import { snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
+import { LiveOrders } from '../session/live-orders.ts';
+import type { OrderVenue } from '../session/order-venue.ts';
 import { Session, type Clock } from '../session/session-runtime.ts';
 
 export const DEFAULT_PAPER_DB = 'data/paper_trading.db';
@@ -34,13 +38,31 @@ export interface PaperSessionRequest {
   stop?: AbortSignal;
   /** How often operator commands, heartbeats and feed health are checked (ms, default 200). */
   pollMs?: number;
+  /** Live trading: orders go to this venue instead of the simulator. */
+  live?: LiveTrading;
+}
+
+export interface LiveTrading {
+  venue: OrderVenue;
+  quoteCurrency: string;
+  /** Take the venue's positions and cash as the truth when they differ at start (journaled). */
+  adopt: boolean;
+  tolerance: ReconcileTolerance;
+  /** Reconciliation period (wall ms) after the one at start. */
+  reconcileEveryMs: number;
+  /** How often open orders are looked up at the venue (wall ms). */
+  orderPollMs: number;
+  retry: RetryPolicy;
+  sleep(ms: number): Promise<void>;
 }
 
 const money = (v: number): string => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const qtyText = (v: number): string => String(Number(v.toPrecision(10)));
 
+/** `paper-20261201-000442-a1b2c3`; live ids are shorter (`live-261201000442-a1b2c3`): venues cap client order ids. */
 function newSessionId(mode: string, now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const iso = new Date(now).toISOString().replace(/[-:]/g, '');
+  const stamp = mode === 'live' ? iso.slice(2, 8) + iso.slice(9, 15) : `${iso.slice(0, 8)}-${iso.slice(9, 15)}`;
   return `${mode}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -116,6 +138,40 @@ export function portfolioSummary(db: Db, runId: string): string[] {
   ];
 }
 
+/**
+ * Live orders for a session: in-flight orders resolved and the venue reconciled before the first bar, then
+ * open orders polled and the venue reconciled periodically (from the loop's tick, never blocking it).
+ */
+async function startLiveOrders(session: Session, live: LiveTrading, clock: Clock, log: (line: string) => void) {
+  const orders = new LiveOrders(session, live.venue, { retry: live.retry, sleep: live.sleep, log });
+  orders.start();
+  const differences = await orders.reconcile(live.quoteCurrency, live.tolerance, live.adopt);
+  if (orders.error !== undefined) throw orders.error;
+  log(differences.length === 0 ? 'reconcile venue and journal agree' : `reconcile ${live.adopt ? 'adopted the venue: ' : 'differences: '}${differences.join('; ')}`);
+  let lastPoll = clock.now();
+  let lastReconcile = clock.now();
+  let busy = false;
+  const tick = (): Error | undefined => {
+    if (orders.error !== undefined) return orders.error;
+    if (busy) return undefined;
+    const now = clock.now();
+    if (now - lastReconcile >= live.reconcileEveryMs) {
+      lastReconcile = now;
+      busy = true;
+      void orders
+        .reconcile(live.quoteCurrency, live.tolerance, false)
+        .then((d: string[]) => d.length > 0 && log(`reconcile differences: ${d.join('; ')}`))
+        .finally(() => (busy = false));
+    } else if (now - lastPoll >= live.orderPollMs) {
+      lastPoll = now;
+      busy = true;
+      void orders.poll().finally(() => (busy = false));
+    }
+    return undefined;
+  };
+  return { live: orders, tick };
+}
+
 export async function runPaperSession(req: PaperSessionRequest): Promise<'finished' | 'stopped'> {
   const log = req.log ?? ((line: string) => console.log(line));
   const db = openDb(req.dbPath);
@@ -157,6 +213,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
       session.close('finished');
       return 'finished';
     }
+    const orders = req.live === undefined ? undefined : await startLiveOrders(session, req.live, clock, log);
 
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
@@ -166,7 +223,16 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     req.stop?.addEventListener('abort', onSignal, { once: true });
     let end: 'finished' | 'stopped';
     try {
-      end = await runSessionLoop(session, req.source, { clock, stop: stop.signal, staleAfterMs: req.staleAfterMs, pollMs: req.pollMs, log });
+      end = await runSessionLoop(session, req.source, {
+        clock,
+        stop: stop.signal,
+        staleAfterMs: req.staleAfterMs,
+        pollMs: req.pollMs,
+        log,
+        onTick: orders?.tick,
+      });
+      await orders?.live.idle();
+      if (orders?.live.error !== undefined) throw orders.live.error;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       session.close('failed', message);
@@ -176,6 +242,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
       process.off('SIGTERM', onSignal);
       req.stop?.removeEventListener('abort', onSignal);
       await req.source.close?.();
+      await req.live?.venue.close();
     }
     session.close(end);
     log('');

@@ -15,7 +15,7 @@ import type { Clock } from '../session/session-runtime.ts';
 import { venueBarSource, type VenueBarSource } from '../session/venue-bar-source.ts';
 import type { AlpacaFeed } from './alpaca-source.ts';
 import { collectCandles, type RetryEvent } from './collect.ts';
-import { createSource, type SourceName } from './collect-command.ts';
+import { createSource, parseSourceName, type SourceName } from './collect-command.ts';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
 
 export interface VenueSessionRequest {
@@ -139,4 +139,12 @@ export async function venueSession(req: VenueSessionRequest): Promise<VenueSessi
     },
   };
   return { snapshot, warmup, source, staleAfterMs: 2 * barMs };
+}
+
+/** `--source`, or the venue the symbols imply: pairs with '/' trade through CCXT, other symbols through Alpaca. */
+export function sourceFlag(value: string | undefined, symbols: string[]): SourceName {
+  if (value !== undefined) return parseSourceName(value);
+  const pairs = symbols.filter((symbol) => symbol.includes('/'));
+  if (pairs.length > 0 && pairs.length < symbols.length) throw new Error('--symbols mixes crypto pairs and stocks: pass --source');
+  return pairs.length > 0 ? 'ccxt' : 'alpaca';
 }

@@ -13,6 +13,8 @@ export interface LoopOptions {
   staleAfterMs: number;
   pollMs?: number;
   log(line: string): void;
+  /** Called on every poll (live: venue order polling, reconciliation); a returned error stops the session. */
+  onTick?: () => Error | undefined;
 }
 
 export type LoopEnd = 'finished' | 'stopped';
@@ -37,6 +39,8 @@ export async function runSessionLoop(session: Session, source: BarSource, opts: 
       for (const line of session.takeCommands()) log(`operator ${line}`);
       session.heartbeat();
       checkStale();
+      const failure = opts.onTick?.();
+      if (failure !== undefined) throw failure;
     } catch (err) {
       timerError = err;
       wake.abort();

@@ -1,0 +1,105 @@
+// bun run live — real orders at a venue (Binance spot through CCXT, or Alpaca), on the paper session's runtime.
+import { parseCommandArgs, parseNameList, parsePositiveNumber, parseTimeframeFlag, runMain } from '../actors/adapters/cli.ts';
+import { DEFAULT_CCXT_EXCHANGE, parseFeed } from '../actors/adapters/collect-command.ts';
+import { DEFAULT_LIVE_DB, DEFAULT_TOLERANCE, keyVariables, liveSession, livePlan } from '../actors/adapters/live-session.ts';
+import { runPaperSession } from '../actors/adapters/paper-session.ts';
+import { sourceFlag } from '../actors/adapters/paper-venue-session.ts';
+import { sleep } from '../actors/adapters/sleep.ts';
+import { DEFAULT_DB_PATH } from '../db/client.ts';
+import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
+
+const USAGE = `Usage: bun run live --source ccxt|alpaca --symbols A,B --timeframe TF --confirm-live [options]
+
+Trades real money: the paper session's runtime (journal, crash recovery, kill switch, risk layers) with the
+venue's own orders instead of simulated fills. Without --confirm-live it prints what it would do and exits.
+Keys come only from the environment or .env — ${keyVariables('ccxt', 'binance').join(' / ')} for Binance,
+${keyVariables('alpaca', '').join(' / ')} (and APCA_API_BASE_URL, default the paper endpoint) for Alpaca —
+and are never printed or stored.
+
+  --confirm-live        start trading (otherwise: show the plan and exit)
+  --source NAME         ccxt (Binance spot) or alpaca; default by symbol
+  --exchange ID         ccxt exchange id (default ${DEFAULT_CCXT_EXCHANGE}; live orders: binance)
+  --sandbox             the exchange's testnet through CCXT's sandbox mode
+  --symbols LIST        comma-separated, one quote currency (e.g. BTC/USDT,ETH/USDT or SPY,AAPL)
+  --timeframe TF        1m, 5m, 1h, ... (1Min, 1Hour also accepted)
+  --strategy NAME       default mean_reversion
+  --capital N           refuse to start unless the account holds at least this much
+  --adopt               take the venue's positions and cash as the truth when they differ from the journal
+  --reconcile-minutes N compare venue and journal every N minutes (default 5)
+  --feed NAME           alpaca data feed: iex or sip
+  --max-retries N       retries of a failing request (default ${DEFAULT_RETRY_POLICY.maxRetries})
+  --base-url URL        send every venue request to this origin instead (a proxy or a local stand-in)
+  --db PATH             session database (default ${DEFAULT_LIVE_DB})
+  --market-db PATH      market-data database for warm-up candles (default ${DEFAULT_DB_PATH})
+  --new-session         start a new session instead of resuming the last unfinished one
+  --quiet               only the start line, the final summary and errors`;
+
+await runMain(async () => {
+  const args = parseCommandArgs(
+    {
+      'confirm-live': { type: 'boolean' },
+      source: { type: 'string' },
+      exchange: { type: 'string' },
+      sandbox: { type: 'boolean' },
+      symbols: { type: 'string' },
+      timeframe: { type: 'string' },
+      strategy: { type: 'string' },
+      capital: { type: 'string' },
+      adopt: { type: 'boolean' },
+      'reconcile-minutes': { type: 'string' },
+      feed: { type: 'string' },
+      'max-retries': { type: 'string' },
+      'base-url': { type: 'string' },
+      db: { type: 'string' },
+      'market-db': { type: 'string' },
+      'new-session': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  const symbols = parseNameList('symbols', args.symbols);
+  const maxRetries = args['max-retries'] === undefined ? undefined : Number(args['max-retries']);
+  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
+    throw new Error(`--max-retries must be an integer ≥ 0, got "${args['max-retries']}"`);
+  }
+  const reconcileMinutes = parsePositiveNumber('reconcile-minutes', args['reconcile-minutes']) ?? 5;
+  const retry = maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries };
+  const session = await liveSession({
+    source: sourceFlag(args.source, symbols),
+    exchange: args.exchange,
+    sandbox: args.sandbox,
+    symbols,
+    timeframe: parseTimeframeFlag('timeframe', args.timeframe),
+    strategyName: args.strategy ?? 'mean_reversion',
+    capital: parsePositiveNumber('capital', args.capital),
+    feed: parseFeed(args.feed),
+    maxRetries,
+    baseUrl: args['base-url'],
+    marketDbPath: args['market-db'] ?? DEFAULT_DB_PATH,
+    note: (line) => {
+      if (!args.quiet) console.error(line);
+    },
+  });
+  for (const line of livePlan(session)) console.log(line);
+  if (!args['confirm-live']) {
+    await session.venue.close();
+    await session.source.close?.();
+    throw new Error('not started: this places real orders; run the same command with --confirm-live to trade');
+  }
+  await runPaperSession({
+    dbPath: args.db ?? DEFAULT_LIVE_DB,
+    newSession: args['new-session'] ?? false,
+    quiet: args.quiet,
+    ...session,
+    live: {
+      venue: session.venue,
+      quoteCurrency: session.quoteCurrency,
+      adopt: args.adopt ?? false,
+      tolerance: DEFAULT_TOLERANCE,
+      reconcileEveryMs: reconcileMinutes * 60_000,
+      orderPollMs: 2_000,
+      retry,
+      sleep: (ms) => sleep(ms),
+    },
+  });
+});
