@@ -4,18 +4,38 @@ import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_PAPER_DB } from '../actors/adapters/paper-session.ts';
 import { findSession, replaySession, REPLAY_TABLES } from '../actors/session/replay-session.ts';
 import { closeDb, openDb } from '../db/client.ts';
+import type { FillGapReport } from '../machines/execution/fill-gap.ts';
 
 const USAGE = `Usage: bun run replay [--db PATH] [--session ID]
 
 Feeds a recorded session's journal (its warm-up candles, every closed bar, every operator command) through
 the backtest assembly — same pipeline, simulated executor, the session's own config snapshot — and prints
 every difference in ${REPLAY_TABLES.join(', ')}, field by field. Exit 0 with "0 differences" when the
-session is reproduced exactly, 1 otherwise.
+session is reproduced exactly, 1 otherwise. For a live session it prints, per order, the venue's price and
+fee next to the fill model's and the model's error (mean and worst gap in bps): the backtest-vs-live gap.
 
   --db PATH       session database (default ${DEFAULT_PAPER_DB})
   --session ID    a session other than the newest in the database`;
 
 const show = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
+const bps = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)} bps`;
+
+/** Live sessions: venue against model, per order, then the gap in one line. */
+function fillGapLines(g: FillGapReport): string[] {
+  const lines = g.orders.map(
+    (o) =>
+      `${o.clientOrderId} ${o.symbol} ${o.side} ${o.venue.qty}: venue ${o.venue.price} fee ${o.venue.fee.toFixed(4)}, ` +
+      `model ${o.model.price} fee ${o.model.fee.toFixed(4)} (${bps(o.slippageGapBps)})`,
+  );
+  if (g.venueOnly.length > 0) lines.push(`filled at the venue only: ${g.venueOnly.join(', ')}`);
+  if (g.modelOnly.length > 0) lines.push(`filled by the model only: ${g.modelOnly.join(', ')}`);
+  lines.push(
+    g.meanGapBps === null
+      ? 'no order filled on both sides: nothing to compare'
+      : `fill model vs venue over ${g.orders.length} orders: mean gap ${bps(g.meanGapBps)}, worst ${bps(g.worstGapBps!)} (positive: the venue filled worse than the model)`,
+  );
+  return lines;
+}
 
 await runMain(async () => {
   const args = parseCommandArgs({ db: { type: 'string' }, session: { type: 'string' } }, USAGE);
@@ -28,6 +48,10 @@ await runMain(async () => {
     if (session.mode === 'backtest') throw new Error(`${session.id} is a backtest; replay takes paper and live sessions`);
     const r = await replaySession(db, session);
     console.log(`session ${session.id} (${session.mode}, ${session.status}): ${r.entries} journal entries, ${r.bars} bars replayed`);
+    if (r.fillGap !== undefined) {
+      for (const line of fillGapLines(r.fillGap)) console.log(line);
+      return;
+    }
     for (const d of r.differences) {
       console.log(`${d.table} #${d.row} ${d.key}: ${d.field} recorded ${show(d.recorded)}, replayed ${show(d.derived)}`);
     }

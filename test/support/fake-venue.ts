@@ -32,6 +32,7 @@ export class FakeVenue implements OrderVenue {
     readonly nativeStops: boolean,
     private readonly marketRules: Record<string, Market>,
     private readonly feeRate = 0.001,
+    private readonly startingCash = 100_000,
   ) {}
 
   /** The next orders behave like this, in order; then they fill. */
@@ -122,8 +123,13 @@ export class FakeVenue implements OrderVenue {
     return [...(this.orders.get(clientOrderId)?.trades ?? [])];
   }
 
+  /** USD: the starting cash moved by every trade and its fee (the session's markets all quote in USD). */
   async balances(): Promise<VenueBalances> {
-    return { total: {}, free: {} };
+    let cash = this.startingCash;
+    for (const o of this.orders.values()) {
+      for (const t of o.trades) cash += (t.side === 'buy' ? -1 : 1) * t.qty * t.price - t.fee;
+    }
+    return { total: { USD: cash }, free: { USD: cash } };
   }
 
   async positions(symbols: readonly string[]): Promise<Record<string, number>> {

@@ -193,3 +193,59 @@ describe('live session recovery', () => {
     closeDb(db);
   });
 });
+
+describe('replay of a live session', () => {
+  test('reports, per order, the venue price and fee next to the fill model and the mean and worst gap', async () => {
+    const s = await setup(true);
+    const db = openDb(join(tempDir(), 'replay-live.db'));
+    const { session, live } = await open(db, s, true);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    const { replaySession, findSession } = await import('../../../actors/session/replay-session.ts');
+    const r = await replaySession(db, findSession(db, RUN)!);
+    expect(r.fillGap).toBeDefined();
+    const gap = r.fillGap!;
+    expect(gap.orders.length).toBeGreaterThan(2);
+    // The fake venue fills market orders at the decision bar's close; the model at the next open with slippage.
+    for (const o of gap.orders) {
+      const venue = [...s.venue.orders.get(o.clientOrderId)!.trades];
+      expect(o.venue.price).toBeCloseTo(venue.reduce((a, t) => a + t.qty * t.price, 0) / venue.reduce((a, t) => a + t.qty, 0), 9);
+      expect(Number.isFinite(o.slippageGapBps)).toBe(true);
+    }
+    expect(gap.meanGapBps).not.toBeNull();
+    expect(gap.worstGapBps!).toBeGreaterThanOrEqual(gap.meanGapBps!);
+    closeDb(db);
+  });
+});
+
+describe('reconciliation in a live session', () => {
+  test('a venue position the journal does not know blocks entries with both values; --adopt takes the venue as the truth', async () => {
+    const s = await setup(true, 80);
+    const db = openDb(join(tempDir(), 'reconcile.db'));
+    const { session, live } = await open(db, s, true);
+    // Someone bought behind the session's back.
+    s.venue.setPrice('BTC/USD', 2500, 0);
+    await s.venue.place({ clientOrderId: 'manual-1', symbol: 'BTC/USD', side: 'buy', type: 'market', qty: 0.5 });
+    const tolerance = { qtyPct: 0.001, cash: 1 };
+    const found = await live.reconcile('USD', tolerance, false);
+    const expected = ['position BTC/USD: session 0, venue 0.5', 'cash: session 100000, venue 98748.75'];
+    expect(found).toEqual(expected);
+    const event = rows(db, "SELECT level, reason FROM risk_events WHERE kind = 'reconcile_mismatch'");
+    expect(event).toEqual([{ level: 'critical', reason: expected.join('; ') }]);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    const approvedWhileBlocked = rows(db, 'SELECT COUNT(*) AS n FROM risk_decisions WHERE approved = 1');
+    expect(approvedWhileBlocked[0]!.n).toBe(0);
+    expect(rows(db, "SELECT COUNT(*) AS n FROM risk_decisions WHERE reason LIKE 'reconciliation: position BTC/USD%'")[0]!.n).toBeGreaterThan(0);
+
+    await live.reconcile('USD', tolerance, true);
+    expect(rows(db, "SELECT kind FROM journal WHERE kind = 'adopt'")).toHaveLength(1);
+    expect(executor(session).held.get('BTC/USD')).toBe(0.5);
+    const pos = rows(db, "SELECT qty FROM positions WHERE symbol = 'BTC/USD' AND source = 'fill' ORDER BY seq DESC LIMIT 1");
+    expect(pos[0]!.qty).toBe(0.5);
+    expect(await live.reconcile('USD', tolerance, false)).toEqual([]);
+    expect(rows(db, "SELECT kind FROM risk_events WHERE kind LIKE 'reconcile%' OR kind = 'venue_adopted' ORDER BY seq").map((r) => r.kind)).toEqual([
+      'reconcile_mismatch',
+      'venue_adopted',
+    ]);
+    closeDb(db);
+  });
+});
