@@ -92,6 +92,20 @@ describe('the buttons', () => {
   });
 });
 
+describe('where orders go', () => {
+  test('a paper session says its fills are simulated; a live one names the venue and how its stops are kept', async () => {
+    const html = await page('/runs/main/session-a');
+    expect(html).toContain('<p class="execution" data-execution>Orders: simulated fills (paper trading)');
+    const { executionLine } = await import('../../web/control/routes.ts');
+    expect(executionLine({ venue: { name: 'binance', nativeStops: false } })).toBe(
+      'Orders: live at binance; protective stops are watched on every closed bar and sent as market orders.',
+    );
+    expect(executionLine({ venue: { name: 'alpaca', nativeStops: true } })).toBe(
+      'Orders: live at alpaca; protective stops are native stop orders at the venue.',
+    );
+  });
+});
+
 describe('sending a command', () => {
   test('Halt with flatten writes exactly one command row, for the run of the page, and lists it as waiting', async () => {
     const before = commands().length;

@@ -35,7 +35,22 @@ export function refusesCommands(state: DashboardState, listing: RunListing): str
 export function controlSection(deps: ControlDeps, listing: RunListing, commands: Html): Html | undefined {
   if (refusesCommands(deps.state, listing) !== undefined) return undefined;
   const base = runPath(listing);
-  return controlPanel({ action: `${base}/commands`, listUrl: `${base}/partials/commands`, csrf: deps.csrf.issue(base), commands });
+  return controlPanel({
+    action: `${base}/commands`,
+    listUrl: `${base}/partials/commands`,
+    csrf: deps.csrf.issue(base),
+    commands,
+    execution: executionLine(listing.run.config),
+  });
+}
+
+/** Where a session's orders go and how its protective stops are kept. */
+export function executionLine(config: Record<string, unknown>): string {
+  const venue = config.venue as { name?: string; nativeStops?: boolean } | undefined;
+  if (venue?.name === undefined) return 'Orders: simulated fills (paper trading); protective stops fill at the stop price or worse.';
+  return venue.nativeStops
+    ? `Orders: live at ${venue.name}; protective stops are native stop orders at the venue.`
+    : `Orders: live at ${venue.name}; protective stops are watched on every closed bar and sent as market orders.`;
 }
 
 function refuse(c: Context, status: 403 | 404 | 400 | 409, text: string) {

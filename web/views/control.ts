@@ -28,11 +28,14 @@ export interface ControlView {
   listUrl: string;
   csrf: string;
   commands: Html;
+  /** Where orders go and how protective stops are kept (from the session's config snapshot). */
+  execution: string;
 }
 
 export function controlPanel(view: ControlView): Html {
   return html`<section class="panel panel-control" id="panel-control">
 <h2>Kill switch</h2>
+<p class="execution" data-execution>${view.execution}</p>
 <div class="control-forms">
 <form class="halt" method="post" action="${view.action}" hx-post="${view.action}" hx-target="#commands-body" hx-swap="innerHTML">
 <input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="kind" value="halt">
