@@ -92,7 +92,12 @@ export function startAlpacaTradingServer(opts: AlpacaTradingServerOptions): Alpa
   let cash = opts.cash ?? 100_000;
   let received = 0;
 
-  const nowIso = (): string => new Date().toISOString();
+  // Strictly increasing, like Alpaca's microsecond transaction times: two fills in one millisecond keep their order.
+  let lastMs = 0;
+  const nowIso = (): string => {
+    lastMs = Math.max(Date.now(), lastMs + 1);
+    return new Date(lastMs).toISOString();
+  };
 
   function fill(stored: Stored, qty: number): void {
     const { order } = stored;
