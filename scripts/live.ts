@@ -1,9 +1,9 @@
 // bun run live — real orders at a venue (Binance spot through CCXT, or Alpaca), on the paper session's runtime.
-import { parseCommandArgs, parseNameList, parsePositiveNumber, parseTimeframeFlag, runMain } from '../actors/adapters/cli.ts';
-import { DEFAULT_CCXT_EXCHANGE, parseFeed } from '../actors/adapters/collect-command.ts';
+import { parseCommandArgs, parsePositiveNumber, runMain } from '../actors/adapters/cli.ts';
+import { DEFAULT_CCXT_EXCHANGE } from '../actors/adapters/collect-command.ts';
 import { DEFAULT_LIVE_DB, DEFAULT_TOLERANCE, keyVariables, liveSession, livePlan } from '../actors/adapters/live-session.ts';
 import { runPaperSession } from '../actors/adapters/paper-session.ts';
-import { sourceFlag } from '../actors/adapters/paper-venue-session.ts';
+import { VENUE_SESSION_OPTIONS, venueSessionRequest } from '../actors/adapters/paper-venue-session.ts';
 import { sleep } from '../actors/adapters/sleep.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
@@ -37,49 +37,18 @@ and are never printed or stored.
 await runMain(async () => {
   const args = parseCommandArgs(
     {
+      ...VENUE_SESSION_OPTIONS,
       'confirm-live': { type: 'boolean' },
-      source: { type: 'string' },
-      exchange: { type: 'string' },
       sandbox: { type: 'boolean' },
-      symbols: { type: 'string' },
-      timeframe: { type: 'string' },
-      strategy: { type: 'string' },
-      capital: { type: 'string' },
       adopt: { type: 'boolean' },
       'reconcile-minutes': { type: 'string' },
-      feed: { type: 'string' },
-      'max-retries': { type: 'string' },
-      'base-url': { type: 'string' },
-      db: { type: 'string' },
-      'market-db': { type: 'string' },
-      'new-session': { type: 'boolean' },
-      quiet: { type: 'boolean' },
     },
     USAGE,
   );
-  const symbols = parseNameList('symbols', args.symbols);
-  const maxRetries = args['max-retries'] === undefined ? undefined : Number(args['max-retries']);
-  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
-    throw new Error(`--max-retries must be an integer ≥ 0, got "${args['max-retries']}"`);
-  }
+  const request = venueSessionRequest(args);
   const reconcileMinutes = parsePositiveNumber('reconcile-minutes', args['reconcile-minutes']) ?? 5;
-  const retry = maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries };
-  const session = await liveSession({
-    source: sourceFlag(args.source, symbols),
-    exchange: args.exchange,
-    sandbox: args.sandbox,
-    symbols,
-    timeframe: parseTimeframeFlag('timeframe', args.timeframe),
-    strategyName: args.strategy ?? 'mean_reversion',
-    capital: parsePositiveNumber('capital', args.capital),
-    feed: parseFeed(args.feed),
-    maxRetries,
-    baseUrl: args['base-url'],
-    marketDbPath: args['market-db'] ?? DEFAULT_DB_PATH,
-    note: (line) => {
-      if (!args.quiet) console.error(line);
-    },
-  });
+  const retry = request.maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries: request.maxRetries };
+  const session = await liveSession({ ...request, sandbox: args.sandbox });
   for (const line of livePlan(session)) console.log(line);
   if (!args['confirm-live']) {
     await session.venue.close();

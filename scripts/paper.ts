@@ -1,9 +1,9 @@
 // bun run paper --source ccxt|alpaca --symbols A,B --timeframe TF — paper trading on live venue bars, into
 // data/paper_trading.db; the strategy warms up from the market DB (recent candles collected first).
-import { parseCommandArgs, parseNameList, parsePositiveNumber, parseTimeframeFlag, runMain } from '../actors/adapters/cli.ts';
-import { DEFAULT_CCXT_EXCHANGE, parseFeed } from '../actors/adapters/collect-command.ts';
+import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
+import { DEFAULT_CCXT_EXCHANGE } from '../actors/adapters/collect-command.ts';
 import { DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
-import { sourceFlag, venueSession } from '../actors/adapters/paper-venue-session.ts';
+import { VENUE_SESSION_OPTIONS, venueSession, venueSessionRequest } from '../actors/adapters/paper-venue-session.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
 
@@ -32,44 +32,8 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
   --quiet            only the start line, the final summary and errors (no trades, retries or warnings)`;
 
 await runMain(async () => {
-  const args = parseCommandArgs(
-    {
-      source: { type: 'string' },
-      exchange: { type: 'string' },
-      symbols: { type: 'string' },
-      timeframe: { type: 'string' },
-      strategy: { type: 'string' },
-      capital: { type: 'string' },
-      feed: { type: 'string' },
-      'max-retries': { type: 'string' },
-      'base-url': { type: 'string' },
-      db: { type: 'string' },
-      'market-db': { type: 'string' },
-      'new-session': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    USAGE,
-  );
-  const symbols = parseNameList('symbols', args.symbols);
-  const maxRetries = args['max-retries'] === undefined ? undefined : Number(args['max-retries']);
-  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
-    throw new Error(`--max-retries must be an integer ≥ 0, got "${args['max-retries']}"`);
-  }
-  const session = await venueSession({
-    source: sourceFlag(args.source, symbols),
-    exchange: args.exchange,
-    symbols,
-    timeframe: parseTimeframeFlag('timeframe', args.timeframe),
-    strategyName: args.strategy ?? 'mean_reversion',
-    capital: parsePositiveNumber('capital', args.capital),
-    feed: parseFeed(args.feed),
-    maxRetries,
-    baseUrl: args['base-url'],
-    marketDbPath: args['market-db'] ?? DEFAULT_DB_PATH,
-    note: (line) => {
-      if (!args.quiet) console.error(line);
-    },
-  });
+  const args = parseCommandArgs(VENUE_SESSION_OPTIONS, USAGE);
+  const session = await venueSession(venueSessionRequest(args));
   await runPaperSession({
     dbPath: args.db ?? DEFAULT_PAPER_DB,
     newSession: args['new-session'] ?? false,

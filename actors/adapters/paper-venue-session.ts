@@ -15,7 +15,9 @@ import type { Clock } from '../session/session-runtime.ts';
 import { venueBarSource, type VenueBarSource } from '../session/venue-bar-source.ts';
 import type { AlpacaFeed } from './alpaca-source.ts';
 import { collectCandles, type RetryEvent } from './collect.ts';
-import { createSource, parseSourceName, type SourceName } from './collect-command.ts';
+import { createSource, parseFeed, parseSourceName, type SourceName } from './collect-command.ts';
+import { parseNameList, parsePositiveNumber, parseTimeframeFlag } from './cli.ts';
+import { DEFAULT_DB_PATH } from '../../db/client.ts';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
 
 export interface VenueSessionRequest {
@@ -49,17 +51,7 @@ export interface VenueSession {
   staleAfterMs: number;
 }
 
-const toBar = (c: CandleRow): Bar => ({
-  symbol: c.symbol,
-  timeframe: c.timeframe,
-  ts: c.ts,
-  closeTs: c.closeTs,
-  open: c.open,
-  high: c.high,
-  low: c.low,
-  close: c.close,
-  volume: c.volume,
-});
+const toBar = ({ exchange: _exchange, ...bar }: CandleRow): Bar => bar;
 
 /** How far back to collect so `bars` closed bars exist: stock bars pause for nights, weekends and holidays. */
 function warmupSpanMs(bars: number, barMs: number, kind: 'crypto' | 'stock'): number {
@@ -147,4 +139,47 @@ export function sourceFlag(value: string | undefined, symbols: string[]): Source
   const pairs = symbols.filter((symbol) => symbol.includes('/'));
   if (pairs.length > 0 && pairs.length < symbols.length) throw new Error('--symbols mixes crypto pairs and stocks: pass --source');
   return pairs.length > 0 ? 'ccxt' : 'alpaca';
+}
+
+/** The options `bun run paper` and `bun run live` share (parseArgs shape). */
+export const VENUE_SESSION_OPTIONS = {
+  source: { type: 'string' },
+  exchange: { type: 'string' },
+  symbols: { type: 'string' },
+  timeframe: { type: 'string' },
+  strategy: { type: 'string' },
+  capital: { type: 'string' },
+  feed: { type: 'string' },
+  'max-retries': { type: 'string' },
+  'base-url': { type: 'string' },
+  db: { type: 'string' },
+  'market-db': { type: 'string' },
+  'new-session': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+type VenueSessionArgs = { [K in keyof typeof VENUE_SESSION_OPTIONS]?: (typeof VENUE_SESSION_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The session request those options describe, each value checked with a one-line error naming its flag. */
+export function venueSessionRequest(args: VenueSessionArgs): VenueSessionRequest {
+  const symbols = parseNameList('symbols', args.symbols);
+  const maxRetries = args['max-retries'] === undefined ? undefined : Number(args['max-retries']);
+  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
+    throw new Error(`--max-retries must be an integer ≥ 0, got "${args['max-retries']}"`);
+  }
+  return {
+    source: sourceFlag(args.source, symbols),
+    exchange: args.exchange,
+    symbols,
+    timeframe: parseTimeframeFlag('timeframe', args.timeframe),
+    strategyName: args.strategy ?? 'mean_reversion',
+    capital: parsePositiveNumber('capital', args.capital),
+    feed: parseFeed(args.feed),
+    maxRetries,
+    baseUrl: args['base-url'],
+    marketDbPath: args['market-db'] ?? DEFAULT_DB_PATH,
+    note: (line) => {
+      if (!args.quiet) console.error(line);
+    },
+  };
 }
