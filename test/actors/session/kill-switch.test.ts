@@ -20,6 +20,7 @@ function query<T>(sql: string): T[] {
 }
 
 const ENTRY = /^fill .* BUY .*\(entry\)/;
+const EXIT = /^fill .* SELL .*\(exit\)/;
 const count = (pattern: RegExp): number => demo.lines.filter((l) => pattern.test(l)).length;
 
 async function waitForCount(pattern: RegExp, n: number, timeoutMs: number): Promise<void> {
@@ -34,9 +35,11 @@ describe('halt and resume during paper:demo', () => {
   test('halt --flatten while a position is open: taken by the running session, its stop cancelled, the position closed at the next bar', async () => {
     // The halt must land while a position is held; a quick stop-out can beat it, so try at successive entries.
     let flattened = false;
+    let exitsBefore = 0;
     for (let attempt = 1; attempt <= 6 && !flattened; attempt++) {
       await waitForCount(ENTRY, count(ENTRY) + 1, 120_000);
       const halts = count(/^operator halt --flatten/);
+      exitsBefore = count(EXIT);
       const halt = await runCommand('halt', ['--db', db, '--flatten', '--reason', 'test drill']);
       expect(halt.stderr).toBe('');
       expect(halt.code).toBe(0);
@@ -50,7 +53,8 @@ describe('halt and resume during paper:demo', () => {
     }
     expect(flattened).toBe(true);
     await demo.waitFor(/breaker tripped → halted\.manual: test drill/, 10_000);
-    await demo.waitFor(/^fill .* SELL .*\(exit\)/, 30_000);
+    // The first exit after the halt: the flatten order filling at the next bar's open.
+    await waitForCount(EXIT, exitsBefore + 1, 30_000);
 
     const flatten = query<{ reduce_only: number }>("SELECT reduce_only FROM orders WHERE client_order_id LIKE '%flatten%'");
     expect(flatten).toHaveLength(1);
