@@ -46,7 +46,24 @@ function parseRange(name: string, body: string): number[] {
 function parseList(name: string, body: string): ParamValue[] {
   const values = body.split('|').map((v) => v.trim());
   if (values.some((v) => v === '')) throw new Error(`--grid: ${name}=${body} has an empty value`);
-  return values.map((v) => (v !== '' && Number.isFinite(Number(v)) ? Number(v) : v));
+  return values.map(parseParamValue);
+}
+
+/** A number when the text is one, else the word as written (`previous`, `sample`). */
+export function parseParamValue(text: string): ParamValue {
+  return text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+}
+
+/** `--param lookback=30 --param entry_z=2.5` → { lookback: 30, entry_z: 2.5 }; `null` stands for YAML's null. */
+export function parseParamFlags(flags: readonly string[]): Record<string, ParamValue | null> {
+  const params: Record<string, ParamValue | null> = {};
+  for (const flag of flags) {
+    const match = /^([a-z][a-z0-9_]*)=(.+)$/.exec(flag.trim());
+    if (match === null) throw new Error(`--param: "${flag}" is not key=value (e.g. --param lookback=30)`);
+    if (match[1]! in params) throw new Error(`--param: ${match[1]} is given twice`);
+    params[match[1]!] = match[2] === 'null' ? null : parseParamValue(match[2]!);
+  }
+  return params;
 }
 
 /** Every combination, the first axis varying slowest (a stable order: combination i is the same in every run). */
