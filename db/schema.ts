@@ -256,6 +256,52 @@ export const stateTransitions = sqliteTable(
   (t) => [index('state_transitions_run_ts').on(t.runId, t.ts)],
 );
 
+/**
+ * A parameter sweep (bun run sweep), in its own DB data/sweeps/<sweep-id>.db: what was asked, and what came out
+ * (best combination, deflated Sharpe, PBO, walk-forward table) once it finished.
+ */
+export const sweeps = sqliteTable('sweeps', {
+  id: text('id').primaryKey(),
+  strategy: text('strategy').notNull(),
+  symbols: text('symbols', { mode: 'json' }).$type<string[]>().notNull(),
+  timeframe: text('timeframe').notNull(),
+  fromTs: integer('from_ts'),
+  toTs: integer('to_ts'),
+  grid: text('grid').notNull(),
+  metric: text('metric').notNull(),
+  walkForward: text('walk_forward'),
+  workers: integer('workers').notNull(),
+  combinations: integer('combinations').notNull(),
+  status: text('status', { enum: ['running', 'finished', 'failed'] }).notNull(),
+  startedAt: integer('started_at').notNull(),
+  finishedAt: integer('finished_at'),
+  /** Strategy YAML parameters the grid varies, risk limits, capital. */
+  config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>(),
+  reportPath: text('report_path'),
+});
+
+/** One row per combination run: its parameters and summary; `run_id` names the kept run DB of the best K. */
+export const sweepResults = sqliteTable(
+  'sweep_results',
+  {
+    seq: integer('seq').primaryKey(),
+    sweepId: text('sweep_id').notNull(),
+    combination: integer('combination').notNull(),
+    /** `full`: the sweep's whole range; `train` / `test`: a walk-forward window's. */
+    phase: text('phase', { enum: ['full', 'train', 'test'] }).notNull(),
+    window: integer('window'),
+    fromTs: integer('from_ts'),
+    toTs: integer('to_ts'),
+    params: text('params', { mode: 'json' }).$type<Record<string, number | string>>().notNull(),
+    /** The sweep's metric (null when the summary has none, e.g. cagr of a too-short run). */
+    metric: real('metric'),
+    summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    runId: text('run_id'),
+  },
+  (t) => [index('sweep_results_sweep').on(t.sweepId, t.phase, t.window)],
+);
+
 export type CandleRow = typeof candles.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type JournalRow = typeof journal.$inferSelect;

@@ -5,6 +5,7 @@ import { parseFeed, parseSourceName } from '../actors/adapters/collect-command.t
 import { formatSummary, summaryJson } from '../actors/adapters/summary-table.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS } from '../machines/data/timeframe.ts';
+import { parseParamFlags } from '../machines/research/grid.ts';
 
 const USAGE = `Usage: bun run backtest --strategy NAME --symbols A,B --timeframe TF [options]
 
@@ -16,6 +17,7 @@ conservative fills, writes the run to data/backtests/<run-id>.db and an HTML rep
   --timeframe TF      bar size of the stored candles (e.g. 1d, 1h; 1Day, 1Hour also accepted)
   --from DATE         first bar (YYYY-MM-DD, UTC), default: first stored
   --to DATE           last bar, inclusive (YYYY-MM-DD), default: last stored
+  --param KEY=VALUE   replace one strategy parameter of the YAML (repeatable), e.g. --param lookback=30
   --capital N         starting cash in quote currency (default: config/backtest.yaml)
   --db PATH           market-data database (default ${DEFAULT_DB_PATH})
   --out DIR           where the run DB and report go (default data/backtests)
@@ -38,6 +40,7 @@ await runMain(async () => {
       from: { type: 'string' },
       to: { type: 'string' },
       capital: { type: 'string' },
+      param: { type: 'string', multiple: true },
       db: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
@@ -75,8 +78,10 @@ await runMain(async () => {
     : undefined;
 
   const capital = parsePositiveNumber('capital', args.capital);
+  const params = parseParamFlags(args.param ?? []);
   const result = await backtestFromConfig({
     strategyName,
+    params,
     symbols,
     // With --collect the exchange names the download source; the collection keeps one series per symbol.
     exchange: args.collect ? undefined : args.exchange,

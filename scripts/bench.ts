@@ -1,6 +1,7 @@
 // bun run bench — bars/second through the actor pipeline (in memory and persisted) vs a plain loop.
 import { tmpdir } from 'node:os';
 import { loadRiskLimits, loadStrategy } from '../actors/adapters/config.ts';
+import { runSweepBench } from '../actors/sweep/bench-sweep.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { runBench } from '../actors/bench.ts';
 import { runSoak, SOAK_LIMITS } from '../actors/bench-soak.ts';
@@ -19,6 +20,8 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --symbols M   symbols (default 4)
   --soak-bars K bars in the soak, all symbols together (default a fifth of N × M: 200,000 at the defaults;
                 0 leaves the soak out)
+  --sweep-rounds R  rounds of the sweep bench (the real BTC/USD candles, 25 combinations, 1 worker then one per
+                core; default 3, 0 skips it); reports sweep_combos_per_s for both and their ratio (medians)
   --json        print the figures as one JSON object on the last line
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB`;
 
@@ -29,6 +32,7 @@ await runMain(async () => {
       symbols: { type: 'string' },
       'soak-bars': { type: 'string' },
       json: { type: 'boolean' },
+      'sweep-rounds': { type: 'string' },
       'skip-dashboard': { type: 'boolean' },
     },
     USAGE,
@@ -79,7 +83,15 @@ await runMain(async () => {
     }
     console.log(`  live update (1 new equity row: summary + chart points + metrics) p95 ${dashboard.live_update_p95_ms.toFixed(2)} ms`);
   }
-  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak }));
+  const sweepRounds = Number(args['sweep-rounds'] ?? 3);
+  if (!Number.isInteger(sweepRounds) || sweepRounds < 0) throw new Error(`--sweep-rounds must be a whole number, got "${args['sweep-rounds']}"`);
+  const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds);
+  if (typeof sweepBench === 'string') console.log(sweepBench);
+  else if (sweepBench !== undefined) {
+    console.log(`sweep (${sweepBench.sweep_combinations} combinations, median of ${sweepBench.sweep_rounds}) ${sweepBench.sweep_combos_per_s_1_worker} combos/s on 1 worker, ${sweepBench.sweep_combos_per_s_all_cores} on ${sweepBench.sweep_workers_all}: ${sweepBench.sweep_speedup}×`);
+  }
+  const sweep = typeof sweepBench === 'object' ? sweepBench : {};
+  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak, ...sweep }));
   if (soak !== undefined && soak.failures.length > 0) {
     throw new Error(`soak failed: ${soak.failures.join('; ')}`);
   }

@@ -8,6 +8,8 @@ import { createProgress } from './progress.ts';
 
 export interface BacktestCommand {
   strategyName: string;
+  /** Strategy parameters replacing the YAML's (`--param`). */
+  params?: Record<string, unknown>;
   symbols: string[];
   /** The exchange whose stored series are read (`--exchange` without `--collect`). */
   exchange?: string;
@@ -30,7 +32,7 @@ export function newRunId(prefix: string, now: Date): string {
 export async function backtestFromConfig(cmd: BacktestCommand): Promise<BacktestResult> {
   const venue = loadVenueConfig();
   const limits = loadRiskLimits();
-  const { strategy, params } = await loadStrategy(cmd.strategyName);
+  const { strategy, params } = await loadStrategy(cmd.strategyName, undefined, cmd.params);
   const capital = cmd.capital ?? venue.startingCapital;
   if (cmd.collect) {
     await collectForBacktest({ ...cmd.collect, symbols: cmd.symbols, timeframe: cmd.timeframe, fromTs: cmd.fromTs, toTs: cmd.toTs, dbPath: cmd.dbPath, quiet: cmd.quiet });

@@ -153,7 +153,27 @@ const STRATEGY_NAME = /^[a-z][a-z0-9_]*$/;
 export async function loadStrategy(
   name: string,
   configDir = CONFIG_DIR,
+  /** Parameters that replace the YAML's (`--param key=value`, a sweep's combination); checked by the same schema. */
+  overrides: Record<string, unknown> = {},
 ): Promise<{ strategy: AnyStrategy; params: Record<string, unknown> }> {
+  const { definition, raw, yamlPath } = await loadStrategyDefinition(name, configDir);
+  const merged = Object.keys(overrides).length === 0 ? raw : { ...raw, ...overrides };
+  let params: unknown;
+  try {
+    params = definition.parseParams(merged);
+  } catch (err) {
+    const where = Object.keys(overrides).length > 0 ? `${yamlPath} with ${formatOverrides(overrides)}` : yamlPath;
+    throw new Error(`${where}: ${(err as Error).message}`);
+  }
+  return { strategy: definition.create(params), params: merged };
+}
+
+/** A strategy's definition (schema + factory) and its YAML parameters as written, unchecked. */
+export async function loadStrategyDefinition(
+  name: string,
+  configDir = CONFIG_DIR,
+): Promise<{ definition: StrategyDefinition<unknown>; raw: Record<string, unknown>; yamlPath: string }> {
+  // raw is whatever the YAML holds (the schema refuses a non-object); typed as a record for merging.
   // A name is checked before it becomes a path; either way the user gets the valid names.
   const modulePath = strategyModulePath(name);
   if (!STRATEGY_NAME.test(name) || !existsSync(modulePath)) throw unknownStrategy(name, configDir);
@@ -162,13 +182,11 @@ export async function loadStrategy(
   if (mod.definition === undefined) throw unknownStrategy(name, configDir);
   const yamlPath = join(configDir, 'strategies', `${name}.yaml`);
   const raw = readYaml(yamlPath);
-  let params: unknown;
-  try {
-    params = mod.definition.parseParams(raw);
-  } catch (err) {
-    throw new Error(`${relative(process.cwd(), yamlPath) || yamlPath}: ${(err as Error).message}`);
-  }
-  return { strategy: mod.definition.create(params), params: raw as Record<string, unknown> };
+  return { definition: mod.definition, raw: raw as Record<string, unknown>, yamlPath: relative(process.cwd(), yamlPath) || yamlPath };
+}
+
+export function formatOverrides(overrides: Record<string, unknown>): string {
+  return Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
 }
 
 /** A strategy from parameters recorded in a session's config snapshot (not today's YAML): replays stay exact. */

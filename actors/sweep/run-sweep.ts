@@ -1,0 +1,397 @@
+// bun run sweep: every combination of a parameter grid through the backtest pipeline on all cores, into a sweep
+// database; the best K re-run as ordinary backtests (run DB + report); overfitting measures; optional walk-forward.
+// Everything the user typed is checked before a worker starts or a file is written.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { eq } from 'drizzle-orm';
+import { getInstrument, loadCandles } from '../../db/candles.ts';
+import { closeDb, openDb, openExistingDb } from '../../db/client.ts';
+import { sweepResults, sweeps } from '../../db/schema.ts';
+import { timeframeMs } from '../../machines/data/timeframe.ts';
+import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
+import { expandGrid, formatCombination, parseGrid, type Combination, type GridAxis } from '../../machines/research/grid.ts';
+import { deflatedSharpe, periodSharpe, probabilityOfOverfitting, type DeflatedSharpe, type Pbo } from '../../machines/research/overfitting.ts';
+import { heatmap, rankByMetric, sensitivity, stitchEquity, type Heatmap, type Sensitivity } from '../../machines/research/sweep-tables.ts';
+import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '../../machines/research/walk-forward-windows.ts';
+import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
+import { createProgress } from '../adapters/progress.ts';
+import { metricsFor, runBacktest } from '../backtest.ts';
+import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
+import { barsInRange, toSharedColumns } from './shared-candles.ts';
+import { startWorkerPool } from './worker-pool.ts';
+
+/** Summary fields a sweep can rank by; higher is better for each (max_drawdown is a negative fraction). */
+export const SWEEP_METRICS = ['sharpe', 'sortino', 'calmar', 'cagr', 'total_return', 'max_drawdown', 'profit_factor', 'expectancy', 'win_rate', 'final_equity'] as const;
+export type SweepMetric = (typeof SWEEP_METRICS)[number];
+
+export interface SweepRequest {
+  strategyName: string;
+  grid: string;
+  metric: string;
+  symbols: string[];
+  exchange?: string;
+  timeframe: string;
+  fromTs?: number;
+  toTs?: number;
+  capital?: number;
+  /** Default: one per core. */
+  workers?: number;
+  /** How many of the best combinations keep their full event history (a run DB and report). */
+  keep: number;
+  walkForward?: string;
+  dbPath: string;
+  outDir: string;
+  quiet?: boolean;
+  now: () => number;
+  /** Writes the HTML report (web/report/render-sweep-report.ts), injected so actors/ does not import web/. */
+  renderReport?: (report: SweepReport) => string;
+}
+
+export interface ScoredOutcome extends CombinationOutcome {
+  metric: number | null;
+  runId?: string;
+}
+
+export interface WalkForwardRow {
+  window: WalkForwardWindow;
+  chosen: Combination;
+  inSample: PerformanceSummary;
+  outOfSample: PerformanceSummary;
+  inSampleMetric: number | null;
+  outOfSampleMetric: number | null;
+}
+
+export interface WalkForwardReport {
+  spec: string;
+  rows: WalkForwardRow[];
+  stitched: { ts: number[]; equity: number[] };
+  outOfSample: PerformanceSummary;
+}
+
+export interface SweepReport {
+  sweepId: string;
+  strategy: string;
+  symbols: string[];
+  timeframe: string;
+  range: { firstTs: number; lastTs: number };
+  grid: string;
+  axes: GridAxis[];
+  metric: SweepMetric;
+  workers: number;
+  outcomes: ScoredOutcome[];
+  skipped: string[];
+  heatmaps: Heatmap[];
+  sensitivity: Sensitivity[];
+  deflated?: DeflatedSharpe;
+  pbo?: Pbo;
+  walkForward?: WalkForwardReport;
+  elapsedMs: number;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  dbPath: string;
+  reportPath?: string;
+  report: SweepReport;
+}
+
+export async function runSweep(req: SweepRequest): Promise<SweepResult> {
+  const started = req.now();
+  const plan = await planSweep(req);
+  const { setup, columns, combos, axes, metric, windows, workers } = plan;
+
+  const sweepId = newSweepId(new Date(started));
+  const dbPath = join(req.outDir, `${sweepId}.db`);
+  const sweepDb = openDb(dbPath);
+  sweepDb.insert(sweeps).values({
+    id: sweepId,
+    strategy: req.strategyName,
+    symbols: req.symbols,
+    timeframe: req.timeframe,
+    fromTs: req.fromTs ?? null,
+    toTs: req.toTs ?? null,
+    grid: req.grid,
+    metric,
+    walkForward: req.walkForward ?? null,
+    workers,
+    combinations: combos.length,
+    status: 'running',
+    startedAt: started,
+    config: { strategy: setup.baseParams, capital: setup.capital, risk: loadRiskLimits(), skipped: plan.skipped },
+  }).run();
+
+  const pool = await startWorkerPool(workers, setup, columns);
+  try {
+    const trainJobs = windows.length;
+    const totalJobs = combos.length * (1 + trainJobs) + trainJobs;
+    const progress = createProgress('sweep', { quiet: req.quiet, unit: 'backtests' });
+    let done = 0;
+    const tick = () => progress.update(++done, totalJobs);
+    const store = (outcome: CombinationOutcome, phase: 'full' | 'train' | 'test', window: number | null): ScoredOutcome => {
+      const scored = { ...outcome, metric: metricOf(outcome.summary, metric) };
+      sweepDb.insert(sweepResults).values({
+        sweepId,
+        combination: outcome.id % combos.length,
+        phase,
+        window,
+        fromTs: outcome.fromTs ?? null,
+        toTs: outcome.toTs ?? null,
+        params: outcome.params,
+        metric: scored.metric,
+        summary: outcome.summary as unknown as Record<string, unknown>,
+      }).run();
+      return scored;
+    };
+
+    const fullJobs: CombinationJob[] = combos.map((params, id) => ({ id, params, fromTs: req.fromTs, toTs: req.toTs }));
+    const outcomes = (await pool.run(fullJobs, tick)).map((o) => store(o, 'full', null)).sort((a, b) => a.id - b.id);
+
+    let walkForward: WalkForwardReport | undefined;
+    if (windows.length > 0) {
+      walkForward = await runWalkForward(req.walkForward!, windows, combos, metric, setup, pool, tick, store);
+    }
+    progress.finish();
+
+    const ranked = rankByMetric(outcomes);
+    const kept = ranked.slice(0, req.keep);
+    for (const outcome of kept) {
+      outcome.runId = await keepRun(req, setup, outcome, join(req.outDir, sweepId));
+      sweepDb.$client
+        .query(`UPDATE sweep_results SET run_id = ? WHERE sweep_id = ? AND phase = 'full' AND combination = ?`)
+        .run(outcome.runId, sweepId, outcome.id);
+    }
+
+    const measures = overfittingMeasures(outcomes, ranked[0]!);
+    const report: SweepReport = {
+      sweepId,
+      strategy: req.strategyName,
+      symbols: req.symbols,
+      timeframe: req.timeframe,
+      range: { firstTs: columns.ts[0]!, lastTs: columns.ts[columns.length - 1]! },
+      grid: req.grid,
+      axes,
+      metric,
+      workers,
+      outcomes: ranked,
+      skipped: plan.skipped,
+      heatmaps: axes.flatMap((x, i) => axes.slice(i + 1).map((y) => heatmap(outcomes, x, y))),
+      sensitivity: axes.map((axis) => sensitivity(outcomes, axis)),
+      ...measures,
+      walkForward,
+      elapsedMs: req.now() - started,
+    };
+    const reportPath = req.renderReport ? join(req.outDir, `${sweepId}.html`) : undefined;
+    if (reportPath !== undefined) await Bun.write(reportPath, req.renderReport!(report));
+    sweepDb.update(sweeps).set({
+      status: 'finished',
+      finishedAt: req.now(),
+      reportPath: reportPath ?? null,
+      summary: {
+        best: { params: ranked[0]!.params, metric: ranked[0]!.metric, run_id: ranked[0]!.runId ?? null },
+        deflated_sharpe: measures.deflated?.deflatedSharpe ?? null,
+        pbo: measures.pbo?.pbo ?? null,
+        walk_forward: walkForward?.rows.map((r) => ({
+          window: r.window.index,
+          params: r.chosen,
+          in_sample: r.inSampleMetric,
+          out_of_sample: r.outOfSampleMetric,
+        })) ?? null,
+      },
+    }).where(eq(sweeps.id, sweepId)).run();
+    return { sweepId, dbPath, reportPath, report };
+  } catch (err) {
+    sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
+    throw err;
+  } finally {
+    pool.close();
+    closeDb(sweepDb);
+  }
+}
+
+interface SweepPlan {
+  setup: SweepSetup;
+  columns: ReturnType<typeof toSharedColumns>;
+  combos: Combination[];
+  axes: GridAxis[];
+  metric: SweepMetric;
+  skipped: string[];
+  windows: WalkForwardWindow[];
+  workers: number;
+}
+
+/** Every check on the user's input, then the candles loaded once into shared columns. */
+export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
+  const axes = parseGrid(req.grid);
+  if (!(SWEEP_METRICS as readonly string[]).includes(req.metric)) {
+    throw new Error(`--metric: no metric "${req.metric}" (valid: ${SWEEP_METRICS.join(', ')})`);
+  }
+  const metric = req.metric as SweepMetric;
+  const workers = req.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${req.workers}`);
+  if (!Number.isInteger(req.keep) || req.keep < 0) throw new Error(`--keep must be a whole number ≥ 0, got ${req.keep}`);
+  const spec = req.walkForward === undefined ? undefined : parseWalkForward(req.walkForward);
+
+  const { definition, raw } = await loadStrategyDefinition(req.strategyName);
+  // Each value alone, with the YAML's other parameters: a value the schema can never take refuses the sweep.
+  for (const axis of axes) {
+    for (const value of axis.values) {
+      try {
+        definition.parseParams({ ...raw, [axis.name]: value });
+      } catch (err) {
+        throw new Error(`--grid: ${axis.name}=${value} is refused by ${req.strategyName}'s schema: ${(err as Error).message}`);
+      }
+    }
+  }
+  // Values that are fine alone but not together (entry_z beyond what a short lookback can reach) skip that combination.
+  const combos: Combination[] = [];
+  const skipped: string[] = [];
+  const warmups: number[] = [];
+  for (const combo of expandGrid(axes)) {
+    try {
+      warmups.push(definition.create(definition.parseParams({ ...raw, ...combo })).warmupBars);
+      combos.push(combo);
+    } catch (err) {
+      skipped.push(`${formatCombination(combo)}: ${(err as Error).message}`);
+    }
+  }
+  if (combos.length === 0) throw new Error(`--grid: no combination is valid for ${req.strategyName}; the first: ${skipped[0]}`);
+
+  const venue = loadVenueConfig();
+  const capital = req.capital ?? venue.startingCapital;
+  const marketDb = openExistingDb(req.dbPath);
+  let rows;
+  let instruments;
+  try {
+    instruments = req.symbols.map((symbol) => {
+      const inst = getInstrument(marketDb, symbol, req.exchange);
+      if (inst === undefined) throw new Error(`--symbols: no ${symbol} data${req.exchange ? ` on ${req.exchange}` : ''}: import or collect it first`);
+      return { symbol, kind: inst.kind, exchange: inst.exchange };
+    });
+    rows = loadCandles(marketDb, { symbols: req.symbols, exchange: req.exchange, timeframe: req.timeframe, fromTs: req.fromTs, toTs: req.toTs });
+  } finally {
+    closeDb(marketDb);
+  }
+  for (const symbol of req.symbols) {
+    if (!rows.some((r) => r.symbol === symbol)) throw new Error(`--symbols: no ${symbol} ${req.timeframe} candles in the requested range`);
+  }
+  const columns = toSharedColumns(rows, req.timeframe);
+
+  const endTs = req.toTs !== undefined ? req.toTs + 1 : columns.ts[columns.length - 1]! + timeframeMs(req.timeframe);
+  const windows = spec === undefined ? [] : walkForwardWindows(spec, columns.ts[0]!, endTs);
+  // The longest warm-up must fit in the shortest stretch a combination trades: the range, or a test window.
+  const stretches = windows.length === 0 ? [{ label: 'the range', fromTs: req.fromTs, toTs: req.toTs }] : windows.map((w) => ({ label: `test window ${w.index + 1}`, fromTs: w.testFrom, toTs: w.testTo - 1 }));
+  const longest = Math.max(...warmups);
+  for (const stretch of stretches) {
+    for (const [symbol, bars] of barsInRange(columns, stretch.fromTs, stretch.toTs)) {
+      if (bars <= longest) {
+        const combo = combos[warmups.indexOf(longest)]!;
+        throw new Error(`--grid: ${formatCombination(combo)} needs ${longest} bars of warm-up, but ${symbol} has only ${bars} in ${stretch.label}`);
+      }
+    }
+  }
+
+  const setup: SweepSetup = {
+    strategyName: req.strategyName,
+    baseParams: raw,
+    symbols: req.symbols,
+    exchange: req.exchange,
+    timeframe: req.timeframe,
+    capital,
+    instruments,
+    data: { dbPath: req.dbPath, fromTs: req.fromTs, toTs: req.toTs },
+  };
+  return { setup, columns, combos, axes, metric, skipped, windows, workers };
+}
+
+async function runWalkForward(
+  spec: string,
+  windows: WalkForwardWindow[],
+  combos: Combination[],
+  metric: SweepMetric,
+  setup: SweepSetup,
+  pool: Awaited<ReturnType<typeof startWorkerPool>>,
+  tick: () => void,
+  store: (outcome: CombinationOutcome, phase: 'full' | 'train' | 'test', window: number | null) => ScoredOutcome,
+): Promise<WalkForwardReport> {
+  // Job ids: window w's training of combination c is (w + 1) × N + c; its test job (w + 1 + W) × N + chosen.
+  const n = combos.length;
+  const trainJobs = windows.flatMap((w) => combos.map((params, c) => ({ id: (w.index + 1) * n + c, params, fromTs: w.trainFrom, toTs: w.trainTo - 1 })));
+  const trained = (await pool.run(trainJobs, tick)).map((o) => store(o, 'train', Math.floor(o.id / n) - 1));
+  const best = windows.map((w) => rankByMetric(trained.filter((o) => Math.floor(o.id / n) - 1 === w.index))[0]!);
+  const testJobs = windows.map((w) => ({ id: (w.index + 1 + windows.length) * n + (best[w.index]!.id % n), params: best[w.index]!.params, fromTs: w.testFrom, toTs: w.testTo - 1 }));
+  const tested = (await pool.run(testJobs, tick)).map((o) => store(o, 'test', Math.floor(o.id / n) - 1 - windows.length));
+  tested.sort((a, b) => a.id - b.id);
+  const stitched = stitchEquity(tested.map((o) => ({ ts: o.equityTs, equity: o.equity })), setup.capital);
+  const kinds = new Set(setup.instruments.map((i) => i.kind));
+  const points = stitched.ts.map((ts, i) => ({ ts, equity: stitched.equity[i]!, grossExposure: 0 }));
+  return {
+    spec,
+    rows: windows.map((w, i) => ({
+      window: w,
+      chosen: best[i]!.params,
+      inSample: best[i]!.summary,
+      outOfSample: tested[i]!.summary,
+      inSampleMetric: best[i]!.metric,
+      outOfSampleMetric: tested[i]!.metric,
+    })),
+    stitched,
+    // Trades are per window; the stitched curve's figures are its returns, drawdown and Sharpe.
+    outOfSample: metricsFor(points, [], 0, setup.timeframe, kinds),
+  };
+}
+
+/** Re-runs a combination as an ordinary backtest (run DB + report) and checks it agrees with the sweep's row. */
+async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutcome, outDir: string): Promise<string> {
+  const { strategy, params } = await loadStrategy(req.strategyName, undefined, outcome.params);
+  const marketDb = openExistingDb(req.dbPath);
+  try {
+    const runId = `${outDir.split('/').pop()}-c${outcome.id}`;
+    const result = runBacktest({
+      runId,
+      strategy,
+      strategyParams: params,
+      symbols: req.symbols,
+      exchange: req.exchange,
+      timeframe: req.timeframe,
+      fromTs: req.fromTs,
+      toTs: req.toTs,
+      capital: setup.capital,
+      limits: loadRiskLimits(),
+      venue: loadVenueConfig(),
+      marketDb,
+      outDir,
+      startedAt: req.now(),
+      now: req.now,
+    });
+    const { run_id: _id, db: _db, report: _report, ...summary } = result.summary;
+    if (JSON.stringify(summary) !== JSON.stringify(outcome.summary)) {
+      throw new Error(`combination ${formatCombination(outcome.params)}: the kept run ${runId} disagrees with the sweep's summary`);
+    }
+    return runId;
+  } finally {
+    closeDb(marketDb);
+  }
+}
+
+function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome): { deflated?: DeflatedSharpe; pbo?: Pbo } {
+  const returns = outcomes.map((o) => periodReturns(o.equityTs.map((ts, i) => ({ ts, equity: o.equity[i]!, grossExposure: 0 }))));
+  if (outcomes.length < 2) return {};
+  const bestReturns = returns[outcomes.indexOf(best)]!;
+  const deflated = deflatedSharpe(bestReturns, returns.map(periodSharpe));
+  const length = returns[0]!.length;
+  const sameLength = returns.every((r) => r.length === length);
+  const blocks = Math.min(16, 2 * Math.floor(length / 2));
+  const pbo = sameLength && blocks >= 2 ? probabilityOfOverfitting(returns, blocks) : undefined;
+  return { deflated, pbo };
+}
+
+export function metricOf(summary: PerformanceSummary, metric: SweepMetric): number | null {
+  const value = summary[metric];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function newSweepId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `sweep-${stamp}-${randomBytes(3).toString('hex')}`;
+}

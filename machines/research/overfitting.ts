@@ -1,0 +1,248 @@
+// Overfitting measures for a parameter sweep, from the papers' formulas:
+// - the deflated Sharpe ratio (Bailey & López de Prado, "The Deflated Sharpe Ratio", 2014): the probability
+//   that the best combination's true Sharpe is above zero, after allowing for how many combinations were tried
+//   and for non-normal returns;
+// - the probability of backtest overfitting by combinatorially symmetric cross-validation (Bailey, Borwein,
+//   López de Prado & Zhu, "The Probability of Backtest Overfitting", 2015): how often the combination that is
+//   best in-sample ranks below the median out-of-sample.
+// Sharpe ratios here are per period (not annualised), as in both papers' formulas.
+
+/** Euler–Mascheroni constant. */
+const EULER_GAMMA = 0.5772156649015329;
+
+/** Standard normal CDF, through the complementary error function. */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x / Math.SQRT2);
+}
+
+// Numerical Recipes' erfc (Chebyshev fit), relative error < 1.2e-7 everywhere.
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z - 1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+          t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Inverse standard normal CDF (Acklam's rational approximation, one Halley step against normalCdf). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`normalQuantile needs 0 < p < 1, got ${p}`);
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  let x: number;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else if (p <= 1 - low) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+      (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  const e = normalCdf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
+export interface Moments {
+  count: number;
+  mean: number;
+  /** Sample standard deviation (divisor n − 1). */
+  std: number;
+  /** Skewness γ3 = E[(x − μ)³] / σ³ with population moments. */
+  skew: number;
+  /** Kurtosis γ4 = E[(x − μ)⁴] / σ⁴ with population moments (3 for a normal distribution, not excess). */
+  kurtosis: number;
+}
+
+export function moments(values: readonly number[]): Moments {
+  const n = values.length;
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= n || 1;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (const v of values) {
+    const d = v - mean;
+    m2 += d * d;
+    m3 += d * d * d;
+    m4 += d * d * d * d;
+  }
+  const popVar = m2 / (n || 1);
+  return {
+    count: n,
+    mean,
+    std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0,
+    skew: popVar > 0 ? m3 / n / popVar ** 1.5 : 0,
+    kurtosis: popVar > 0 ? m4 / n / popVar ** 2 : 3,
+  };
+}
+
+/** Per-period Sharpe ratio mean / sample std (0 for a flat series). */
+export function periodSharpe(returns: readonly number[]): number {
+  const m = moments(returns);
+  return m.std > 0 ? m.mean / m.std : 0;
+}
+
+/**
+ * Expected maximum Sharpe ratio of N independent trials with true Sharpe 0 and variance `variance` across trials
+ * (the paper's SR₀): √V · ((1 − γ) Φ⁻¹(1 − 1/N) + γ Φ⁻¹(1 − 1/(N e))).
+ */
+export function expectedMaxSharpe(variance: number, trials: number): number {
+  if (trials < 2) return 0;
+  return Math.sqrt(variance) * ((1 - EULER_GAMMA) * normalQuantile(1 - 1 / trials) + EULER_GAMMA * normalQuantile(1 - 1 / (trials * Math.E)));
+}
+
+/**
+ * Probabilistic Sharpe ratio: P(true SR > benchmark) =
+ * Φ((SR − SR₀) √(T − 1) / √(1 − γ3 SR + (γ4 − 1)/4 SR²)).
+ */
+export function probabilisticSharpe(sharpe: number, benchmark: number, observations: number, skew: number, kurtosis: number): number {
+  const spread = 1 - skew * sharpe + ((kurtosis - 1) / 4) * sharpe * sharpe;
+  if (observations < 2 || !(spread > 0)) return Number.NaN;
+  return normalCdf(((sharpe - benchmark) * Math.sqrt(observations - 1)) / Math.sqrt(spread));
+}
+
+export interface DeflatedSharpe {
+  /** The best combination's per-period Sharpe, its number of returns, skewness and kurtosis. */
+  sharpe: number;
+  observations: number;
+  skew: number;
+  kurtosis: number;
+  trials: number;
+  /** Variance of the per-period Sharpe across all trials. */
+  trialVariance: number;
+  /** SR₀: the Sharpe the best of `trials` would reach by luck alone. */
+  expectedMaxSharpe: number;
+  /** DSR: the probability that the best combination's true Sharpe beats SR₀. */
+  deflatedSharpe: number;
+}
+
+/** The deflated Sharpe ratio of `bestReturns` among trials whose per-period Sharpes are `trialSharpes`. */
+export function deflatedSharpe(bestReturns: readonly number[], trialSharpes: readonly number[]): DeflatedSharpe {
+  const m = moments(bestReturns);
+  const sharpe = m.std > 0 ? m.mean / m.std : 0;
+  const trials = trialSharpes.length;
+  const spread = moments(trialSharpes);
+  const trialVariance = spread.std * spread.std;
+  const sr0 = expectedMaxSharpe(trialVariance, trials);
+  return {
+    sharpe,
+    observations: m.count,
+    skew: m.skew,
+    kurtosis: m.kurtosis,
+    trials,
+    trialVariance,
+    expectedMaxSharpe: sr0,
+    deflatedSharpe: probabilisticSharpe(sharpe, sr0, m.count, m.skew, m.kurtosis),
+  };
+}
+
+export interface Pbo {
+  /** Fraction of the splits whose in-sample best ranks at or below the out-of-sample median (logit ≤ 0). */
+  pbo: number;
+  /** One logit λ = ln(ω / (1 − ω)) per split, ω the out-of-sample relative rank of the in-sample best. */
+  logits: number[];
+  splits: number;
+  blocks: number;
+  /** Rows (periods) per block; leading rows beyond blocks × rowsPerBlock are left out. */
+  rowsPerBlock: number;
+}
+
+/**
+ * A performance statistic of a set of returns from its sum, sum of squares and count, so that each split is
+ * scored from per-block totals (C(16, 8) = 12,870 splits × N combinations stays cheap).
+ */
+export type Performance = (sum: number, sumOfSquares: number, count: number) => number;
+
+/** Per-period Sharpe (mean / sample std), 0 for a flat set: the papers' choice. */
+export const sharpeOfTotals: Performance = (sum, sumOfSquares, count) => {
+  if (count < 2) return 0;
+  const mean = sum / count;
+  const variance = (sumOfSquares - count * mean * mean) / (count - 1);
+  return variance > 1e-24 ? mean / Math.sqrt(variance) : 0;
+};
+
+export const meanOfTotals: Performance = (sum, _sumOfSquares, count) => (count > 0 ? sum / count : 0);
+
+/**
+ * CSCV: `returns[n]` is combination n's per-period returns, all the same length T. The T rows are cut into
+ * `blocks` (S, even) equal parts; every choice of S/2 parts is a training set J and the rest its test set J̄.
+ * For each, n* = argmax of performance on J (first on ties), its rank among the N performances on J̄ (1 =
+ * worst, ties get their mean rank), ω = rank / (N + 1), λ = ln(ω / (1 − ω)); PBO = #{λ ≤ 0} / #splits.
+ */
+export function probabilityOfOverfitting(
+  returns: readonly (readonly number[])[],
+  blocks = 16,
+  performance: Performance = sharpeOfTotals,
+): Pbo {
+  const n = returns.length;
+  if (n < 2) throw new Error(`PBO needs at least 2 combinations, got ${n}`);
+  if (blocks < 2 || blocks % 2 !== 0) throw new Error(`PBO needs an even number of blocks ≥ 2, got ${blocks}`);
+  const length = returns[0]!.length;
+  if (returns.some((r) => r.length !== length)) throw new Error('PBO needs every combination to have the same number of returns');
+  const rowsPerBlock = Math.floor(length / blocks);
+  if (rowsPerBlock < 1) throw new Error(`PBO needs at least ${blocks} returns per combination, got ${length}`);
+  const offset = length - rowsPerBlock * blocks;
+  // totals[n][b] = [Σ r, Σ r²] of combination n over block b.
+  const totals = returns.map((r) =>
+    Array.from({ length: blocks }, (_, b) => {
+      let sum = 0;
+      let sumSq = 0;
+      for (let i = offset + b * rowsPerBlock; i < offset + (b + 1) * rowsPerBlock; i++) {
+        sum += r[i]!;
+        sumSq += r[i]! * r[i]!;
+      }
+      return [sum, sumSq] as const;
+    }),
+  );
+  const score = (set: number[], t: (readonly [number, number])[]) => {
+    let sum = 0;
+    let sumSq = 0;
+    for (const b of set) {
+      sum += t[b]![0];
+      sumSq += t[b]![1];
+    }
+    return performance(sum, sumSq, set.length * rowsPerBlock);
+  };
+  const logits: number[] = [];
+  for (const train of choose(blocks, blocks / 2)) {
+    const inTrain = new Set(train);
+    const test = Array.from({ length: blocks }, (_, b) => b).filter((b) => !inTrain.has(b));
+    const isPerf = totals.map((t) => score(train, t));
+    const oosPerf = totals.map((t) => score(test, t));
+    let best = 0;
+    for (let i = 1; i < n; i++) if (isPerf[i]! > isPerf[best]!) best = i;
+    const below = oosPerf.filter((p) => p < oosPerf[best]!).length;
+    const equal = oosPerf.filter((p) => p === oosPerf[best]!).length;
+    const rank = below + (equal + 1) / 2;
+    const omega = rank / (n + 1);
+    logits.push(Math.log(omega / (1 - omega)));
+  }
+  return { pbo: logits.filter((l) => l <= 0).length / logits.length, logits, splits: logits.length, blocks, rowsPerBlock };
+}
+
+/** All k-element subsets of 0..n-1, in lexicographic order. */
+function* choose(n: number, k: number): Generator<number[]> {
+  const idx = Array.from({ length: k }, (_, i) => i);
+  for (;;) {
+    yield [...idx];
+    let i = k - 1;
+    while (i >= 0 && idx[i] === n - k + i) i--;
+    if (i < 0) return;
+    idx[i]!++;
+    for (let j = i + 1; j < k; j++) idx[j] = idx[j - 1]! + 1;
+  }
+}

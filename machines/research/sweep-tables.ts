@@ -1,0 +1,81 @@
+// What a sweep report shows, from the combinations' metric values: the metric over two parameters (other
+// parameters averaged out), the metric's spread per parameter value, and walk-forward equity stitched into one curve.
+import type { Combination, GridAxis, ParamValue } from './grid.ts';
+
+export interface ScoredCombination {
+  params: Combination;
+  /** null when the summary has no value for the metric (e.g. cagr of a run too short to annualise). */
+  metric: number | null;
+}
+
+export interface Heatmap {
+  x: string;
+  y: string;
+  xValues: ParamValue[];
+  yValues: ParamValue[];
+  /** cells[yi][xi]: mean metric over the combinations with those two values; null where none has one. */
+  cells: (number | null)[][];
+}
+
+export function heatmap(scored: readonly ScoredCombination[], x: GridAxis, y: GridAxis): Heatmap {
+  const cells = y.values.map((yv) =>
+    x.values.map((xv) => mean(scored.filter((s) => s.params[x.name] === xv && s.params[y.name] === yv).map((s) => s.metric))),
+  );
+  return { x: x.name, y: y.name, xValues: x.values, yValues: y.values, cells };
+}
+
+export interface Sensitivity {
+  parameter: string;
+  rows: { value: ParamValue; mean: number | null; min: number | null; max: number | null; count: number }[];
+  /** max − min of the per-value means: how much the metric moves with this parameter alone. */
+  range: number | null;
+}
+
+export function sensitivity(scored: readonly ScoredCombination[], axis: GridAxis): Sensitivity {
+  const rows = axis.values.map((value) => {
+    const metrics = scored.filter((s) => s.params[axis.name] === value).map((s) => s.metric).filter((m): m is number => m !== null);
+    return {
+      value,
+      mean: mean(metrics),
+      min: metrics.length > 0 ? Math.min(...metrics) : null,
+      max: metrics.length > 0 ? Math.max(...metrics) : null,
+      count: metrics.length,
+    };
+  });
+  const means = rows.map((r) => r.mean).filter((m): m is number => m !== null);
+  return { parameter: axis.name, rows, range: means.length > 0 ? Math.max(...means) - Math.min(...means) : null };
+}
+
+function mean(values: readonly (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  return present.length === 0 ? null : present.reduce((a, b) => a + b, 0) / present.length;
+}
+
+/** Best first; a combination without a metric value ranks last. */
+export function rankByMetric<T extends { metric: number | null }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (b.metric ?? -Infinity) - (a.metric ?? -Infinity));
+}
+
+export interface EquitySegment {
+  ts: number[];
+  equity: number[];
+}
+
+/**
+ * Chains out-of-sample segments into one curve starting at `capital`: each segment is scaled so it starts where
+ * the previous one ended (each test window is traded from fresh capital; its returns are what is compounded).
+ */
+export function stitchEquity(segments: readonly EquitySegment[], capital: number): EquitySegment {
+  const out: EquitySegment = { ts: [], equity: [] };
+  let level = capital;
+  for (const segment of segments) {
+    if (segment.equity.length === 0) continue;
+    const scale = level / segment.equity[0]!;
+    for (let i = 0; i < segment.equity.length; i++) {
+      out.ts.push(segment.ts[i]!);
+      out.equity.push(segment.equity[i]! * scale);
+    }
+    level = out.equity[out.equity.length - 1]!;
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+// Acceptance of bun run sweep on the real BTC/USD candles: a 76-combination sweep with its report, sampled
+// combinations equal to separate `bun run backtest --param` runs, walk-forward with its stitched curve, and bad
+// input refused in one line before anything is written.
+import { beforeAll, describe, expect, test } from 'bun:test';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
+import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
+import { runSweep, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
+import { closeDb, openDb } from '../../../db/client.ts';
+import { renderSweepReport } from '../../../web/report/render-sweep-report.ts';
+import { DATA_DIR, tempDir } from '../../support/real-data.ts';
+
+const ROOT = join(import.meta.dir, '..', '..', '..');
+const dir = tempDir('qs-sweep-');
+const dbPath = join(dir, 'market.db');
+const RANGE = ['--symbols', 'BTC/USD', '--timeframe', '1d', '--from', '2016-01-01', '--to', '2024-12-31'];
+const LONG = 600_000;
+
+function cli(script: string, args: string[]) {
+  const proc = Bun.spawnSync(['bun', join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
+}
+
+let sweep: SweepResult;
+
+beforeAll(async () => {
+  const db = openDb(dbPath);
+  importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
+  closeDb(db);
+  sweep = await runSweep({
+    strategyName: 'mean_reversion',
+    grid: 'lookback=10:60:5,entry_z=1.5:3:0.25',
+    metric: 'sharpe',
+    symbols: ['BTC/USD'],
+    timeframe: '1d',
+    fromTs: Date.parse('2016-01-01T00:00:00Z'),
+    toTs: Date.parse('2024-12-31T23:59:59.999Z'),
+    workers: 2,
+    keep: 2,
+    dbPath,
+    outDir: join(dir, 'sweeps'),
+    quiet: true,
+    now: () => 0,
+    renderReport: renderSweepReport,
+  });
+}, LONG);
+
+describe('a sweep on real data', () => {
+  test('runs 76 combinations (77 minus the one the schema refuses) into one row each, with its report', () => {
+    const db = new Database(sweep.dbPath, { readonly: true });
+    const rows = db.query(`SELECT combination, params, summary, metric, run_id FROM sweep_results WHERE phase = 'full' ORDER BY combination`).all() as { combination: number; params: string; summary: string; metric: number | null; run_id: string | null }[];
+    const row = db.query('SELECT status, combinations, summary FROM sweeps').get() as { status: string; combinations: number; summary: string };
+    db.close();
+    expect(rows).toHaveLength(76);
+    expect(row).toMatchObject({ status: 'finished', combinations: 76 });
+    expect(sweep.report.skipped).toHaveLength(1);
+    expect(sweep.report.skipped[0]).toStartWith('lookback=10, entry_z=3: entry_z: can never be reached');
+    // The best two keep their event history as ordinary run DBs and reports.
+    const kept = rows.filter((r) => r.run_id !== null).map((r) => r.run_id!);
+    expect(kept).toHaveLength(2);
+    for (const runId of kept) expect(existsSync(join(dir, 'sweeps', sweep.sweepId, `${runId}.db`))).toBe(true);
+    expect(readdirSync(join(dir, 'sweeps', sweep.sweepId)).filter((f) => f.endsWith('.db'))).toHaveLength(2);
+
+    const html = readFileSync(sweep.reportPath!, 'utf8');
+    expect(html).toContain('<table class="heatmap" data-pair="0" data-x="lookback" data-y="entry_z"');
+    expect(html).toContain('id="dsr"');
+    expect(html).toContain('id="pbo"');
+    expect(html.match(/<table class="sensitivity"/g)).toHaveLength(2);
+    expect(html).not.toContain('src="http');
+    const summary = JSON.parse(row.summary);
+    expect(summary.deflated_sharpe).toBeGreaterThanOrEqual(0);
+    expect(summary.deflated_sharpe).toBeLessThanOrEqual(1);
+    expect(summary.pbo).toBeGreaterThanOrEqual(0);
+    expect(summary.pbo).toBeLessThanOrEqual(1);
+  });
+
+  test('each sampled combination equals a separate bun run backtest with the same --param values', () => {
+    const db = new Database(sweep.dbPath, { readonly: true });
+    const rows = db.query(`SELECT combination, params, summary FROM sweep_results WHERE phase = 'full' ORDER BY combination`).all() as { combination: number; params: string; summary: string }[];
+    db.close();
+    // A fixed sample: first, a middle one, the last.
+    for (const row of [rows[0]!, rows[37]!, rows[75]!]) {
+      const params = JSON.parse(row.params) as Record<string, number>;
+      const out = cli('backtest', ['--strategy', 'mean_reversion', ...RANGE, '--db', dbPath, '--out', join(dir, 'bt'), '--quiet', '--json', ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])]);
+      expect(out.stderr).toBe('');
+      const runId = JSON.parse(out.stdout.trim().split('\n').pop()!).run_id as string;
+      const market = new Database(dbPath, { readonly: true });
+      const stored = market.query('SELECT summary, config FROM runs WHERE id = ?').get(runId) as { summary: string; config: string };
+      market.close();
+      const { run_id: _r, db: _d, report: _p, ...summary } = JSON.parse(stored.summary);
+      expect(JSON.parse(stored.config).strategy).toMatchObject(params);
+      expect(summary).toEqual(JSON.parse(row.summary));
+    }
+  }, LONG);
+});
+
+describe('walk-forward', () => {
+  test('on BTC/USD 2016–2024 produces six windows, their table and the stitched out-of-sample curve', () => {
+    const out = cli('sweep', ['--strategy', 'mean_reversion', ...RANGE, '--grid', 'lookback=20:60:20,entry_z=1.5:2.5:0.5', '--walk-forward', 'train=3y,test=1y,step=1y', '--db', dbPath, '--out', join(dir, 'wf'), '--keep', '0', '--workers', '2', '--quiet', '--json']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const result = JSON.parse(out.stdout.trim().split('\n').pop()!);
+    expect(result.walk_forward).toHaveLength(6);
+    expect(result.walk_forward[0]).toMatchObject({ window: 0, params: { lookback: expect.any(Number), entry_z: expect.any(Number) } });
+    const html = readFileSync(result.report, 'utf8');
+    expect(html.match(/<table class="walk-forward">[\s\S]*?<\/table>/)![0].match(/<tr><td>/g)).toHaveLength(6);
+    expect(html).toContain('<td>2019-01-01 → 2019-12-31</td>');
+    expect(html).toContain('id="stitched-equity"');
+    const db = new Database(result.db, { readonly: true });
+    const counts = db.query(`SELECT phase, count(*) AS n FROM sweep_results GROUP BY phase ORDER BY phase`).all();
+    db.close();
+    expect(counts).toEqual([{ phase: 'full', n: 9 }, { phase: 'test', n: 6 }, { phase: 'train', n: 54 }]);
+    const reportData = JSON.parse(html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/)![1]!);
+    // The stitched curve covers 2019 through 2024; equity is stamped at each bar's close, so it runs from the close
+    // of 1 January 2019 to the close of 31 December 2024.
+    const iso = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
+    expect([iso(reportData.stitched.x[0]), iso(reportData.stitched.x.at(-1))]).toEqual(['2019-01-02', '2025-01-01']);
+  }, LONG);
+});
+
+describe('bad input is refused in one line before any work starts', () => {
+  const cases: [string, string[], string][] = [
+    ['an empty grid', ['--grid', ''], '--grid is empty'],
+    ['an unknown parameter', ['--grid', 'lookbak=10:20:5'], '--grid: lookbak=10 is refused by mean_reversion\'s schema: unknown key `lookbak`, did you mean `lookback`?'],
+    ['a value outside the schema', ['--grid', 'lookback=20,entry_z=-1|2'], '--grid: entry_z=-1 is refused by mean_reversion\'s schema: entry_z: Too small'],
+    ['a walk-forward window longer than the data', ['--grid', 'lookback=20|30', '--walk-forward', 'train=8y,test=2y'], '--walk-forward: train 8y + test 2y is longer than the data (2016-01-01 → 2024-12-31'],
+    ['a lookback longer than the data', ['--grid', 'lookback=20|4000'], '--grid: lookback=4000 needs 4000 bars of warm-up, but BTC/USD has only 3288 in the range'],
+    ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
+  ];
+  test.each(cases)('%s', (_name, args, message) => {
+    const out = cli('sweep', ['--strategy', 'mean_reversion', ...RANGE, '--db', dbPath, '--out', join(dir, 'refused'), ...args]);
+    expect(out.code).not.toBe(0);
+    const lines = out.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+    expect(existsSync(join(dir, 'refused'))).toBe(false);
+  });
+});

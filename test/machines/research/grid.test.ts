@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'bun:test';
+import { expandGrid, parseGrid } from '../../../machines/research/grid.ts';
+import { parseWalkForward, walkForwardWindows } from '../../../machines/research/walk-forward-windows.ts';
+
+describe('parameter grid', () => {
+  test('expands inclusive ranges without losing the last value to rounding', () => {
+    const axes = parseGrid('lookback=10:60:5,entry_z=1.5:3:0.25');
+    expect(axes[0]!.values).toEqual([10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    expect(axes[1]!.values).toEqual([1.5, 1.75, 2, 2.25, 2.5, 2.75, 3]);
+    const combos = expandGrid(axes);
+    expect(combos).toHaveLength(77);
+    expect(combos[0]).toEqual({ lookback: 10, entry_z: 1.5 });
+    expect(combos[1]).toEqual({ lookback: 10, entry_z: 1.75 });
+  });
+
+  test('takes lists of words and numbers', () => {
+    expect(parseGrid('window=previous|including_current,exit_z=0|0.5')).toEqual([
+      { name: 'window', values: ['previous', 'including_current'] },
+      { name: 'exit_z', values: [0, 0.5] },
+    ]);
+  });
+
+  test.each([
+    ['', '--grid is empty'],
+    [' , ', '--grid is empty'],
+    ['lookback', '"lookback" is not name=start:stop:step'],
+    ['lookback=10:5:1', 'stops before it starts'],
+    ['lookback=10:60:0', 'needs a positive step, got 0'],
+    ['lookback=10:x:5', 'is not start:stop:step with three numbers'],
+    ['lookback=1|2,lookback=3', 'parameter lookback is given twice'],
+  ])('refuses %p in one line', (spec, message) => {
+    expect(() => parseGrid(spec)).toThrow(message);
+  });
+});
+
+describe('walk-forward windows', () => {
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+
+  test('three years of training, one of testing, stepping a year over 2016–2024 gives six windows', () => {
+    const windows = walkForwardWindows(parseWalkForward('train=3y,test=1y,step=1y'), day('2016-01-01'), day('2025-01-01'));
+    expect(windows).toHaveLength(6);
+    expect(windows[0]).toEqual({ index: 0, trainFrom: day('2016-01-01'), trainTo: day('2019-01-01'), testFrom: day('2019-01-01'), testTo: day('2020-01-01') });
+    expect(windows[5]!.testTo).toBe(day('2025-01-01'));
+  });
+
+  test('step defaults to the test length', () => {
+    expect(parseWalkForward('train=6m,test=2m').step).toEqual({ count: 2, unit: 'm' });
+  });
+
+  test('refuses windows longer than the data', () => {
+    expect(() => walkForwardWindows(parseWalkForward('train=3y,test=1y'), day('2016-01-01'), day('2018-01-01'))).toThrow(
+      '--walk-forward: train 3y + test 1y is longer than the data (2016-01-01 → 2017-12-31, 731 days)',
+    );
+  });
+
+  test('refuses a malformed spec', () => {
+    expect(() => parseWalkForward('train=3years,test=1y')).toThrow('"train=3years" is not');
+    expect(() => parseWalkForward('train=3y')).toThrow('needs train= and test=');
+  });
+});
