@@ -92,9 +92,10 @@ export function createDispatcher(sinks: readonly AlertSink[], options: Dispatche
   const isPaused = (lane: Lane): boolean =>
     lane.pausedUntil !== undefined && options.clock.now() < lane.pausedUntil;
 
-  function enqueue(lane: Lane, job: Job): void {
+  /** `own`: the dispatcher's alert about a sink, still sent while close() drains. */
+  function enqueue(lane: Lane, job: Job, own = false): void {
     if (!atLeast(job.alert.level, lane.sink.minLevel)) return;
-    if (closing) return reportLater(job.id, lane.sink.name, 'not sent: delivery is shutting down');
+    if (shutdown.signal.aborted || (closing && !own)) return reportLater(job.id, lane.sink.name, 'not sent: delivery is shutting down');
     if (isPaused(lane)) return reportLater(job.id, lane.sink.name, pausedDetail(lane));
     if (lane.queue.length >= options.queueLimit) {
       return reportLater(job.id, lane.sink.name, `not sent: ${options.queueLimit} alerts already waiting for this sink`);
@@ -212,7 +213,7 @@ export function createDispatcher(sinks: readonly AlertSink[], options: Dispatche
     } catch {
       // Recording our own alert must not stop it reaching the other sinks.
     }
-    for (const other of lanes) if (other !== lane) enqueue(other, { alert, id: undefined });
+    for (const other of lanes) if (other !== lane) enqueue(other, { alert, id: undefined }, true);
   }
 
   return {
