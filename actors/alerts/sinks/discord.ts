@@ -2,7 +2,7 @@
 // with `?wait=true`), or 429 with Retry-After and a JSON `retry_after` in seconds.
 import type { Alert, AlertLevel } from '../../../machines/alerts/alert.ts';
 import type { AlertSink, SinkResult } from '../alert-sink.ts';
-import { isAnswer, postJson, resultOf, type HttpOptions } from './http.ts';
+import { isAnswer, postJson, urlSecrets, resultOf, type HttpOptions } from './http.ts';
 
 /** Embed side colours, as the decimal integers Discord takes. */
 export const DISCORD_COLOURS: Record<AlertLevel, number> = { info: 0x3498db, warning: 0xf1c40f, critical: 0xe74c3c };
@@ -39,7 +39,7 @@ export function discordMessage(alert: Alert): DiscordMessage {
 }
 
 export function createDiscordSink(options: HttpOptions & { minLevel: AlertLevel; url: string }): AlertSink {
-  const secrets = [options.url];
+  const secrets = urlSecrets(options.url);
   return {
     name: 'discord',
     minLevel: options.minLevel,

@@ -23,6 +23,25 @@ export function redact(text: string, secrets: readonly string[], max = MAX_ECHO)
   return out.length > max ? `${out.slice(0, max - 1)}…` : out;
 }
 
+/**
+ * What of a webhook URL must never be echoed: the URL itself and every part that may be its token (path
+ * segments of 8 characters or more, query values, user info). A receiver may echo just the token.
+ */
+export function urlSecrets(url: string): string[] {
+  const out = [url];
+  try {
+    const parsed = new URL(url);
+    out.push(parsed.pathname, ...parsed.pathname.split('/').filter((part) => part.length >= 8));
+    for (const value of parsed.searchParams.values()) if (value.length >= 4) out.push(value);
+    if (parsed.password !== '') out.push(parsed.password);
+    if (parsed.username !== '') out.push(parsed.username);
+  } catch {
+    // An unparsable URL is redacted whole.
+  }
+  // Longest first, so a part inside a longer secret does not leave the rest of it visible.
+  return out.filter((s) => s.length > 1).sort((a, b) => b.length - a.length);
+}
+
 /** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;

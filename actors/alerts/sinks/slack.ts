@@ -3,7 +3,7 @@
 // 4xx/5xx with a short reason (`invalid_payload`, `no_service`), or 429 with Retry-After.
 import type { Alert, AlertLevel } from '../../../machines/alerts/alert.ts';
 import type { AlertSink, SinkResult } from '../alert-sink.ts';
-import { postJson, resultOf, type HttpOptions } from './http.ts';
+import { postJson, urlSecrets, resultOf, type HttpOptions } from './http.ts';
 
 const LEVEL_MARK: Record<AlertLevel, string> = { info: ':information_source:', warning: ':warning:', critical: ':rotating_light:' };
 /** Block Kit limits: a header's plain text 150 characters, a section's text 3,000. */
@@ -44,7 +44,7 @@ export function slackMessage(alert: Alert): SlackMessage {
 }
 
 export function createSlackSink(options: HttpOptions & { minLevel: AlertLevel; url: string }): AlertSink {
-  const secrets = [options.url];
+  const secrets = urlSecrets(options.url);
   return {
     name: 'slack',
     minLevel: options.minLevel,

@@ -1,7 +1,7 @@
 // Generic webhook: the Alert itself as a JSON POST, for receivers of your own.
 import type { Alert, AlertLevel } from '../../../machines/alerts/alert.ts';
 import type { AlertSink, SinkResult } from '../alert-sink.ts';
-import { postJson, resultOf, type HttpOptions } from './http.ts';
+import { postJson, urlSecrets, resultOf, type HttpOptions } from './http.ts';
 
 export interface WebhookSinkOptions extends HttpOptions {
   /** `webhook:<name>` from config/alerts.yaml. */
@@ -17,7 +17,7 @@ export function webhookPayload(alert: Alert): Alert {
 }
 
 export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
-  const secrets = [options.url];
+  const secrets = urlSecrets(options.url);
   return {
     name: options.name,
     minLevel: options.minLevel,
