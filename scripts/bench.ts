@@ -2,11 +2,12 @@
 import { tmpdir } from 'node:os';
 import { loadRiskLimits, loadStrategy } from '../actors/adapters/config.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
+import { BENCH_POLICY, runAlertsBench } from '../actors/bench-alerts.ts';
 import { runBench } from '../actors/bench.ts';
 import { runSoak, SOAK_LIMITS } from '../actors/bench-soak.ts';
 import { runDashboardBench } from '../web/bench-dashboard.ts';
 
-const USAGE = `Usage: bun run bench [--bars N] [--symbols M] [--soak-bars K] [--json] [--skip-dashboard]
+const USAGE = `Usage: bun run bench [--bars N] [--symbols M] [--soak-bars K] [--json] [--skip-dashboard] [--skip-alerts]
 
 Runs mean reversion over N bars × M symbols of a seeded synthetic random walk (1h bars):
 through the full actor pipeline in memory, again with the whole event history persisted to SQLite,
@@ -20,7 +21,10 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --soak-bars K bars in the soak, all symbols together (default a fifth of N × M: 200,000 at the defaults;
                 0 leaves the soak out)
   --json        print the figures as one JSON object on the last line
-  --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB`;
+  --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
+  --skip-alerts     leave out the alert-delivery section: the in-memory pipeline (at most 50,000 bars per
+                    symbol, 5 alternating rounds) with every Fill and RiskEvent delivered to a webhook on
+                    127.0.0.1 that never answers, against the same run without alerts`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -30,6 +34,7 @@ await runMain(async () => {
       'soak-bars': { type: 'string' },
       json: { type: 'boolean' },
       'skip-dashboard': { type: 'boolean' },
+      'skip-alerts': { type: 'boolean' },
     },
     USAGE,
   );
@@ -71,6 +76,16 @@ await runMain(async () => {
   console.log(`pipeline (persisted) ${fmt(result.persisted_bars_per_s)} bars/s (${fmt(result.persisted_rows)} rows)`);
   console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);
   console.log(`peak RSS             ${fmt(result.peak_rss_mb)} MB`);
+  const alerts = args['skip-alerts']
+    ? undefined
+    : await runAlertsBench({ barsPerSymbol: Math.min(barsPerSymbol, 50_000), symbols, limits, strategy: () => strategy, rounds: 5 });
+  if (alerts !== undefined) {
+    const statuses = Object.entries(alerts.statuses).map(([k, v]) => `${fmt(v)} ${k}`).join(', ');
+    console.log(`alert delivery: ${fmt(alerts.bars)} bars × ${alerts.rounds} rounds, ${fmt(alerts.alerts_per_run)} alerts per run (every Fill and RiskEvent)`);
+    console.log(`  without alerts          ${fmt(alerts.without_alerts_bars_per_s)} bars/s (median; the baseline alone varies ${alerts.baseline_spread}× between rounds)`);
+    console.log(`  webhook never answering ${fmt(alerts.hanging_receiver_bars_per_s)} bars/s (median; per-round ratio to the baseline ${alerts.ratio}×)`);
+    console.log(`  ${fmt(alerts.requests_hanging)} requests left hanging, each aborted after ${BENCH_POLICY.timeoutMs} ms and retried; deliveries: ${statuses}`);
+  }
   const dashboard = args['skip-dashboard'] ? undefined : await runDashboardBench(tmpdir());
   if (dashboard !== undefined) {
     console.log(`dashboard partials over ${fmt(dashboard.events)} events (p95 of ${dashboard.rounds}; first request apart):`);
@@ -79,7 +94,7 @@ await runMain(async () => {
     }
     console.log(`  live update (1 new equity row: summary + chart points + metrics) p95 ${dashboard.live_update_p95_ms.toFixed(2)} ms`);
   }
-  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak }));
+  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak, alerts }));
   if (soak !== undefined && soak.failures.length > 0) {
     throw new Error(`soak failed: ${soak.failures.join('; ')}`);
   }
