@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { loadRiskLimits, loadStrategy } from '../actors/adapters/config.ts';
 import { runSweepBench } from '../actors/sweep/bench-sweep.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
+import { BENCH_POLICY, runAlertsBench } from '../actors/bench-alerts.ts';
 import { runBench } from '../actors/bench.ts';
 import { runSoak, SOAK_LIMITS } from '../actors/bench-soak.ts';
 import { runDashboardBench } from '../web/bench-dashboard.ts';
 
-const USAGE = `Usage: bun run bench [--bars N] [--symbols M] [--soak-bars K] [--json] [--skip-dashboard]
+const USAGE = `Usage: bun run bench [--bars N] [--symbols M] [--soak-bars K] [--json] [--skip-dashboard] [--skip-alerts]
 
 Runs mean reversion over N bars × M symbols of a seeded synthetic random walk (1h bars):
 through the full actor pipeline in memory, again with the whole event history persisted to SQLite,
@@ -23,7 +24,10 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --sweep-rounds R  rounds of the sweep bench (the real BTC/USD candles, 25 combinations, 1 worker then one per
                 core; default 3, 0 skips it); reports sweep_combos_per_s for both and their ratio (medians)
   --json        print the figures as one JSON object on the last line
-  --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB`;
+  --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
+  --skip-alerts     leave out the alert-delivery section: the in-memory pipeline (at most 50,000 bars per
+                    symbol, 5 alternating rounds) with every Fill and RiskEvent delivered to a webhook on
+                    127.0.0.1 that never answers, against the same run without alerts`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -34,6 +38,7 @@ await runMain(async () => {
       json: { type: 'boolean' },
       'sweep-rounds': { type: 'string' },
       'skip-dashboard': { type: 'boolean' },
+      'skip-alerts': { type: 'boolean' },
     },
     USAGE,
   );
@@ -75,6 +80,16 @@ await runMain(async () => {
   console.log(`pipeline (persisted) ${fmt(result.persisted_bars_per_s)} bars/s (${fmt(result.persisted_rows)} rows)`);
   console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);
   console.log(`peak RSS             ${fmt(result.peak_rss_mb)} MB`);
+  const alerts = args['skip-alerts']
+    ? undefined
+    : await runAlertsBench({ barsPerSymbol: Math.min(barsPerSymbol, 50_000), symbols, limits, strategy: () => strategy, rounds: 5 });
+  if (alerts !== undefined) {
+    const statuses = Object.entries(alerts.statuses).map(([k, v]) => `${fmt(v)} ${k}`).join(', ');
+    console.log(`alert delivery: ${fmt(alerts.bars)} bars × ${alerts.rounds} rounds, ${fmt(alerts.alerts_per_run)} alerts per run (every Fill and RiskEvent)`);
+    console.log(`  without alerts          ${fmt(alerts.without_alerts_bars_per_s)} bars/s (median; the baseline alone varies ${alerts.baseline_spread}× between rounds)`);
+    console.log(`  webhook never answering ${fmt(alerts.hanging_receiver_bars_per_s)} bars/s (median; per-round ratio to the baseline ${alerts.ratio}×)`);
+    console.log(`  ${fmt(alerts.requests_hanging)} requests left hanging, each aborted after ${BENCH_POLICY.timeoutMs} ms and retried; deliveries: ${statuses}`);
+  }
   const dashboard = args['skip-dashboard'] ? undefined : await runDashboardBench(tmpdir());
   if (dashboard !== undefined) {
     console.log(`dashboard partials over ${fmt(dashboard.events)} events (p95 of ${dashboard.rounds}; first request apart):`);
@@ -91,7 +106,7 @@ await runMain(async () => {
     console.log(`sweep (${sweepBench.sweep_combinations} combinations, median of ${sweepBench.sweep_rounds}) ${sweepBench.sweep_combos_per_s_1_worker} combos/s on 1 worker, ${sweepBench.sweep_combos_per_s_all_cores} on ${sweepBench.sweep_workers_all}: ${sweepBench.sweep_speedup}×`);
   }
   const sweep = typeof sweepBench === 'object' ? sweepBench : {};
-  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak, ...sweep }));
+  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak, alerts, ...sweep }));
   if (soak !== undefined && soak.failures.length > 0) {
     throw new Error(`soak failed: ${soak.failures.join('; ')}`);
   }

@@ -12,7 +12,7 @@ import type { AnyStrategy, StrategyDefinition } from '../../machines/strategies/
 
 export const CONFIG_DIR = join(import.meta.dir, '..', '..', 'config');
 
-function readYaml(path: string): unknown {
+export function readYaml(path: string): unknown {
   const shown = relative(process.cwd(), path) || path;
   if (!existsSync(path)) throw new Error(`${shown}: file not found`);
   try {
@@ -22,7 +22,8 @@ function readYaml(path: string): unknown {
   }
 }
 
-function load<S extends z.ZodType>(path: string, schema: S): z.infer<S> {
+/** Reads `path` and validates it with `schema`; every failure is one line starting with the file. */
+export function load<S extends z.ZodType>(path: string, schema: S): z.infer<S> {
   const raw = readYaml(path);
   try {
     return parseConfig(schema, raw);
