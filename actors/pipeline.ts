@@ -116,7 +116,7 @@ export const pipelineMachine = setup({
 });
 
 function defaultRules(limits: RiskLimits) {
-  return { drawdownSteps: DEFAULT_DRAWDOWN_STEPS, maxDrawdownPct: limits.maxDrawdownPct, maxDailyLossPct: limits.maxDailyLossPct };
+  return { drawdownSteps: DEFAULT_DRAWDOWN_STEPS, maxDrawdownPct: limits.maxDrawdownPct };
 }
 
 export type PipelineActor = ActorRefFrom<typeof pipelineMachine>;

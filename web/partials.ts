@@ -1,10 +1,11 @@
 // Renders a panel of a run by name: used by the page, the partial routes and the live stream alike.
 import type { RunCatalog, RunListing, RunRef } from './data/catalog.ts';
-import { recentCommands, recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
+import { recentAlerts } from '../db/alerts.ts';
+import { hasTable, recentCommands, recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
 import { breakerView, metricsView, openPositions, summaryView, type RunContext } from './data/run-view.ts';
 import type { TailCache } from './data/run-tail.ts';
 import { commandsList } from './views/control.ts';
-import { runHeader, type PanelName } from './views/dashboard-page.ts';
+import { runHeader, runPath, type PanelName } from './views/dashboard-page.ts';
 import {
   alertsPanel,
   breakerPanel,
@@ -59,7 +60,10 @@ export function renderPanel(name: PartialName, ctx: RunContext, state: Dashboard
     case 'metrics':
       return metricsPanel(metricsView(ctx, state.clock()));
     case 'alerts':
-      return alertsPanel(recentRiskEvents(db, listing.runId, RECENT_ROWS), listing.run);
+      // A run DB from before the alerts table shows its risk events instead.
+      return hasTable(db, 'alerts')
+        ? alertsPanel({ alerts: recentAlerts(db, listing.runId, { limit: RECENT_ROWS }) }, listing.run, runPath(listing))
+        : alertsPanel({ riskEvents: recentRiskEvents(db, listing.runId, RECENT_ROWS) }, listing.run, runPath(listing));
     case 'commands':
       return commandsList(recentCommands(db, listing.runId, RECENT_COMMANDS));
   }

@@ -27,9 +27,8 @@ export type AlertSource =
 export interface AlertRuleConfig {
   /** Drawdown steps as fractions below the peak, e.g. [0.05, 0.1, 0.15]: each alerted once until equity recovers above it. */
   drawdownSteps: readonly number[];
-  /** The breaker's limits, quoted in the trip alert's body (fractions). */
+  /** The breaker's drawdown limit, quoted in the trip alert's body (a fraction). */
   maxDrawdownPct?: number;
-  maxDailyLossPct?: number;
 }
 
 export const DEFAULT_DRAWDOWN_STEPS: readonly number[] = [0.05, 0.1, 0.15];
@@ -208,8 +207,8 @@ export class AlertRules {
       return `equity ${money(this.lastEquity)} is ${pct(drawdown)} below the peak ${money(this.peakEquity)}${limit}; new entries halted until a reset`;
     }
     if (m.state === 'halted.dailyLoss') {
-      const limit = this.config.maxDailyLossPct === undefined ? '' : ` (limit ${stepPct(this.config.maxDailyLossPct)})`;
-      return `${m.reason}${limit}; equity ${money(this.lastEquity)}; new entries halted until the next UTC day`;
+      // The breaker's reason already names the loss, the day's opening equity and the limit.
+      return `${m.reason}; equity ${money(this.lastEquity)}; new entries halted until the next UTC day`;
     }
     return m.reason;
   }
