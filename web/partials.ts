@@ -59,11 +59,14 @@ export function renderPanel(name: PartialName, ctx: RunContext, state: Dashboard
       return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS));
     case 'metrics':
       return metricsPanel(metricsView(ctx, state.clock()));
-    case 'alerts':
-      // A run DB from before the alerts table shows its risk events instead.
-      return hasTable(db, 'alerts')
-        ? alertsPanel({ alerts: recentAlerts(db, listing.runId, { limit: RECENT_ROWS }) }, listing.run, runPath(listing))
+    case 'alerts': {
+      // A run recorded before alerts existed (an old run DB, or an old session in a migrated one) shows its
+      // risk events instead.
+      const alerts = hasTable(db, 'alerts') ? recentAlerts(db, listing.runId, { limit: RECENT_ROWS }) : [];
+      return alerts.length > 0
+        ? alertsPanel({ alerts }, listing.run, runPath(listing))
         : alertsPanel({ riskEvents: recentRiskEvents(db, listing.runId, RECENT_ROWS) }, listing.run, runPath(listing));
+    }
     case 'commands':
       return commandsList(recentCommands(db, listing.runId, RECENT_COMMANDS));
   }

@@ -109,7 +109,7 @@ ${trip === undefined
 /** The latest alerts of the run (its `alerts` table), or its risk events for a run DB older than that table. */
 export function alertsPanel(rows: { alerts: AlertRow[] } | { riskEvents: RiskEventRow[] }, run: RunRow, base: string): Html {
   const failure = run.status === 'failed' ? String(run.summary?.error ?? 'run failed') : undefined;
-  const history = 'alerts' in rows ? html`<p class="links"><a href="${base}/alerts">All alerts</a></p>` : '';
+  const history = html`<p class="links"><a href="${base}/alerts">Alert history</a></p>`;
   const count = 'alerts' in rows ? rows.alerts.length : rows.riskEvents.length;
   if (count === 0 && failure === undefined) return html`${empty('No alerts.')}${history}`;
   return html`<ul class="alerts">
