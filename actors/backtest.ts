@@ -18,6 +18,7 @@ import type { RiskLimits } from '../machines/risk/limits.ts';
 import type { AnyStrategy } from '../machines/strategies/strategy.ts';
 import { renderReport } from '../web/report/render-report.ts';
 import type { VenueConfig } from './adapters/config.ts';
+import { databaseOnly, type AlertDelivery } from './alerts/alert-delivery.ts';
 import type { MarketData, PipelineMessage } from './messages.ts';
 import { createPipeline } from './pipeline.ts';
 
@@ -45,6 +46,13 @@ export interface BacktestRequest {
   onProgress?: (done: number, total: number) => void;
   /** Sees every pipeline message (tests use it to check invariants bar by bar). */
   tap?: (message: PipelineMessage) => void;
+  /** Where alerts go besides the run DB (`--alerts`: the configured sinks); default: the run DB only. */
+  alerts?: AlertDelivery;
+}
+
+/** The run's own database: `<out>/<run-id>.db`. */
+export function runDbPath(outDir: string, runId: string): string {
+  return join(outDir, `${runId}.db`);
 }
 
 export interface BacktestResult {
@@ -95,7 +103,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   );
 
   mkdirSync(req.outDir, { recursive: true });
-  const dbPath = join(req.outDir, `${req.runId}.db`);
+  const dbPath = runDbPath(req.outDir, req.runId);
   const reportPath = join(req.outDir, `${req.runId}.html`);
   const runDb = openDb(dbPath);
   const config = {
@@ -134,6 +142,8 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
       orderIdPrefix: `${req.runId}-`,
       writer,
       tap: req.tap,
+      // Alerts are stamped with the wall clock the run finishes by (the simulation never reads it).
+      alerts: { runId: req.runId, deliver: (req.alerts ?? databaseOnly).deliver, now: req.now ?? (() => req.startedAt) },
     });
     replay(candles, pipeline.push, req.onProgress);
     pipeline.end(candles[candles.length - 1]!.closeTs);

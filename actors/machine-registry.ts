@@ -80,6 +80,7 @@ const DESCRIPTIONS: Record<ActorName, string> = {
   portfolio: 'Books fills, marks positions to each bar, reports equity.',
   executor: 'Places orders at the venue and reports fills.',
   recorder: 'Writes every message to the run database in batches.',
+  alerts: 'Raises INFO / WARNING / CRITICAL alerts from risk, order, position and session messages, deduplicated per key.',
 };
 
 /** The fromTransition actors (no states of their own), with what they hear from the router. */

@@ -10,6 +10,7 @@ import type {
   Side,
   SignalAction,
 } from '../machines/domain.ts';
+import type { Alert } from '../machines/alerts/alert.ts';
 import type { Difference } from '../machines/execution/reconcile.ts';
 import type { OrderRequest, VenueOrderState, VenueTrade } from './session/order-venue.ts';
 
@@ -247,6 +248,24 @@ export interface StateTransition {
   event: string;
 }
 
+/**
+ * A paper/live session ended on an error it could not retry past (an exchange error after its retries, a venue
+ * the adapter does not understand): published by the session so the alerts actor raises it like any other alert.
+ */
+export interface SessionError {
+  type: 'SessionError';
+  /** The session clock when it failed. */
+  ts: number;
+  reason: string;
+}
+
+/** An alert the alerts actor raised (after deduplication): recorded in the run's `alerts` table. */
+export interface AlertRaised {
+  type: 'AlertRaised';
+  ts: number;
+  alert: Alert;
+}
+
 export type PipelineMessage =
   | MarketData
   | Signal
@@ -268,7 +287,9 @@ export type PipelineMessage =
   | VenueRequest
   | Reconciliation
   | AdoptVenueState
-  | StateTransition;
+  | StateTransition
+  | SessionError
+  | AlertRaised;
 
 export type MessageType = PipelineMessage['type'];
 export type MessageOf<T extends MessageType> = Extract<PipelineMessage, { type: T }>;

@@ -3,10 +3,12 @@
 // logic, the feed's source and the clock plugged in around it.
 import { createActor, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { EventWriter } from '../db/events.ts';
+import { DEFAULT_DRAWDOWN_STEPS } from '../machines/alerts/alert-rules.ts';
 import type { CostModel, Market } from '../machines/domain.ts';
 import { circuitBreakerMachine } from '../machines/risk/circuit-breaker.machine.ts';
 import type { RiskLimits } from '../machines/risk/limits.ts';
 import type { AnyStrategy } from '../machines/strategies/strategy.ts';
+import { alertsLogic, type AlertsOptions } from './alerts.actor.ts';
 import { feedLogic } from './feed.actor.ts';
 import type { MarketData, PipelineMessage } from './messages.ts';
 import { portfolioLogic } from './portfolio.actor.ts';
@@ -33,6 +35,8 @@ export interface PipelineOptions {
    * venue reports and asks the session to place and cancel (VenueRequest).
    */
   venue?: { kind: 'simulated' } | { kind: 'live'; nativeStops: boolean };
+  /** Raise alerts (recorded through the writer, then handed to `deliver`); omit for a run without alerts. */
+  alerts?: AlertsOptions & { runId: string };
 }
 
 interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
@@ -52,6 +56,7 @@ export const pipelineMachine = setup({
     portfolio: portfolioLogic,
     executor: simExecutorLogic,
     recorder: recorderLogic,
+    alerts: alertsLogic,
     circuitBreaker: circuitBreakerMachine,
   },
 }).createMachine({
@@ -92,6 +97,10 @@ export const pipelineMachine = setup({
         },
       }),
     ];
+    if (input.alerts) {
+      const alerts = { ...input.alerts, rules: input.alerts.rules ?? defaultRules(input.limits) };
+      children.push(spawn('alerts', { id: 'alerts', systemId: 'alerts', input: { ...alerts, publish } }));
+    }
     if (input.writer) {
       children.push(spawn('recorder', { id: 'recorder', systemId: 'recorder', input: { writer: input.writer } }));
     }
@@ -105,6 +114,10 @@ export const pipelineMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+function defaultRules(limits: RiskLimits) {
+  return { drawdownSteps: DEFAULT_DRAWDOWN_STEPS, maxDrawdownPct: limits.maxDrawdownPct };
+}
 
 export type PipelineActor = ActorRefFrom<typeof pipelineMachine>;
 

@@ -3,7 +3,7 @@
 // then the strategy decides — which is what makes lookahead impossible.
 import type { MessageType, PipelineMessage } from './messages.ts';
 
-export type ActorName = 'feed' | 'strategy' | 'risk' | 'portfolio' | 'executor' | 'recorder';
+export type ActorName = 'feed' | 'strategy' | 'risk' | 'portfolio' | 'executor' | 'recorder' | 'alerts';
 
 export type Publish = (message: PipelineMessage) => void;
 
@@ -13,16 +13,19 @@ interface Receiver {
 
 export const ROUTES: Record<MessageType, readonly ActorName[]> = {
   MarketData: ['executor', 'portfolio', 'strategy'],
+  // MarketData never reaches the alerts actor (the hot path); what it alerts on is what the actors conclude.
   Signal: ['risk', 'recorder'],
-  RiskDecision: ['strategy', 'recorder'],
+  RiskDecision: ['strategy', 'alerts', 'recorder'],
   Order: ['executor', 'recorder'],
-  OrderUpdate: ['risk', 'strategy', 'recorder'],
-  Fill: ['portfolio', 'risk', 'recorder'],
-  PositionUpdate: ['strategy', 'risk', 'recorder'],
+  OrderUpdate: ['risk', 'strategy', 'alerts', 'recorder'],
+  Fill: ['portfolio', 'risk', 'alerts', 'recorder'],
+  PositionUpdate: ['strategy', 'risk', 'alerts', 'recorder'],
   PositionMark: ['recorder'],
-  EquitySnapshot: ['risk', 'recorder'],
-  RiskEvent: ['recorder'],
-  EndOfData: ['executor', 'recorder'],
+  // Alerts first: a breaker trip the risk actor derives from this snapshot is then told with its figures.
+  EquitySnapshot: ['alerts', 'risk', 'recorder'],
+  RiskEvent: ['alerts', 'recorder'],
+  // Alerts before the recorder, whose final flush then includes the last suppression summaries.
+  EndOfData: ['executor', 'alerts', 'recorder'],
   ResetCircuitBreaker: ['risk', 'recorder'],
   WarmupData: ['strategy'],
   // The executor cancels working orders before risk halts and (with flatten) sends the closing orders.
@@ -35,7 +38,9 @@ export const ROUTES: Record<MessageType, readonly ActorName[]> = {
   Reconciliation: ['risk'],
   // The executor takes the venue's quantities first; the portfolio then books and reports them.
   AdoptVenueState: ['executor', 'portfolio', 'risk'],
-  StateTransition: ['recorder'],
+  StateTransition: ['alerts', 'recorder'],
+  SessionError: ['alerts'],
+  AlertRaised: ['recorder'],
 };
 
 /**

@@ -5,6 +5,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { PipelineMessage } from '../actors/messages.ts';
 import type { Db } from './client.ts';
 import {
+  alerts,
   equitySnapshots,
   fills,
   orders,
@@ -33,6 +34,7 @@ export const EVENT_TABLES = {
   EquitySnapshot: equitySnapshots,
   RiskEvent: riskEvents,
   StateTransition: stateTransitions,
+  AlertRaised: alerts,
 } as const;
 
 export type RecordedType = keyof typeof EVENT_TABLES;
@@ -97,6 +99,10 @@ function toRow(runId: string, m: PipelineMessage): Row | undefined {
       return { runId, ts: m.ts, kind: m.kind, level: m.level, state: m.state, reason: m.reason };
     case 'StateTransition':
       return { runId, ts: m.ts, actor: m.actor, fromState: m.from, toState: m.to, event: m.event };
+    case 'AlertRaised': {
+      const a = m.alert;
+      return { runId, key: a.key, level: a.level, title: a.title, body: a.body, barTs: a.barTs, wallTs: a.wallTs };
+    }
     default:
       return undefined;
   }

@@ -10,6 +10,10 @@ type Row = Record<string, Value>;
 
 /** Session lifecycle transitions are wall-clock facts of one process, not derived from the journal. */
 const SESSION_ACTOR = 'session';
+/** Likewise the alerts raised about the session itself (started, stopped, failed): `session:...` keys. */
+const SESSION_ALERT_PREFIX = 'session:';
+/** When an alert was raised by the wall clock differs between the process that raised it and a replay. */
+const WALL_CLOCK_COLUMNS = ['wall_ts'];
 
 export interface FieldDifference {
   table: string;
@@ -26,7 +30,12 @@ const KEY_COLUMNS = ['fill_id', 'client_order_id', 'id', 'signal_id'];
 
 function tableRows(db: Db, table: string, runId: string): Row[] {
   const rows = db.$client.query(`SELECT * FROM "${table}" WHERE run_id = ? ORDER BY seq`).all(runId) as Row[];
-  const kept = table === 'state_transitions' ? rows.filter((r) => r.actor !== SESSION_ACTOR) : rows;
+  const kept =
+    table === 'state_transitions'
+      ? rows.filter((r) => r.actor !== SESSION_ACTOR)
+      : table === 'alerts'
+        ? rows.filter((r) => !String(r.key).startsWith(SESSION_ALERT_PREFIX))
+        : rows;
   for (const r of kept) delete r.seq;
   return kept;
 }
@@ -45,6 +54,7 @@ function compareRow(table: string, index: number, recorded: Row | undefined, der
     return out;
   }
   for (const field of Object.keys(derived)) {
+    if (WALL_CLOCK_COLUMNS.includes(field)) continue;
     if (recorded[field] !== derived[field]) {
       out.push({ table, row: index + 1, key, field, recorded: recorded[field], derived: derived[field] });
     }

@@ -1,6 +1,6 @@
 // One schema for every QuantSage database: the market-data DB (data/quantsage.db) and each run DB
 // (data/backtests/<run-id>.db, data/paper_trading.db, ...). Every event table is append-only and keyed by run.
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const instruments = sqliteTable(
   'instruments',
@@ -302,7 +302,52 @@ export const sweepResults = sqliteTable(
   (t) => [index('sweep_results_sweep').on(t.sweepId, t.phase, t.window)],
 );
 
+/**
+ * Every alert the alerts actor raised (after deduplication), whatever the sinks did with it. Derived like the
+ * other event tables, except the `session:` alerts (the process's own lifecycle) and the wall time.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    seq: integer('seq').primaryKey(),
+    runId: text('run_id').notNull(),
+    key: text('key').notNull(),
+    level: text('level', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    /** Session clock (bar time) the alert is about, ms UTC. */
+    barTs: integer('bar_ts').notNull(),
+    /** Wall time it was raised, ms UTC; informational, never compared by recovery or replay. */
+    wallTs: integer('wall_ts').notNull(),
+  },
+  (t) => [index('alerts_run_level').on(t.runId, t.level), index('alerts_run_ts').on(t.runId, t.barTs)],
+);
+
+/**
+ * What each sink made of an alert, one row per alert and sink, updated in place by the dispatcher as attempts
+ * go on. Keyed by the alert's run, key and bar time (unique per run once deduplicated) rather than its `seq`,
+ * which the batched recorder assigns only when it flushes.
+ */
+export const alertDeliveries = sqliteTable(
+  'alert_deliveries',
+  {
+    seq: integer('seq').primaryKey(),
+    runId: text('run_id').notNull(),
+    alertKey: text('alert_key').notNull(),
+    alertBarTs: integer('alert_bar_ts').notNull(),
+    sink: text('sink').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed', 'suppressed', 'skipped'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** The receiver's last answer (`HTTP 200`, `250 OK`, `timeout after 5 s`); never a secret. */
+    detail: text('detail').notNull().default(''),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('alert_deliveries_alert_sink').on(t.runId, t.alertKey, t.alertBarTs, t.sink)],
+);
+
 export type CandleRow = typeof candles.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type JournalRow = typeof journal.$inferSelect;
 export type OperatorCommandRow = typeof operatorCommands.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;

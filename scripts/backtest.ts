@@ -29,7 +29,9 @@ conservative fills, writes the run to data/backtests/<run-id>.db and an HTML rep
   --exchange ID       read the series stored for this exchange (when a symbol is stored for several);
                       with --collect: the ccxt exchange id to download from
   --feed NAME         with --collect: the alpaca data feed (iex, sip)
-  --base-url URL      with --collect: send the venue requests to this origin instead`;
+  --base-url URL      with --collect: send the venue requests to this origin instead
+  --alerts            also send the run's alerts to the sinks of config/alerts.yaml (--alerts-config FILE
+                      for another file); without it alerts are only written to the run DB`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -50,6 +52,8 @@ await runMain(async () => {
       exchange: { type: 'string' },
       feed: { type: 'string' },
       'base-url': { type: 'string' },
+      alerts: { type: 'boolean' },
+      'alerts-config': { type: 'string' },
     },
     USAGE,
   );
@@ -93,6 +97,7 @@ await runMain(async () => {
     outDir: args.out ?? 'data/backtests',
     quiet: args.quiet,
     collect,
+    alerts: args.alerts || args['alerts-config'] !== undefined ? { configPath: args['alerts-config'] ?? 'config/alerts.yaml' } : undefined,
   });
   console.log(formatSummary(result));
   if (args.json) console.log(summaryJson(result));

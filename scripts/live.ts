@@ -7,6 +7,8 @@ import { VENUE_SESSION_OPTIONS, venueSessionRequest } from '../actors/adapters/p
 import { sleep } from '../actors/adapters/sleep.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
+import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
+import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 
 const USAGE = `Usage: bun run live --source ccxt|alpaca --symbols A,B --timeframe TF --confirm-live [options]
 
@@ -55,8 +57,10 @@ await runMain(async () => {
     await session.source.close?.();
     throw new Error('not started: this places real orders; run the same command with --confirm-live to trade');
   }
+  const dbPath = args.db ?? DEFAULT_LIVE_DB;
   await runPaperSession({
-    dbPath: args.db ?? DEFAULT_LIVE_DB,
+    dbPath,
+    openAlerts: (runId) => openAlertDelivery({ mode: 'live', runId, dbPath, configPath: ALERTS_CONFIG, quiet: args.quiet }),
     newSession: args['new-session'] ?? false,
     quiet: args.quiet,
     ...session,

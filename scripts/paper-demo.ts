@@ -3,6 +3,8 @@
 import { parseCommandArgs, parseDateFlag, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
 import { demoSession } from '../actors/adapters/paper-demo-session.ts';
+import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
+import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 
 const USAGE = `Usage: bun run paper:demo [options]
 
@@ -45,8 +47,10 @@ await runMain(async () => {
     strategyName: args.strategy ?? 'mean_reversion',
     capital: args.capital,
   });
+  const dbPath = args.db ?? DEFAULT_PAPER_DB;
   await runPaperSession({
-    dbPath: args.db ?? DEFAULT_PAPER_DB,
+    dbPath,
+    openAlerts: (runId) => openAlertDelivery({ mode: 'paper', runId, dbPath, configPath: ALERTS_CONFIG, quiet: args.quiet }),
     newSession: args['new-session'] ?? false,
     quiet: args.quiet,
     ...demo,

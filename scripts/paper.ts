@@ -6,6 +6,8 @@ import { DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-sess
 import { VENUE_SESSION_OPTIONS, venueSession, venueSessionRequest } from '../actors/adapters/paper-venue-session.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
+import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
+import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 
 const USAGE = `Usage: bun run paper --source ccxt|alpaca --symbols A,B --timeframe TF [options]
 
@@ -34,8 +36,10 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
 await runMain(async () => {
   const args = parseCommandArgs(VENUE_SESSION_OPTIONS, USAGE);
   const session = await venueSession(venueSessionRequest(args));
+  const dbPath = args.db ?? DEFAULT_PAPER_DB;
   await runPaperSession({
-    dbPath: args.db ?? DEFAULT_PAPER_DB,
+    dbPath,
+    openAlerts: (runId) => openAlertDelivery({ mode: 'paper', runId, dbPath, configPath: ALERTS_CONFIG, quiet: args.quiet }),
     newSession: args['new-session'] ?? false,
     quiet: args.quiet,
     ...session,

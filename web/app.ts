@@ -18,6 +18,11 @@ import { dashboardPage, PANELS, runPath, type PanelName } from './views/dashboar
 import { layout } from './views/layout.ts';
 import { reportContentSecurityPolicy } from './report/report-policy.ts';
 import { runsPage, runsTable, waitingPage } from './views/runs-page.ts';
+import { alertList, alertsPage, type AlertsView } from './views/alerts-page.ts';
+import { alertCounts, recentAlerts } from '../db/alerts.ts';
+import { ALERT_LEVELS, type AlertLevel } from '../machines/alerts/alert.ts';
+import { hasTable } from './data/queries.ts';
+import type { RunContext } from './data/run-view.ts';
 
 export interface DashboardOptions {
   /** The database to watch (data/paper_trading.db, data/quantsage.db, ...). */
@@ -39,6 +44,18 @@ export interface Dashboard {
 }
 
 const PARTIAL_NAMES = new Set<string>([...PANELS, 'header', 'commands']);
+/** Rows on the alerts page. */
+const ALERT_PAGE_ROWS = 500;
+
+/** `?level=warning`: that level and the ones above it; anything else: every level. */
+function alertsView(ctx: RunContext, level: string | undefined): AlertsView {
+  const min = ALERT_LEVELS.includes(level as AlertLevel) ? (level as AlertLevel) : undefined;
+  const missing = !hasTable(ctx.db, 'alerts');
+  const counts = missing ? { info: 0, warning: 0, critical: 0 } : alertCounts(ctx.db, ctx.listing.runId);
+  const levels = min === undefined ? undefined : ALERT_LEVELS.slice(ALERT_LEVELS.indexOf(min));
+  const alerts = missing ? [] : recentAlerts(ctx.db, ctx.listing.runId, { levels, limit: ALERT_PAGE_ROWS });
+  return { level: min, alerts, counts, missing, limit: ALERT_PAGE_ROWS };
+}
 
 function notFound(c: Context, what: string) {
   return c.html(layout('Not found', [{ href: '/runs', label: 'Runs' }], html`<p>${what} not found.</p>`), 404);
@@ -137,6 +154,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const page = readFileSync(path, 'utf8');
     c.header('content-security-policy', reportContentSecurityPolicy(page));
     return c.html(page);
+  });
+  run.get('/alerts', (c) => {
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    if (ctx === undefined) return notFound(c, 'Run');
+    return c.html(alertsPage(ctx.listing, alertsView(ctx, c.req.query('level'))));
+  });
+  run.get('/alerts/list', (c) => {
+    const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
+    if (ctx === undefined) return c.text('run not found', 404);
+    return c.html(alertList(runPath(ctx.listing), alertsView(ctx, c.req.query('level'))));
   });
   run.route('/machines', machineRoutes(state));
   run.route('/commands', commandRoutes(control));

@@ -20,6 +20,7 @@ const REFRESHES: Record<EventTable, (PartialName | 'equity' | 'transitions')[]> 
   order_updates: ['orders'],
   fills: ['fills', 'positions', 'metrics'],
   risk_events: ['breaker', 'alerts'],
+  alerts: ['alerts'],
   state_transitions: ['transitions'],
   // A command issued elsewhere (`bun run halt`), and the session taking it (its journal entry).
   operator_commands: ['commands'],

@@ -1,10 +1,11 @@
 // Renders a panel of a run by name: used by the page, the partial routes and the live stream alike.
 import type { RunCatalog, RunListing, RunRef } from './data/catalog.ts';
-import { recentCommands, recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
+import { recentAlerts } from '../db/alerts.ts';
+import { hasTable, recentCommands, recentFills, recentOrders, recentRiskEvents, recentSignals } from './data/queries.ts';
 import { breakerView, metricsView, openPositions, summaryView, type RunContext } from './data/run-view.ts';
 import type { TailCache } from './data/run-tail.ts';
 import { commandsList } from './views/control.ts';
-import { runHeader, type PanelName } from './views/dashboard-page.ts';
+import { runHeader, runPath, type PanelName } from './views/dashboard-page.ts';
 import {
   alertsPanel,
   breakerPanel,
@@ -58,8 +59,14 @@ export function renderPanel(name: PartialName, ctx: RunContext, state: Dashboard
       return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS));
     case 'metrics':
       return metricsPanel(metricsView(ctx, state.clock()));
-    case 'alerts':
-      return alertsPanel(recentRiskEvents(db, listing.runId, RECENT_ROWS), listing.run);
+    case 'alerts': {
+      // A run recorded before alerts existed (an old run DB, or an old session in a migrated one) shows its
+      // risk events instead.
+      const alerts = hasTable(db, 'alerts') ? recentAlerts(db, listing.runId, { limit: RECENT_ROWS }) : [];
+      return alerts.length > 0
+        ? alertsPanel({ alerts }, listing.run, runPath(listing))
+        : alertsPanel({ riskEvents: recentRiskEvents(db, listing.runId, RECENT_ROWS) }, listing.run, runPath(listing));
+    }
     case 'commands':
       return commandsList(recentCommands(db, listing.runId, RECENT_COMMANDS));
   }

@@ -1,7 +1,8 @@
 // A backtest as the commands run it: configuration from config/, candles from the market DB, a fresh run id.
 import { randomBytes } from 'node:crypto';
 import { closeDb, openExistingDb } from '../../db/client.ts';
-import { runBacktest, type BacktestResult } from '../backtest.ts';
+import { openAlertDelivery, type OpenAlertDelivery } from '../alerts/alert-delivery.ts';
+import { runBacktest, runDbPath, type BacktestResult } from '../backtest.ts';
 import { collectForBacktest, type SourceSpec } from './collect-command.ts';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
 import { createProgress } from './progress.ts';
@@ -22,6 +23,11 @@ export interface BacktestCommand {
   quiet?: boolean;
   /** Download missing candles first (bun run backtest --collect); the source defaults per symbol. */
   collect?: Partial<SourceSpec>;
+  /**
+   * `--alerts [config]`: send the run's alerts to the sinks of this config file too (default: the run DB only,
+   * so a ten-year backtest cannot flood a channel).
+   */
+  alerts?: { configPath: string; open?: OpenAlertDelivery };
 }
 
 export function newRunId(prefix: string, now: Date): string {
@@ -38,11 +44,21 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
     await collectForBacktest({ ...cmd.collect, symbols: cmd.symbols, timeframe: cmd.timeframe, fromTs: cmd.fromTs, toTs: cmd.toTs, dbPath: cmd.dbPath, quiet: cmd.quiet });
   }
   const now = new Date();
+  const runId = newRunId('bt', now);
   const marketDb = openExistingDb(cmd.dbPath);
   const progress = createProgress('backtest', { quiet: cmd.quiet });
+  const alerts =
+    cmd.alerts === undefined
+      ? undefined
+      : await (cmd.alerts.open ?? openAlertDelivery)({
+          mode: 'backtest',
+          runId,
+          dbPath: runDbPath(cmd.outDir, runId),
+          configPath: cmd.alerts.configPath,
+        });
   try {
     const result = runBacktest({
-      runId: newRunId('bt', now),
+      runId,
       strategy,
       strategyParams: params,
       symbols: cmd.symbols,
@@ -58,10 +74,12 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
       startedAt: now.getTime(),
       now: () => Date.now(),
       onProgress: progress.update,
+      alerts,
     });
     progress.finish();
     return result;
   } finally {
+    await alerts?.close();
     closeDb(marketDb);
   }
 }

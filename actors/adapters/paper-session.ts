@@ -11,6 +11,7 @@ import type { Bar } from '../../machines/domain.ts';
 import type { ReconcileTolerance } from '../../machines/execution/reconcile.ts';
 import { formatFixed, stepDecimals } from '../../machines/metrics/money.ts';
 import { roundTrips } from '../../machines/metrics/round-trips.ts';
+import type { AlertDelivery } from '../alerts/alert-delivery.ts';
 import type { PipelineMessage } from '../messages.ts';
 import type { BarSource } from '../session/bar-source.ts';
 import { runSessionLoop } from '../session/run-loop.ts';
@@ -40,6 +41,10 @@ export interface PaperSessionRequest {
   pollMs?: number;
   /** Live trading: orders go to this venue instead of the simulator. */
   live?: LiveTrading;
+  /** Where alerts go besides the session DB (the configured sinks); default: the session DB only. */
+  alerts?: AlertDelivery;
+  /** Opens the configured sinks once the session id is known (the commands pass openAlertDelivery). */
+  openAlerts?: (runId: string) => Promise<AlertDelivery>;
 }
 
 export interface LiveTrading {
@@ -176,6 +181,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
   const log = req.log ?? ((line: string) => console.log(line));
   const db = openDb(req.dbPath);
   const clock = req.clock ?? { now: () => Date.now() };
+  let alerts: AlertDelivery | undefined;
   try {
     const previous = req.newSession ? undefined : resumable(db, req.snapshot);
     if (previous !== undefined) {
@@ -197,7 +203,8 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
           const line = messageLine(m, timeframe, price);
           if (line !== undefined) log(line);
         };
-    const session = await Session.open({ db, runId, snapshot: req.snapshot, create, clock, tap });
+    alerts = req.alerts ?? (await req.openAlerts?.(runId));
+    const session = await Session.open({ db, runId, snapshot: req.snapshot, create, clock, tap, alerts });
     if (create) {
       log(`session ${runId} started in ${req.dbPath}: ${req.snapshot.strategy.name} on ${req.snapshot.symbols.join(', ')} ${timeframe}, ${create.warmup.length} warm-up bars, source ${req.source.label}`);
     } else {
@@ -235,6 +242,8 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
       if (orders?.live.error !== undefined) throw orders.live.error;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      // An exchange error past its retries (or any other failure of the loop) is a CRITICAL alert.
+      session.fail(message);
       session.close('failed', message);
       throw new Error(`${message} (session ${runId} stopped; its journal is intact: run the same command to resume)`);
     } finally {
@@ -250,6 +259,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     for (const line of portfolioSummary(db, runId)) log(line);
     return end;
   } finally {
+    await alerts?.close();
     closeDb(db);
   }
 }

@@ -4,6 +4,7 @@ import type { CostModel, Market } from '../../machines/domain.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { EventWriter } from '../../db/events.ts';
 import { createStrategyFromParams } from '../adapters/config.ts';
+import type { AlertsOptions } from '../alerts.actor.ts';
 import type { PipelineMessage } from '../messages.ts';
 import { createPipeline, type Pipeline } from '../pipeline.ts';
 
@@ -29,6 +30,8 @@ export async function sessionPipeline(
   tap?: (message: PipelineMessage) => void,
   /** Replay of a live session through the backtest path: the simulator instead of the venue. */
   executor: 'snapshot' | 'simulated' = 'snapshot',
+  /** Where raised alerts go besides the writer; by default nowhere (a replay derives them only to compare). */
+  alerts: Pick<AlertsOptions, 'deliver' | 'now'> = { deliver: () => {}, now: () => 0 },
 ): Promise<Pipeline> {
   const strategy = await createStrategyFromParams(snapshot.strategy.name, snapshot.strategy.params);
   return createPipeline({
@@ -40,6 +43,8 @@ export async function sessionPipeline(
     orderIdPrefix: `${runId}-`,
     writer,
     tap,
+    // Always raised, with the default rules: recovery and replay derive the same alerts the session recorded.
+    alerts: { runId, ...alerts },
     venue:
       snapshot.venue !== undefined && executor === 'snapshot'
         ? { kind: 'live', nativeStops: snapshot.venue.nativeStops }

@@ -13,6 +13,8 @@ import type { Bar } from '../../machines/domain.ts';
 import { admitBars, groupByClose, newCursor, type FeedCursor, type RefusedBar } from '../../machines/data/live-bars.ts';
 import { breakerStateName, type circuitBreakerMachine } from '../../machines/risk/circuit-breaker.machine.ts';
 import { sessionMachine, type SessionEvent } from '../../machines/session/session.machine.ts';
+import type { Alert } from '../../machines/alerts/alert.ts';
+import type { AlertDelivery } from '../alerts/alert-delivery.ts';
 import type { PipelineMessage, VenueRequest } from '../messages.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { applyEntry, replayJournal, trackEntry, type JournalEntry } from './journal-entries.ts';
@@ -31,6 +33,11 @@ export interface OpenSessionOptions {
   clock: Clock;
   /** Sees every message the live pipeline routes after recovery (console lines, alerts). */
   tap?: (message: PipelineMessage) => void;
+  /**
+   * Where alerts go besides the session DB. Alerts the journal replay derives again were delivered by the
+   * process that raised them; only those it had not flushed before a crash are delivered (again) on recovery.
+   */
+  alerts?: AlertDelivery;
 }
 
 export interface Recovery {
@@ -120,14 +127,26 @@ export class Session {
     const tap = opts.tap;
     let session: Session | undefined;
     const recovered: VenueRequest[] = [];
-    const pipeline = await sessionPipeline(runId, snapshot, writer, (m) => {
-      if (m.type === 'VenueRequest') {
-        if (session?.onVenueRequest !== undefined) session.onVenueRequest(m);
-        else if (session !== undefined) session.recoveredRequests.push(m);
-        else recovered.push(m);
-      }
-      if (live && tap !== undefined) tap(m);
-    });
+    const replayedAlerts: Alert[] = [];
+    const deliver = (alert: Alert): void => {
+      if (live) opts.alerts?.deliver(alert);
+      else replayedAlerts.push(alert);
+    };
+    const pipeline = await sessionPipeline(
+      runId,
+      snapshot,
+      writer,
+      (m) => {
+        if (m.type === 'VenueRequest') {
+          if (session?.onVenueRequest !== undefined) session.onVenueRequest(m);
+          else if (session !== undefined) session.recoveredRequests.push(m);
+          else recovered.push(m);
+        }
+        if (live && tap !== undefined) tap(m);
+      },
+      'snapshot',
+      { deliver, now: () => clock.now() },
+    );
     const entries = loadJournal(db, runId);
     const replayed = replayJournal(pipeline, entries);
     let appended: Record<string, number>;
@@ -138,6 +157,9 @@ export class Session {
     }
     writer.target = createEventWriter(db, runId);
     live = true;
+    // The alerts the crash kept from the DB were (at most) queued for delivery, never confirmed: send them now.
+    const unflushedAlerts = appended.alerts ?? 0;
+    if (unflushedAlerts > 0) for (const alert of replayedAlerts.slice(-unflushedAlerts)) opts.alerts?.deliver(alert);
 
     session = new Session(runId, snapshot, pipeline, db, clock, { entries: entries.length, appended });
     session.recoveredRequests.push(...recovered);
@@ -202,6 +224,12 @@ export class Session {
   recordSent(clientOrderId: string, symbol: string): void {
     if (this.sent.has(clientOrderId)) return;
     this.record({ kind: 'sent', ts: this.clockTs, payload: { clientOrderId, symbol } });
+  }
+
+  /** The session fails on an error it cannot retry past: a CRITICAL alert, recorded before the session closes. */
+  fail(reason: string): void {
+    this.pipeline.publish({ type: 'SessionError', ts: this.clockTs, reason });
+    this.pipeline.flush();
   }
 
   heartbeat(): void {

@@ -215,8 +215,14 @@ export function lastTrip(db: Db, runId: string): RiskEventRow | undefined {
   );
 }
 
+/** Whether the DB has this table: run DBs written before a migration (opened read-only) lack its tables. */
+export function hasTable(db: Db, table: string): boolean {
+  return one(db, `SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?`, table) !== undefined;
+}
+
 /** Tables whose rows the live stream watches, keyed by what they refresh. */
 export const EVENT_TABLES = [
+  'alerts',
   'equity_snapshots',
   'positions',
   'signals',
@@ -236,6 +242,11 @@ export type EventTable = (typeof EVENT_TABLES)[number];
 export function maxSeqs(db: Db): Record<EventTable, number> {
   const result = {} as Record<EventTable, number>;
   for (const table of EVENT_TABLES) {
+    // `alerts` is missing from run DBs older than the alerts migration.
+    if (table === 'alerts' && !hasTable(db, table)) {
+      result[table] = 0;
+      continue;
+    }
     result[table] = one<{ m: number | null }>(db, `SELECT max(rowid) AS m FROM ${table}`)?.m ?? 0;
   }
   return result;

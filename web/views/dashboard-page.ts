@@ -50,7 +50,7 @@ export function dashboardPage(listing: RunListing, chart: ChartView, panels: Rec
   const chartJson = { ...chart, dataUrl: `${base}/chart-data` };
   const body = html`<div id="run" hx-ext="sse" sse-connect="${base}/stream?after=${chart.lastSeq}" data-live="${live ? 'yes' : 'no'}">
 <div id="run-header" hx-get="${base}/partials/header" hx-trigger="every 5s" data-poll sse-swap="header">${runHeader(listing)}</div>
-<p class="links"><a href="${base}/machines">State machines</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : listing.run.status}</span></p>
+<p class="links"><a href="${base}/machines">State machines</a> · <a href="${base}/alerts">Alerts</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : listing.run.status}</span></p>
 ${panel(base, 'summary', panels.summary)}
 <section class="panel charts"><h2>Equity</h2><div id="equity-chart" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown-chart" class="chart"></div></section>
@@ -64,6 +64,7 @@ ${panel(base, 'signals', panels.signals)}
   return layout(`${listing.run.strategy} ${listing.runId}`, [
     { href: '/runs', label: 'Runs' },
     { href: base, label: 'Dashboard', current: true },
+    { href: `${base}/alerts`, label: 'Alerts' },
     { href: `${base}/machines`, label: 'Machines' },
   ], body);
 }

@@ -2,7 +2,7 @@
 // stream all use these same functions, so a panel looks the same however it arrived.
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { RunRow } from '../../db/schema.ts';
+import type { AlertRow, RunRow } from '../../db/schema.ts';
 import {
   formatMoney,
   formatPct,
@@ -106,13 +106,22 @@ ${trip === undefined
 </div>`;
 }
 
-export function alertsPanel(events: RiskEventRow[], run: RunRow): Html {
+/** The latest alerts of the run (its `alerts` table), or its risk events for a run DB older than that table. */
+export function alertsPanel(rows: { alerts: AlertRow[] } | { riskEvents: RiskEventRow[] }, run: RunRow, base: string): Html {
   const failure = run.status === 'failed' ? String(run.summary?.error ?? 'run failed') : undefined;
-  if (events.length === 0 && failure === undefined) return empty('No alerts.');
+  const history = html`<p class="links"><a href="${base}/alerts">Alert history</a></p>`;
+  const count = 'alerts' in rows ? rows.alerts.length : rows.riskEvents.length;
+  if (count === 0 && failure === undefined) return html`${empty('No alerts.')}${history}`;
   return html`<ul class="alerts">
 ${failure === undefined ? '' : html`<li class="alert critical"><strong>run failed</strong> ${failure}</li>`}
-${events.map(
-    (e) => html`<li class="alert ${e.level}" data-kind="${e.kind}"><time>${formatTime(e.ts)}</time> <strong>${e.kind.replace(/_/g, ' ')}</strong> → <code>${e.state}</code>: ${e.reason}</li>`,
-  )}
-</ul>`;
+${'alerts' in rows
+    ? rows.alerts.map((a) => alertItem(a))
+    : rows.riskEvents.map(
+        (e) => html`<li class="alert ${e.level}" data-kind="${e.kind}"><time>${formatTime(e.ts)}</time> <strong>${e.kind.replace(/_/g, ' ')}</strong> → <code>${e.state}</code>: ${e.reason}</li>`,
+      )}
+</ul>${history}`;
+}
+
+export function alertItem(a: AlertRow): Html {
+  return html`<li class="alert ${a.level}" data-key="${a.key}" data-level="${a.level}"><time>${formatTime(a.barTs)}</time> <span class="level">${a.level.toUpperCase()}</span> <strong>${a.title}</strong><br><span class="reason">${a.body}</span></li>`;
 }

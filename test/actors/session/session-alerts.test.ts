@@ -1,0 +1,77 @@
+// A paper session's alerts: started and stopped from the session's own transitions, a CRITICAL alert when the
+// feed fails past its retries, and on resume the journal replay derives the recorded alerts again without
+// recording or delivering them twice.
+import { Database } from 'bun:sqlite';
+import { describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { demoSession } from '../../../actors/adapters/paper-demo-session.ts';
+import { runPaperSession } from '../../../actors/adapters/paper-session.ts';
+import type { BarSource } from '../../../actors/session/bar-source.ts';
+import type { Alert } from '../../../machines/alerts/alert.ts';
+import { tempDir } from '../../support/real-data.ts';
+
+const dbPath = join(tempDir('qs-session-alerts-'), 'paper.db');
+const quietLog = () => {};
+
+/** The demo's bars, then the error a venue source throws once its retries are spent. */
+function failingAfter(source: BarSource, bars: number): BarSource {
+  let seen = 0;
+  return {
+    label: 'demo that fails',
+    async next(cursor, signal) {
+      if (seen >= bars) throw new Error('binance: ExchangeNotAvailable (HTTP 503) after 5 retries');
+      const next = await source.next(cursor, signal);
+      seen += next?.length ?? 0;
+      return next;
+    },
+  };
+}
+
+function alertRows(): { key: string; level: string; body: string }[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.query('SELECT key, level, body FROM alerts ORDER BY seq').all() as { key: string; level: string; body: string }[];
+  } finally {
+    db.close();
+  }
+}
+
+const demo = () => demoSession({ symbols: ['BTC/USD'], fromTs: Date.parse('2018-01-01T00:00:00Z'), bars: '120', speed: '0', strategyName: 'mean_reversion' });
+
+describe('paper session alerts', () => {
+  const first: Alert[] = [];
+  const second: Alert[] = [];
+
+  test('an exchange error past its retries ends the session with a CRITICAL alert, between started and stopped', async () => {
+    const d = await demo();
+    const delivery = { deliver: (a: Alert) => first.push(a), close: async () => {} };
+    await expect(
+      runPaperSession({ dbPath, snapshot: d.snapshot, newSession: true, warmup: d.warmup, source: failingAfter(d.source, 60), staleAfterMs: 60_000, quiet: true, log: quietLog, alerts: delivery }),
+    ).rejects.toThrow('ExchangeNotAvailable');
+    const rows = alertRows();
+    const session = rows.filter((r) => r.key.startsWith('session:'));
+    expect(session.map((r) => [r.key, r.level])).toEqual([
+      ['session:started', 'info'],
+      ['session:error', 'critical'],
+      ['session:stopped', 'info'],
+    ]);
+    expect(session[1]!.body).toMatch(/^binance: ExchangeNotAvailable \(HTTP 503\) after 5 retries; equity [\d,]+\.\d\d, \d open positions?$/);
+    expect(rows.length).toBeGreaterThan(3);
+    expect(first.map((a) => a.key)).toEqual(rows.map((r) => r.key));
+  }, 60_000);
+
+  test('resuming replays the journal: the alerts already recorded are neither written nor delivered again', async () => {
+    const before = alertRows().filter((r) => !r.key.startsWith('session:'));
+    const d = await demo();
+    const delivery = { deliver: (a: Alert) => second.push(a), close: async () => {} };
+    await runPaperSession({ dbPath, snapshot: d.snapshot, newSession: false, warmup: d.warmup, source: d.source, staleAfterMs: 60_000, quiet: true, log: quietLog, alerts: delivery });
+    const after = alertRows();
+    // The derived alerts of the first run are still the first ones, exactly once.
+    expect(after.filter((r) => !r.key.startsWith('session:')).slice(0, before.length)).toEqual(before);
+    expect(second[0]!.key).toBe('session:started');
+    expect(second.at(-1)!.key).toBe('session:stopped');
+    // What the second run delivered is exactly what it added to the table.
+    expect(second.map((a) => a.key)).toEqual(after.slice(after.length - second.length).map((r) => r.key));
+    expect(after.length).toBe(first.length + second.length);
+  }, 60_000);
+});
