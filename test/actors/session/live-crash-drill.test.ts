@@ -15,7 +15,7 @@ import type { OrderServer } from '../../support/ccxt-order-server.ts';
 import { liveDirs, startLive, startLiveStandIn, until, type LiveDirs, type LiveStandIn } from '../../support/live-process.ts';
 import type { RunningCommand } from '../../support/paper-process.ts';
 
-const SERIES = { from: '2019-06-01', bars: 240, warmBars: 30 };
+const SERIES = { from: '2019-06-01', bars: 320, warmBars: 30 };
 /** Every order's answer is held this long after the stand-in stored and filled it. */
 const HOLD_MS = 1_500;
 const LIVE_FLAGS = ['--confirm-live'];
@@ -86,7 +86,7 @@ describe('live crash drill', () => {
           if (kills % 2 === 1 && Date.now() < drilled.standIn.endTs - 5_000) {
             // Wait for the next order to arrive, then kill while its answer is held.
             const before = server.ordersReceived();
-            const arrived = await until('an order at the stand-in', () => server.ordersReceived() > before, 25_000).then(() => Date.now(), () => undefined);
+            const arrived = await until('an order at the stand-in', () => server.ordersReceived() > before, 45_000).then(() => Date.now(), () => undefined);
             if (arrived !== undefined) {
               await Bun.sleep(Math.random() * (HOLD_MS / 2));
               if (Date.now() < arrived + HOLD_MS) inFlightKills++;
