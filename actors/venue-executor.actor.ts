@@ -119,6 +119,11 @@ function requestCancel(s: VenueExecutorState, live: LiveOrder, ts: number): void
   s.input.publish({ type: 'VenueRequest', ts, action: 'cancel', clientOrderId: live.order.clientOrderId, symbol: live.order.symbol });
 }
 
+/** `BTC` of `BTC/USDT`; stock symbols have no base asset of their own (fees are in the quote currency). */
+function baseAsset(symbol: string): string | undefined {
+  return symbol.includes('/') ? symbol.split('/')[0] : undefined;
+}
+
 function onReport(s: VenueExecutorState, report: VenueReport): void {
   const live = s.open.get(report.order.clientOrderId);
   // A report about an order already done (a late poll) changes nothing: its trades were booked.
@@ -129,7 +134,11 @@ function onReport(s: VenueExecutorState, report: VenueReport): void {
     if (live.tradeIds.has(trade.tradeId)) continue;
     live.tradeIds.add(trade.tradeId);
     s.fills++;
-    const signed = order.side === 'buy' ? trade.qty : -trade.qty;
+    // A fee taken from the base asset (Binance's default on a buy: the fee comes out of the coin received) moves the
+    // position, not the cash: the session books the net quantity, so what it holds and sells is what the venue holds.
+    const baseFee = trade.feeCurrency === baseAsset(order.symbol) ? trade.feeAmount : 0;
+    const qty = order.side === 'buy' ? trade.qty - baseFee : trade.qty + baseFee;
+    const signed = order.side === 'buy' ? qty : -qty;
     const held = (s.held.get(order.symbol) ?? 0) + signed;
     s.held.set(order.symbol, Math.abs(held) < 1e-12 ? 0 : held);
     const adverse = order.side === 'buy' ? trade.price - order.referencePrice : order.referencePrice - trade.price;
@@ -140,7 +149,8 @@ function onReport(s: VenueExecutorState, report: VenueReport): void {
       ts: trade.ts,
       symbol: order.symbol,
       side: order.side,
-      qty: trade.qty,
+      qty,
+      // The trade's quote flow is qty × price; with the net quantity the fee carries the rest of it.
       price: trade.price,
       fee: trade.fee,
       slippage: adverse * trade.qty,

@@ -129,7 +129,10 @@ export function portfolioSummary(db: Db, runId: string): string[] {
   for (const p of db.select().from(positions).where(eq(positions.runId, runId)).orderBy(asc(positions.seq)).all()) {
     marks.set(p.symbol, p.lastPrice);
   }
-  const trips = roundTrips(runFills, marks, last?.ts ?? 0);
+  // A venue's fill carries the venue's time, after the close of the bar that decided it (and so after the last
+  // equity point, stamped with that bar): the summary is as of whichever came last.
+  const asOf = runFills.reduce((latest, f) => Math.max(latest, f.ts), last?.ts ?? 0);
+  const trips = roundTrips(runFills, marks, asOf);
   const closed = trips.filter((t) => !t.open);
   const capital = run?.startingCapital ?? 0;
   const equity = last?.equity ?? capital;
@@ -184,8 +187,13 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
   let alerts: AlertDelivery | undefined;
   try {
     const previous = req.newSession ? undefined : resumable(db, req.snapshot);
+    // A live session's capital is the venue's cash when it started; by a restart its own trades (or someone else)
+    // have moved that cash, so it is not a setting to match: the journal's capital stands and reconciliation
+    // compares the venue's cash with the journal's.
+    const snapshot: SessionSnapshot =
+      previous !== undefined && req.snapshot.mode === 'live' ? { ...req.snapshot, capital: (previous.config as Partial<SessionSnapshot>).capital ?? req.snapshot.capital } : req.snapshot;
     if (previous !== undefined) {
-      const field = snapshotDifference(previous.config, req.snapshot);
+      const field = snapshotDifference(previous.config, snapshot);
       if (field !== undefined) {
         throw new Error(
           `${req.dbPath}: session ${previous.id} was started with a different ${field}; ` +
@@ -193,10 +201,10 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
         );
       }
     }
-    const runId = previous?.id ?? newSessionId(req.snapshot.mode, clock.now());
+    const runId = previous?.id ?? newSessionId(snapshot.mode, clock.now());
     const create = previous === undefined ? { warmup: await req.warmup(), startedAt: clock.now() } : undefined;
-    const { timeframe } = req.snapshot;
-    const price = priceFormatter(req.snapshot);
+    const { timeframe } = snapshot;
+    const price = priceFormatter(snapshot);
     const tap = req.quiet
       ? undefined
       : (m: PipelineMessage) => {
@@ -204,9 +212,9 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
           if (line !== undefined) log(line);
         };
     alerts = req.alerts ?? (await req.openAlerts?.(runId));
-    const session = await Session.open({ db, runId, snapshot: req.snapshot, create, clock, tap, alerts });
+    const session = await Session.open({ db, runId, snapshot, create, clock, tap, alerts });
     if (create) {
-      log(`session ${runId} started in ${req.dbPath}: ${req.snapshot.strategy.name} on ${req.snapshot.symbols.join(', ')} ${timeframe}, ${create.warmup.length} warm-up bars, source ${req.source.label}`);
+      log(`session ${runId} started in ${req.dbPath}: ${snapshot.strategy.name} on ${snapshot.symbols.join(', ')} ${timeframe}, ${create.warmup.length} warm-up bars, source ${req.source.label}`);
     } else {
       const appended = Object.entries(session.recovery.appended).filter(([, n]) => n > 0);
       log(

@@ -76,7 +76,17 @@ export class LiveOrders {
    * truth instead. Returns the differences found.
    */
   async reconcile(quoteCurrency: string, tolerance: ReconcileTolerance, adopt: boolean): Promise<string[]> {
+    // On the chain like every venue call: no order goes out between the venue's answers and the comparison (it
+    // would look like a difference), and a session stopping waits for it before it closes (idle()).
+    let differences: string[] = [];
+    this.enqueue(async () => {
+      differences = await this.compare(quoteCurrency, tolerance, adopt);
+    });
     await this.idle();
+    return differences;
+  }
+
+  private async compare(quoteCurrency: string, tolerance: ReconcileTolerance, adopt: boolean): Promise<string[]> {
     const symbols = this.session.snapshot.symbols;
     const [positions, open, balances] = await Promise.all([
       this.withRetry('positions', () => this.venue.positions(symbols)),

@@ -13,7 +13,7 @@ import {
   sessionOpenClose,
   tradingDaysBetween,
 } from './nyse-calendar.ts';
-import { assertSupportedTimeframe, DAY_MS, isSessionTimeframe, timeframeMs } from './timeframe.ts';
+import { assertSupportedTimeframe, DAY_MS, isSessionTimeframe, isSubMinuteTimeframe, timeframeMs } from './timeframe.ts';
 
 export interface Issue {
   line: number;
@@ -49,7 +49,8 @@ const NUMERIC_FIELDS = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const
 export function formatBarTime(ts: number, timeframe: string): string {
   if (!Number.isFinite(ts)) return String(ts);
   const iso = new Date(ts).toISOString();
-  return isSessionTimeframe(timeframe) ? iso.slice(0, 10) : `${iso.slice(0, 16).replace('T', ' ')}Z`;
+  if (isSessionTimeframe(timeframe)) return iso.slice(0, 10);
+  return `${iso.slice(0, isSubMinuteTimeframe(timeframe) ? 19 : 16).replace('T', ' ')}Z`;
 }
 
 /** Builds an issue whose message follows `<source> line N (time): text`. */
@@ -69,6 +70,7 @@ function formatDuration(ms: number): string {
   if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
   return `${ms}ms`;
 }
 

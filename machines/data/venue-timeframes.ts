@@ -1,9 +1,9 @@
 // One stored spelling per timeframe. Users and venues write `1h`, `1H`, `1Hour` or `60Min` style names; candles
-// are stored under the short CCXT spelling (`1m`, `5m`, `1h`, `1d`, `1w`) so a backtest finds collected and imported
+// are stored under the short CCXT spelling (`1s`, `1m`, `5m`, `1h`, `1d`, `1w`) so a backtest finds collected and imported
 // bars with whichever spelling it is given. Only the unit is renamed: `60m` stays `60m`, it is not turned into `1h`.
 import { timeframeMs } from './timeframe.ts';
 
-const SHORT_UNIT: Record<string, string> = { m: 'm', min: 'm', h: 'h', hour: 'h', d: 'd', day: 'd', w: 'w', week: 'w' };
+const SHORT_UNIT: Record<string, string> = { s: 's', sec: 's', m: 'm', min: 'm', h: 'h', hour: 'h', d: 'd', day: 'd', w: 'w', week: 'w' };
 const ALPACA_UNIT: Record<string, { name: string; max: number }> = {
   m: { name: 'Min', max: 59 },
   h: { name: 'Hour', max: 23 },
@@ -22,8 +22,8 @@ export function canonicalTimeframe(timeframe: string): string {
 export function alpacaTimeframe(timeframe: string): string {
   const canonical = canonicalTimeframe(timeframe);
   const count = Number(canonical.slice(0, -1));
-  const unit = ALPACA_UNIT[canonical.slice(-1)]!;
-  if (count > unit.max) {
+  const unit = ALPACA_UNIT[canonical.slice(-1)];
+  if (unit === undefined || count > unit.max) {
     throw new Error(`alpaca has no ${timeframe} bars (use 1-59Min, 1-23Hour, 1Day or 1Week)`);
   }
   return `${count}${unit.name}`;

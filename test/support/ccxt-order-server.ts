@@ -5,10 +5,14 @@
 // cancel) and every route can be scripted to answer 429 or 5xx. Requests must carry the key and a valid
 // HMAC-SHA256 signature made with the secret, as Binance checks them. CCXT reaches it through `baseUrl`
 // (api.binance.com/api/v3 → /api.binance.com/api/v3; testnet.binance.vision in sandbox mode).
+// With `live` it is also the market: /klines generated up to `live.now()` (the replay server's generator), and a
+// market order fills at the close of the newest bar closed when it arrives — one origin a `bun run live` process
+// can both watch and trade.
 import { createHmac } from 'node:crypto';
 import exchangeInfo from '../fixtures/ccxt/binance-exchange-info.json';
+import { BINANCE_INTERVAL_MS, klinesResponse, liveSeries, type LiveBars } from './replay-server.ts';
 
-export type OrderRoute = 'exchangeInfo' | 'newOrder' | 'getOrder' | 'cancelOrder' | 'openOrders' | 'myTrades' | 'account';
+export type OrderRoute = 'exchangeInfo' | 'klines' | 'newOrder' | 'getOrder' | 'cancelOrder' | 'openOrders' | 'myTrades' | 'account';
 
 export interface OrderFault {
   status: number;
@@ -34,6 +38,8 @@ export interface OrderPlan {
   reject?: { code: number; msg: string };
   /** Store (and fill) the order, then hold the answer until the server stops: the client times out. */
   hang?: boolean;
+  /** Store (and fill) the order, then answer only this much later (a kill can land between sent and acknowledged). */
+  holdMs?: number;
   /** A cancel finds the order already filled (at this price): it fills the rest, then answers -2011. */
   fillsBeforeCancel?: number;
   /** Report the order with this raw status instead of the computed one (a status the adapter does not know). */
@@ -75,6 +81,10 @@ export interface OrderServerOptions {
   balances?: Record<string, number>;
   /** Last trade price per venue symbol: market orders fill here unless a plan says otherwise. */
   prices?: Record<string, number>;
+  /** Generated bars served on /klines; market orders then fill at the newest closed bar's close. */
+  live?: LiveBars;
+  /** The timeframe of the generated bars (market orders look up the newest closed bar of it), default 1m. */
+  liveInterval?: string;
 }
 
 export interface OrderServer {
@@ -109,6 +119,7 @@ function routeOf(method: string, path: string): OrderRoute | 'unknown' {
   const endpoint = path.replace(/^\/[^/]+\/api\/v3\//, '');
   if (endpoint === path) return 'unknown';
   if (endpoint === 'exchangeInfo') return 'exchangeInfo';
+  if (endpoint === 'klines') return 'klines';
   if (endpoint === 'order') return method === 'POST' ? 'newOrder' : method === 'DELETE' ? 'cancelOrder' : 'getOrder';
   if (endpoint === 'openOrders' && method === 'GET') return 'openOrders';
   if (endpoint === 'myTrades') return 'myTrades';
@@ -138,6 +149,16 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
   const marketOf = (symbol: string) => exchangeInfo.symbols.find((s) => s.symbol === symbol);
   const filter = (symbol: string, type: string): Record<string, unknown> | undefined =>
     marketOf(symbol)?.filters.find((f) => f.filterType === type) as Record<string, unknown> | undefined;
+
+  /** The last trade price: with generated bars, the close of the newest bar closed by now. */
+  function marketPrice(symbol: string): number {
+    const live = opts.live;
+    if (live?.prices[symbol] === undefined) return prices[symbol] ?? 0;
+    const barMs = BINANCE_INTERVAL_MS[opts.liveInterval ?? '1m']!;
+    const now = live.now();
+    const closed = liveSeries(live, symbol, barMs, now - 10 * barMs, now).filter(({ ts }) => ts + barMs <= now);
+    return closed.at(-1)?.bar.close ?? live.prices[symbol][0]!.open;
+  }
 
   function execute(order: StoredOrder, fill: PlannedFill): void {
     const market = marketOf(order.symbol)!;
@@ -197,7 +218,7 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
     const type = params.get('type') ?? '';
     if (type !== 'MARKET' && type !== 'LIMIT') return binanceError(-1116, 'Invalid orderType.');
     const qty = Number(params.get('quantity'));
-    const price = type === 'LIMIT' ? Number(params.get('price')) : (plan.fills?.[0]?.price ?? prices[symbol] ?? 0);
+    const price = type === 'LIMIT' ? Number(params.get('price')) : (plan.fills?.[0]?.price ?? marketPrice(symbol));
     const minNotional = Number(filter(symbol, 'NOTIONAL')?.['minNotional'] ?? filter(symbol, 'MIN_NOTIONAL')?.['minNotional'] ?? 0);
     if (!(qty > 0)) return binanceError(-1013, 'Invalid quantity.');
     if (qty * price < minNotional) return binanceError(-1013, 'Filter failure: NOTIONAL');
@@ -223,6 +244,7 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
       selfTradePreventionMode: 'NONE',
     };
     if (plan.hang) return new Promise<Response>((resolve) => held.push(() => resolve(json(body))));
+    if (plan.holdMs !== undefined) return Bun.sleep(plan.holdMs).then(() => json(body));
     return json(body);
   }
 
@@ -319,6 +341,7 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
       if (fault !== undefined) return new Response(fault.body, { status: fault.status, headers: fault.headers });
       clock += 1000;
       if (route === 'exchangeInfo') return json(exchangeInfo);
+      if (route === 'klines') return klinesResponse(url, opts.live);
       const params = authenticate(request, raw);
       if (params instanceof Response) return params;
       switch (route) {

@@ -27,6 +27,8 @@ export class FakeVenue implements OrderVenue {
   private script: Behaviour[] = [];
   private now = 0;
   private tradeSeq = 0;
+  /** Binance's default: a buy's fee is taken from the base asset received, so less of it arrives. */
+  feesInBaseOnBuys = false;
 
   constructor(
     readonly nativeStops: boolean,
@@ -72,6 +74,10 @@ export class FakeVenue implements OrderVenue {
     if (this.orders.has(request.clientOrderId)) throw new VenueError('duplicate_id', 'duplicate client order id');
     this.received.push(request);
     if (behaviour === 'reject') throw new VenueError('rejected', 'insufficient balance');
+    if (this.feesInBaseOnBuys && request.side === 'sell' && request.qty > ((await this.positions([request.symbol]))[request.symbol] ?? 0) + 1e-12) {
+      this.received.pop();
+      throw new VenueError('rejected', 'Account has insufficient balance for requested action.');
+    }
     const order: FakeOrder = {
       request,
       state: {
@@ -127,7 +133,7 @@ export class FakeVenue implements OrderVenue {
   async balances(): Promise<VenueBalances> {
     let cash = this.startingCash;
     for (const o of this.orders.values()) {
-      for (const t of o.trades) cash += (t.side === 'buy' ? -1 : 1) * t.qty * t.price - t.fee;
+      for (const t of o.trades) cash += (t.side === 'buy' ? -1 : 1) * t.qty * t.price - (t.feeCurrency === 'USD' ? t.fee : 0);
     }
     return { total: { USD: cash }, free: { USD: cash } };
   }
@@ -135,7 +141,10 @@ export class FakeVenue implements OrderVenue {
   async positions(symbols: readonly string[]): Promise<Record<string, number>> {
     const held: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, 0]));
     for (const o of this.orders.values()) {
-      for (const t of o.trades) held[t.symbol] = (held[t.symbol] ?? 0) + (t.side === 'buy' ? t.qty : -t.qty);
+      for (const t of o.trades) {
+        const baseFee = t.feeCurrency === 'USD' ? 0 : t.feeAmount;
+        held[t.symbol] = (held[t.symbol] ?? 0) + (t.side === 'buy' ? t.qty : -t.qty) - baseFee;
+      }
     }
     return held;
   }
@@ -154,8 +163,9 @@ export class FakeVenue implements OrderVenue {
       qty,
       price,
       fee: qty * price * this.feeRate,
-      feeCurrency: 'USD',
-      feeAmount: qty * price * this.feeRate,
+      ...(this.feesInBaseOnBuys && order.request.side === 'buy'
+        ? { feeCurrency: order.request.symbol.split('/')[0]!, feeAmount: qty * this.feeRate }
+        : { feeCurrency: 'USD', feeAmount: qty * price * this.feeRate }),
     });
     const filledQty = order.state.filledQty + qty;
     const done = filledQty >= order.request.qty - 1e-12;

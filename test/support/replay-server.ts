@@ -72,11 +72,11 @@ function json(value: unknown, status = 200, headers: Record<string, string> = {}
   return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
-const BINANCE_INTERVAL_MS: Record<string, number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000 };
+export const BINANCE_INTERVAL_MS: Record<string, number> = { '1s': 1_000, '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000, '4h': 14_400_000, '1d': 86_400_000 };
 const ALPACA_TIMEFRAME_MS: Record<string, number> = { '1Min': 60_000, '5Min': 300_000, '15Min': 900_000, '1Hour': 3_600_000 };
 
 /** Generated bars of one symbol with open times in [start, end], closed or forming at `now()`, oldest first. */
-function liveSeries(live: LiveBars, symbol: string, barMs: number, start: number, end: number): Array<{ ts: number; bar: Ohlcv }> {
+export function liveSeries(live: LiveBars, symbol: string, barMs: number, start: number, end: number): Array<{ ts: number; bar: Ohlcv }> {
   const prices = live.prices[symbol];
   if (prices === undefined) return [];
   const now = live.now();
@@ -109,12 +109,12 @@ function liveKlines(live: LiveBars, symbol: string, interval: string, url: URL):
       decimal(bar.volume * bar.close), 100, decimal(bar.volume / 2), decimal((bar.volume * bar.close) / 2), '0'] as KlineRow);
 }
 
-function klinesResponse(url: URL, live?: LiveBars): Response {
+export function klinesResponse(url: URL, live?: LiveBars): Response {
   const symbol = url.searchParams.get('symbol') ?? '';
   const known = exchangeInfo.symbols.some((market) => market.symbol === symbol);
   if (!known) return json({ code: -1121, msg: 'Invalid symbol.' }, 400);
   const interval = url.searchParams.get('interval');
-  if (interval === null || !['1m', '5m', '15m', '1h', '4h', '1d'].includes(interval)) {
+  if (interval === null || BINANCE_INTERVAL_MS[interval] === undefined) {
     return json({ code: -1120, msg: 'Invalid interval.' }, 400);
   }
   const start = Number(url.searchParams.get('startTime') ?? 0);

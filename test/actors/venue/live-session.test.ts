@@ -130,6 +130,28 @@ describe('live executor with native stops', () => {
   });
 });
 
+describe('fees the venue takes in the base asset', () => {
+  test('a buy whose fee is paid in the coin bought leaves the session holding what the venue holds, and every exit fills', async () => {
+    const s = await setup(false);
+    s.venue.feesInBaseOnBuys = true;
+    const db = openDb(join(tempDir(), 'base-fee.db'));
+    const { session, live } = await open(db, s, true);
+    for (const bars of s.stretch) await step(s, session, live, bars);
+    expect(live.error).toBeUndefined();
+
+    const buys = s.venue.received.filter((r) => r.side === 'buy');
+    const sells = s.venue.received.filter((r) => r.side === 'sell');
+    expect(buys.length).toBeGreaterThan(1);
+    expect(sells.length).toBeGreaterThan(0);
+    expect(rows(db, "SELECT COUNT(*) AS n FROM order_updates WHERE status = 'rejected'")).toEqual([{ n: 0 }]);
+    const venue = await s.venue.positions(['BTC/USD']);
+    expect(executor(session).held.get('BTC/USD') ?? 0).toBeCloseTo(venue['BTC/USD']!, 12);
+    const portfolio = session.pipeline.get('portfolio').getSnapshot().context as { book: { cash: number } };
+    expect(portfolio.book.cash).toBeCloseTo((await s.venue.balances()).total.USD!, 6);
+    closeDb(db);
+  }, 60_000);
+});
+
 describe('live executor with local stops', () => {
   test('without native stops a bar through the stop sends a market exit; nothing waits at the venue', async () => {
     const s = await setup(false);

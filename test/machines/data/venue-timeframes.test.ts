@@ -15,6 +15,8 @@ describe('canonicalTimeframe', () => {
     ['1Week', '1w'],
     ['60m', '60m'],
     ['01h', '1h'],
+    ['1s', '1s'],
+    ['30S', '30s'],
   ])('stores %s as %s', (typed, stored) => {
     expect(canonicalTimeframe(typed)).toBe(stored);
   });
@@ -40,5 +42,6 @@ describe('alpacaTimeframe', () => {
   test('refuses lengths Alpaca has no bars for', () => {
     expect(() => alpacaTimeframe('60m')).toThrow('alpaca has no 60m bars');
     expect(() => alpacaTimeframe('2d')).toThrow('alpaca has no 2d bars');
+    expect(() => alpacaTimeframe('1s')).toThrow('alpaca has no 1s bars');
   });
 });
