@@ -304,5 +304,6 @@ export const sweepResults = sqliteTable(
 
 export type CandleRow = typeof candles.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type SweepRow = typeof sweeps.$inferSelect;
 export type JournalRow = typeof journal.$inferSelect;
 export type OperatorCommandRow = typeof operatorCommands.$inferSelect;
