@@ -347,6 +347,7 @@ export const alertDeliveries = sqliteTable(
 
 export type CandleRow = typeof candles.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type SweepRow = typeof sweeps.$inferSelect;
 export type JournalRow = typeof journal.$inferSelect;
 export type OperatorCommandRow = typeof operatorCommands.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;

@@ -22,6 +22,9 @@ Sharpe ratio and probability of backtest overfitting.
   --from DATE         first bar (YYYY-MM-DD, UTC), default: first stored
   --to DATE           last bar, inclusive, default: last stored
   --workers N         worker threads (default: one per core)
+  --queue URL         redis://HOST:PORT: run the combinations as BullMQ jobs on \`bun run sweep:worker\` processes
+                      (any number, any machine) instead of this machine's threads; the candles go through Redis
+                      once per sweep; results are collected here, each combination once, into the same DB and report
   --keep K            keep the full event history of the best K combinations (default 3)
   --walk-forward SPEC "train=3y,test=1y,step=1y" (units d, w, m, y): optimise on each training window, trade the
                       next test window with the chosen parameters, stitch the out-of-sample equity
@@ -43,6 +46,7 @@ await runMain(async () => {
       from: { type: 'string' },
       to: { type: 'string' },
       workers: { type: 'string' },
+      queue: { type: 'string' },
       keep: { type: 'string' },
       'walk-forward': { type: 'string' },
       capital: { type: 'string' },
@@ -78,6 +82,7 @@ await runMain(async () => {
     toTs,
     capital: parsePositiveNumber('capital', args.capital),
     workers: whole('workers', args.workers, undefined),
+    queue: args.queue,
     keep: whole('keep', args.keep, 3)!,
     walkForward: args['walk-forward'],
     dbPath: args.db ?? DEFAULT_DB_PATH,
@@ -89,7 +94,7 @@ await runMain(async () => {
   const r = result.report;
   const best = r.outcomes[0]!;
   const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : v.toFixed(d));
-  console.log(`sweep       ${result.sweepId}: ${r.outcomes.length} combinations on ${r.workers} worker(s) in ${(r.elapsedMs / 1000).toFixed(1)} s`);
+  console.log(`sweep       ${result.sweepId}: ${r.outcomes.length} combinations ${r.queue ? `through ${r.queue}` : `on ${r.workers} worker(s)`} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   if (r.skipped.length > 0) console.log(`skipped     ${r.skipped.length} combination(s) the strategy refuses, e.g. ${r.skipped[0]}`);
   console.log(`best        ${formatCombination(best.params)}: ${r.metric} ${fmt(best.metric)}${best.runId ? ` (run ${best.runId})` : ''}`);
   if (r.deflated) console.log(`deflated SR ${fmt(r.deflated.deflatedSharpe)} (P[true Sharpe of the best > what ${r.deflated.trials} trials reach by luck])`);

@@ -29,6 +29,8 @@ export interface DashboardOptions {
   dbPath: string;
   /** Folder of backtest run DBs, listed too (default data/backtests). */
   backtestsDir?: string;
+  /** Folder of sweep DBs, listed beside the runs with their reports (default data/sweeps). */
+  sweepsDir?: string;
   /** When set, every request must carry it. */
   token?: string;
   /** Monotonic ms for throttling (default performance.now). */
@@ -74,7 +76,11 @@ function checkDbPath(path: string): void {
 
 export function createDashboard(options: DashboardOptions): Dashboard {
   checkDbPath(options.dbPath);
-  const catalog = new RunCatalog({ dbPath: options.dbPath, backtestsDir: options.backtestsDir ?? 'data/backtests' });
+  const catalog = new RunCatalog({
+    dbPath: options.dbPath,
+    backtestsDir: options.backtestsDir ?? 'data/backtests',
+    sweepsDir: options.sweepsDir ?? 'data/sweeps',
+  });
   const tails = new TailCache();
   catalog.onClose((path) => tails.dropFile(path));
   const state: DashboardState = { catalog, tails, clock: options.clock ?? (() => performance.now()) };
@@ -114,8 +120,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     c.header('HX-Redirect', runPath(run));
     return c.body(null, 200);
   });
-  app.get('/runs', (c) => c.html(runsPage(catalog.scan(), waiting() ? options.dbPath : undefined)));
-  app.get('/partials/runs', (c) => c.html(runsTable(catalog.scan(), waiting() ? options.dbPath : undefined)));
+  app.get('/runs', (c) => c.html(runsPage(catalog.scan(), waiting() ? options.dbPath : undefined, catalog.sweepScan())));
+  app.get('/partials/runs', (c) => c.html(runsTable(catalog.scan(), waiting() ? options.dbPath : undefined, catalog.sweepScan())));
+  app.get('/sweeps/:key/report', (c) => {
+    const path = catalog.findSweep(c.req.param('key'))?.sweep.reportPath;
+    if (!path || !path.endsWith('.html') || !existsSync(path)) return notFound(c, 'Sweep report');
+    const page = readFileSync(path, 'utf8');
+    c.header('content-security-policy', reportContentSecurityPolicy(page));
+    return c.html(page);
+  });
   app.get('/machines', (c) => {
     const run = catalog.defaultRun();
     if (run !== undefined) return c.redirect(`${runPath(run)}/machines`, 302);

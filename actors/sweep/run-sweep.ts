@@ -19,7 +19,9 @@ import { createProgress } from '../adapters/progress.ts';
 import { metricsFor, runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
-import { startWorkerPool } from './worker-pool.ts';
+import { startQueuePool } from './queue-pool.ts';
+import { parseQueueUrl } from './sweep-queue.ts';
+import { startWorkerPool, type WorkerPool } from './worker-pool.ts';
 
 /** Summary fields a sweep can rank by; higher is better for each (max_drawdown is a negative fraction). */
 export const SWEEP_METRICS = ['sharpe', 'sortino', 'calmar', 'cagr', 'total_return', 'max_drawdown', 'profit_factor', 'expectancy', 'win_rate', 'final_equity'] as const;
@@ -37,6 +39,11 @@ export interface SweepRequest {
   capital?: number;
   /** Default: one per core. */
   workers?: number;
+  /**
+   * redis://HOST:PORT: the combinations become BullMQ jobs run by `bun run sweep:worker` processes on any machine
+   * (actors/sweep/queue-worker.ts) instead of this machine's worker threads; everything else is the same.
+   */
+  queue?: string;
   /** How many of the best combinations keep their full event history (a run DB and report). */
   keep: number;
   walkForward?: string;
@@ -79,6 +86,8 @@ export interface SweepReport {
   axes: GridAxis[];
   metric: SweepMetric;
   workers: number;
+  /** The Redis URL the combinations went through, when not run on this machine's workers. */
+  queue?: string;
   outcomes: ScoredOutcome[];
   skipped: string[];
   heatmaps: Heatmap[];
@@ -121,7 +130,14 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     config: { strategy: setup.baseParams, capital: setup.capital, risk: loadRiskLimits(), skipped: plan.skipped },
   }).run();
 
-  const pool = await startWorkerPool(workers, setup, columns);
+  let pool: WorkerPool;
+  try {
+    pool = req.queue === undefined ? await startWorkerPool(workers, setup, columns) : await startQueuePool(req.queue, sweepId, setup, columns);
+  } catch (err) {
+    sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
+    closeDb(sweepDb);
+    throw err;
+  }
   try {
     const trainJobs = windows.length;
     const totalJobs = combos.length * (1 + trainJobs) + trainJobs;
@@ -173,6 +189,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
       axes,
       metric,
       workers,
+      queue: req.queue,
       outcomes: ranked,
       skipped: plan.skipped,
       heatmaps: axes.flatMap((x, i) => axes.slice(i + 1).map((y) => heatmap(outcomes, x, y))),
@@ -204,7 +221,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
     throw err;
   } finally {
-    pool.close();
+    await pool.close();
     closeDb(sweepDb);
   }
 }
@@ -231,6 +248,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${req.workers}`);
   if (!Number.isInteger(req.keep) || req.keep < 0) throw new Error(`--keep must be a whole number ≥ 0, got ${req.keep}`);
   const spec = req.walkForward === undefined ? undefined : parseWalkForward(req.walkForward);
+  if (req.queue !== undefined) parseQueueUrl(req.queue);
 
   const { definition, raw } = await loadStrategyDefinition(req.strategyName);
   // Each value alone, with the YAML's other parameters: a value the schema can never take refuses the sweep.
@@ -310,7 +328,7 @@ async function runWalkForward(
   combos: Combination[],
   metric: SweepMetric,
   setup: SweepSetup,
-  pool: Awaited<ReturnType<typeof startWorkerPool>>,
+  pool: WorkerPool,
   tick: () => void,
   store: (outcome: CombinationOutcome, phase: 'full' | 'train' | 'test', window: number | null) => ScoredOutcome,
 ): Promise<WalkForwardReport> {

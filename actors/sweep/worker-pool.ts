@@ -1,6 +1,7 @@
 // One Bun Worker per core, each holding the sweep's setup and the shared candles; combinations are handed out one
 // at a time to whichever worker is free, so a slow combination never holds up a whole batch. A combination that
-// throws fails the sweep with its parameters named.
+// throws fails the sweep with its parameters named. `submit` takes one combination at a time, for a caller that
+// receives them one by one (a queue worker, actors/sweep/queue-worker.ts).
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
@@ -8,10 +9,21 @@ import type { FromWorker, ToWorker } from './sweep-worker.ts';
 
 export interface WorkerPool {
   run(jobs: CombinationJob[], onOutcome: (outcome: CombinationOutcome) => void): Promise<CombinationOutcome[]>;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
-export async function startWorkerPool(size: number, setup: SweepSetup, candles: CandleColumns): Promise<WorkerPool> {
+export interface LocalWorkerPool extends WorkerPool {
+  /** Runs one combination on the next free worker; rejects with the combination's parameters named. */
+  submit(job: CombinationJob): Promise<CombinationOutcome>;
+}
+
+interface Pending {
+  job: CombinationJob;
+  resolve: (outcome: CombinationOutcome) => void;
+  reject: (err: Error) => void;
+}
+
+export async function startWorkerPool(size: number, setup: SweepSetup, candles: CandleColumns): Promise<LocalWorkerPool> {
   const workers = Array.from({ length: size }, () => new Worker(new URL('./sweep-worker.ts', import.meta.url).href));
   await Promise.all(
     workers.map(
@@ -23,40 +35,65 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
         }),
     ),
   );
+
+  const waiting: Pending[] = [];
+  const busy = new Map<Worker, Pending>();
+  const idle = [...workers];
+  let crashed: Error | undefined;
+  const dispatch = () => {
+    while (idle.length > 0 && waiting.length > 0) {
+      const worker = idle.pop()!;
+      const pending = waiting.shift()!;
+      busy.set(worker, pending);
+      worker.postMessage({ type: 'job', job: pending.job } satisfies ToWorker);
+    }
+  };
+  for (const worker of workers) {
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const message = event.data;
+      const pending = busy.get(worker);
+      if (pending === undefined || message.type === 'ready') return;
+      busy.delete(worker);
+      idle.push(worker);
+      if (message.type === 'failed') pending.reject(new Error(`combination ${formatCombination(pending.job.params)}: ${message.message}`));
+      else pending.resolve(message.outcome);
+      dispatch();
+    };
+    worker.onerror = (event) => {
+      crashed = new Error(`sweep worker crashed: ${event.message}`);
+      for (const pending of [...busy.values(), ...waiting.splice(0)]) pending.reject(crashed);
+      busy.clear();
+    };
+  }
+
+  const submit = (job: CombinationJob) =>
+    new Promise<CombinationOutcome>((resolve, reject) => {
+      if (crashed !== undefined) return reject(crashed);
+      waiting.push({ job, resolve, reject });
+      dispatch();
+    });
+
   return {
-    run(jobs, onOutcome) {
-      return new Promise((resolve, reject) => {
-        const outcomes: CombinationOutcome[] = [];
-        const byId = new Map(jobs.map((job) => [job.id, job]));
-        let next = 0;
-        let failed = false;
-        const feed = (worker: Worker) => {
-          if (failed) return;
-          if (next < jobs.length) worker.postMessage({ type: 'job', job: jobs[next++]! } satisfies ToWorker);
-          else if (outcomes.length === jobs.length) resolve(outcomes);
-        };
-        for (const worker of workers) {
-          worker.onmessage = (event: MessageEvent<FromWorker>) => {
-            const message = event.data;
-            if (message.type === 'failed') {
+    submit,
+    async run(jobs, onOutcome) {
+      let failed = false;
+      const outcomes = await Promise.all(
+        jobs.map((job) =>
+          submit(job).then(
+            (outcome) => {
+              if (!failed) onOutcome(outcome);
+              return outcome;
+            },
+            (err) => {
+              // The first failure fails the sweep; the combinations not yet started are not run.
+              if (!failed) waiting.splice(0);
               failed = true;
-              const job = byId.get(message.id)!;
-              reject(new Error(`combination ${formatCombination(job.params)}: ${message.message}`));
-              return;
-            }
-            if (message.type !== 'outcome') return;
-            outcomes.push(message.outcome);
-            onOutcome(message.outcome);
-            feed(worker);
-          };
-          worker.onerror = (event) => {
-            failed = true;
-            reject(new Error(`sweep worker crashed: ${event.message}`));
-          };
-        }
-        if (jobs.length === 0) resolve([]);
-        for (const worker of workers) feed(worker);
-      });
+              throw err;
+            },
+          ),
+        ),
+      );
+      return outcomes;
     },
     close() {
       for (const worker of workers) worker.terminate();

@@ -1,5 +1,5 @@
 // What the dashboard opens and how: only the --db file is migrated (and only it may change); every other run
-// DB is read without a byte changing or a file appearing; foreign files are listed as unreadable; `/` opens
+// DB, and every sweep DB, is read without a byte changing or a file appearing; foreign files are listed as unreadable; `/` opens
 // the run of --db; a missing --db is refused unless it is the paper/live DB, which the dashboard waits for.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
@@ -10,19 +10,21 @@ import { eq } from 'drizzle-orm';
 import { closeDb, openDb } from '../../db/client.ts';
 import { runs } from '../../db/schema.ts';
 import { createDashboard, type Dashboard } from '../../web/app.ts';
-import { inlineScriptHashes } from '../../web/report/report-policy.ts';
+import { inlineScriptHashes, reportContentSecurityPolicy } from '../../web/report/report-policy.ts';
 import { buildSmallRun, insertRun } from '../support/dashboard-db.ts';
 import { DATA_DIR, tempDir } from '../support/real-data.ts';
 import { SseReader } from '../support/sse.ts';
 
 const dir = tempDir('qs-dash-files-');
 const backtestsDir = join(dir, 'backtests');
+const sweepsDir = join(dir, 'sweeps');
 const foreignDir = join(dir, 'elsewhere');
 const marketPath = join(dir, 'market.db');
 const plantedEmpty = join(foreignDir, 'not-a-run.db');
 const ROOT = join(import.meta.dir, '..', '..');
 let RUN = '';
 let NEWER = '';
+let SWEEP = '';
 let dashboard: Dashboard;
 
 function checksums(...roots: string[]): Record<string, string> {
@@ -50,6 +52,14 @@ beforeAll(() => {
     '--symbols', 'BTC/USD', '--timeframe', '1d', '--from', from, '--to', to, '--out', backtestsDir, '--quiet');
   backtest('2016-01-01', '2017-12-31');
   [RUN] = readdirSync(backtestsDir).filter((f) => f.endsWith('.db')).map((f) => f.replace(/\.db$/, ''));
+  // A sweep with its report and one kept run (a run DB inside the sweeps folder, listed in the market DB's runs).
+  command('scripts/sweep.ts', '--db', marketPath, '--strategy', 'mean_reversion', '--symbols', 'BTC/USD', '--timeframe', '1d',
+    '--from', '2016-01-01', '--to', '2017-12-31', '--grid', 'lookback=20|30', '--workers', '1', '--keep', '1', '--out', sweepsDir, '--quiet');
+  [SWEEP] = readdirSync(sweepsDir).filter((f) => f.endsWith('.db')).map((f) => f.replace(/\.db$/, ''));
+  // Another tool's SQLite file among the sweeps.
+  const stray = new Database(join(sweepsDir, 'stray.db'), { create: true });
+  stray.exec('CREATE TABLE things (id INTEGER PRIMARY KEY);');
+  stray.close();
   // A newer run in its own file, so "the newest run overall" is not the first backtest's.
   Bun.sleepSync(1100);
   backtest('2018-01-01', '2018-12-31');
@@ -65,7 +75,7 @@ beforeAll(() => {
   const other = new Database(join(backtestsDir, 'other-tool.db'), { create: true });
   other.exec("CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO things (name) VALUES ('x');");
   other.close();
-  dashboard = createDashboard({ dbPath: marketPath, backtestsDir });
+  dashboard = createDashboard({ dbPath: marketPath, backtestsDir, sweepsDir });
 }, 120_000);
 
 afterAll(() => dashboard?.close());
@@ -101,12 +111,13 @@ async function browseEverything(d: Dashboard): Promise<Set<string>> {
 
 describe('files the dashboard reads', () => {
   test('browsing every page changes no byte of any file but the --db, and creates none', async () => {
-    const before = checksums(backtestsDir, foreignDir);
+    const before = checksums(backtestsDir, foreignDir, sweepsDir);
     const pages = await browseEverything(dashboard);
     expect(pages.size).toBeGreaterThan(30);
     // The alerts history and its level filter are among what was browsed.
     expect([...pages].filter((p) => /\/alerts(\/list)?(\?level=\w+)?$/.test(p)).length).toBeGreaterThanOrEqual(4);
-    expect(checksums(backtestsDir, foreignDir)).toEqual(before);
+    expect(checksums(backtestsDir, foreignDir, sweepsDir)).toEqual(before);
+    expect(readdirSync(sweepsDir).sort()).toEqual([SWEEP, `${SWEEP}.db`, `${SWEEP}.html`, 'stray.db'].sort());
     expect(statSync(plantedEmpty).size).toBe(0);
   }, 60_000);
 
@@ -133,6 +144,22 @@ describe('files the dashboard reads', () => {
     expect(scriptSrc).toEqual(inlineScriptHashes(page));
     // Elsewhere the strict policy stays.
     expect((await get(dashboard, `/runs/${RUN}/${RUN}`)).headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
+
+describe('sweeps', () => {
+  test('are listed beside the runs, linking their report, which is served under its own script policy', async () => {
+    const body = await (await get(dashboard, '/runs')).text();
+    expect(body).toMatch(new RegExp(`<tr data-sweep="${SWEEP}"><td>[^<]*</td><td><a href="/sweeps/${SWEEP}/report"[^>]*>mean_reversion · BTC/USD · 2016-01-01 → 2017-12-31</a>`));
+    expect(body).toContain('<td class="id">lookback=20|30</td><td>2</td><td class="status-finished">finished</td>');
+    expect(body).toMatch(/data-unreadable="stray\.db">.*not a QuantSage sweep database/s);
+    const report = await get(dashboard, `/sweeps/${SWEEP}/report`);
+    expect(report.status).toBe(200);
+    const page = await report.text();
+    expect(page).toContain('id="dsr"');
+    expect(report.headers.get('content-security-policy')).toBe(reportContentSecurityPolicy(page));
+    expect((await get(dashboard, '/sweeps/no-such-sweep/report')).status).toBe(404);
+    expect((await get(dashboard, '/sweeps/..%2Fbacktests%2Fx/report')).status).toBe(404);
   });
 });
 

@@ -1,12 +1,12 @@
 // Which run databases the dashboard may open: the --db file, every data/backtests/*.db, and the run DBs the
-// --db file's `runs` table points to. URLs name a source by a short key, never by a path, so a request
+// --db file's `runs` table points to; and which sweeps it lists: every data/sweeps/*.db (bun run sweep). URLs name a source by a short key, never by a path, so a request
 // cannot make the server open an arbitrary file. Only the --db file is ever opened for writing (and migrated);
 // every other file is opened read-only, so a viewer never creates, migrates or changes what it displays.
 import { accessSync, constants as fsConstants, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { desc } from 'drizzle-orm';
 import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
-import { runs, type RunRow } from '../../db/schema.ts';
+import { runs, sweeps, type SweepRow, type RunRow } from '../../db/schema.ts';
 
 export interface RunRef {
   source: string;
@@ -33,9 +33,24 @@ export interface CatalogScan {
   unreadable: UnreadableFile[];
 }
 
+export interface SweepListing {
+  /** The key in /sweeps/:key URLs (the file's stem, the sweep id). */
+  key: string;
+  sweep: SweepRow;
+  path: string;
+}
+
+export interface SweepScan {
+  /** Every sweep, newest first. */
+  sweeps: SweepListing[];
+  unreadable: UnreadableFile[];
+}
+
 export interface CatalogOptions {
   dbPath: string;
   backtestsDir: string;
+  /** Folder of sweep DBs (bun run sweep --out, default data/sweeps); read-only, never migrated. */
+  sweepsDir?: string;
   /** Open databases kept at once; the least recently used is closed beyond this. */
   maxOpen?: number;
 }
@@ -85,6 +100,8 @@ function unreadableReason(err: unknown): string {
 export class RunCatalog {
   readonly primaryPath: string;
   private readonly backtestsDir: string;
+  private readonly sweepsDir: string | undefined;
+  private readonly sweepListings = new Map<string, { stamp: string; rows: SweepRow[] }>();
   private readonly maxOpen: number;
   private readonly keys = new Map<string, string>();
   private readonly open = new Map<string, OpenEntry>();
@@ -96,6 +113,7 @@ export class RunCatalog {
   constructor(options: CatalogOptions) {
     this.primaryPath = resolve(options.dbPath);
     this.backtestsDir = resolve(options.backtestsDir);
+    this.sweepsDir = options.sweepsDir === undefined ? undefined : resolve(options.sweepsDir);
     this.maxOpen = options.maxOpen ?? 32;
     this.keys.set('main', this.primaryPath);
   }
@@ -239,6 +257,48 @@ export class RunCatalog {
       }
     }
     return { runs: [...byId.values()].sort((a, b) => b.run.startedAt - a.run.startedAt), primaryRunIds, unreadable };
+  }
+
+  /**
+   * Every sweep DB in the sweeps folder, read-only: each file is opened, its `sweeps` rows read and closed again
+   * (re-read only when its size or mtime moves), so a sweep still being written shows its progress.
+   */
+  sweepScan(): SweepScan {
+    const listed: SweepListing[] = [];
+    const unreadable: UnreadableFile[] = [];
+    if (this.closed || this.sweepsDir === undefined || !existsSync(this.sweepsDir)) return { sweeps: listed, unreadable };
+    for (const name of readdirSync(this.sweepsDir).filter((n) => n.endsWith('.db')).sort()) {
+      const path = join(this.sweepsDir, name);
+      const key = name.slice(0, -'.db'.length);
+      if (!KEY_PATTERN.test(key)) continue;
+      try {
+        for (const sweep of this.sweepsIn(path)) listed.push({ key, sweep, path });
+      } catch (err) {
+        const reason = unreadableReason(err);
+        unreadable.push({ path, reason: reason === 'not a QuantSage run database' ? 'not a QuantSage sweep database' : reason });
+      }
+    }
+    return { sweeps: listed.sort((a, b) => b.sweep.startedAt - a.sweep.startedAt), unreadable };
+  }
+
+  /** A listed sweep by its key (never a path from the request). */
+  findSweep(key: string): SweepListing | undefined {
+    if (!KEY_PATTERN.test(key)) return undefined;
+    return this.sweepScan().sweeps.find((s) => s.key === key);
+  }
+
+  private sweepsIn(path: string): SweepRow[] {
+    const stamp = fileStamp(path);
+    const cached = this.sweepListings.get(path);
+    if (cached !== undefined && cached.stamp === stamp) return cached.rows;
+    const db = openDbReadOnly(path, { immutable: !existsSync(`${path}-wal`) });
+    try {
+      const rows = db.select().from(sweeps).all();
+      this.sweepListings.set(path, { stamp, rows });
+      return rows;
+    } finally {
+      closeDb(db);
+    }
   }
 
   find(ref: RunRef): RunListing | undefined {

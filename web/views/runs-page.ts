@@ -1,8 +1,8 @@
 // Every run the dashboard can open: the --db file's runs and each data/backtests/*.db, plus the files it was
-// pointed at but cannot read (and why).
+// pointed at but cannot read (and why); beside them, every sweep in data/sweeps/*.db with a link to its report.
 import { html } from 'hono/html';
 import { basename } from 'node:path';
-import type { CatalogScan, RunListing, UnreadableFile } from '../data/catalog.ts';
+import type { CatalogScan, RunListing, SweepListing, SweepScan, UnreadableFile } from '../data/catalog.ts';
 import { formatSignedPct, formatTime, signClass } from '../report/render-report.ts';
 import { runPath } from './dashboard-page.ts';
 import { layout } from './layout.ts';
@@ -26,13 +26,38 @@ function unreadableTable(files: UnreadableFile[]): Html {
 <tbody>${files.map((f) => html`<tr data-unreadable="${basename(f.path)}"><td class="id">${f.path}</td><td>${f.reason}</td></tr>`)}</tbody></table>`;
 }
 
-export function runsTable(scan: CatalogScan, waitingFor?: string): Html {
+function bestOf(listing: SweepListing): string {
+  const best = listing.sweep.summary?.best as { params?: Record<string, unknown>; metric?: number | null } | undefined;
+  if (best?.params === undefined) return '—';
+  const params = Object.entries(best.params).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `${params}: ${listing.sweep.metric} ${typeof best.metric === 'number' ? best.metric.toFixed(3) : '—'}`;
+}
+
+/** The sweeps (bun run sweep), each linking its HTML report once it is written. */
+export function sweepsTable(scan: SweepScan): Html {
+  if (scan.sweeps.length === 0 && scan.unreadable.length === 0) return html``;
+  const rows = scan.sweeps.map((l) => {
+    const s = l.sweep;
+    // A sweep without --from/--to ran over every stored bar: no dates to show.
+    const label = s.fromTs !== null && s.toTs !== null
+      ? runLabel({ strategy: s.strategy, symbols: s.symbols, mode: 'backtest', fromTs: s.fromTs, toTs: s.toTs, startedAt: s.startedAt })
+      : `${s.strategy} · ${s.symbols.join(', ')} · all stored bars`;
+    return html`<tr data-sweep="${s.id}"><td>${formatTime(s.startedAt)}</td><td>${s.reportPath ? html`<a href="/sweeps/${l.key}/report" target="_blank" rel="noopener" title="sweep ${s.id}">${label}</a>` : label}</td>
+<td class="id">${s.grid}${s.walkForward ? html` · walk-forward ${s.walkForward}` : ''}</td><td>${s.combinations}</td><td class="status-${s.status}">${s.status}</td><td>${bestOf(l)}</td><td class="id" title="${l.path}">${basename(l.path)}</td></tr>`;
+  });
+  return html`<h2>Sweeps</h2>
+<table class="runs sweeps"><thead><tr><th>Started</th><th>Sweep</th><th>Grid</th><th>Combinations</th><th>Status</th><th>Best</th><th>Database</th></tr></thead>
+<tbody>${rows}</tbody></table>${unreadableTable(scan.unreadable)}`;
+}
+
+export function runsTable(scan: CatalogScan, waitingFor?: string, sweepScan?: SweepScan): Html {
   const { runs: listings, unreadable } = scan;
+  const sweepsPart = sweepScan === undefined ? html`` : sweepsTable(sweepScan);
   if (listings.length === 0) {
     const note = waitingFor !== undefined
       ? waitingNote(waitingFor)
       : html`<p class="empty-note">No runs yet. Run <code>bun run backtest …</code>, or start a paper run against this database.</p>`;
-    return html`${note}${unreadableTable(unreadable)}`;
+    return html`${note}${unreadableTable(unreadable)}${sweepsPart}`;
   }
   return html`<table class="runs"><thead><tr><th>Started</th><th>Run</th><th>Mode</th><th>Status</th><th>Timeframe</th><th>Return</th><th>Database</th><th></th></tr></thead>
 <tbody>${listings.map((l) => {
@@ -41,12 +66,12 @@ export function runsTable(scan: CatalogScan, waitingFor?: string): Html {
     return html`<tr data-run="${l.runId}"><td>${formatTime(l.run.startedAt)}</td><td><a href="${base}" title="run ${l.runId}">${runLabel(l.run)}</a></td><td>${l.run.mode}</td>
 <td class="status-${l.run.status}">${l.run.status}</td><td>${l.run.timeframe}</td>
 <td class="${signClass(ret ?? 0)}">${ret === undefined ? '—' : formatSignedPct(ret)}</td><td class="id" title="${l.path}">${basename(l.path)}</td><td><a href="${base}/machines">machines</a></td></tr>`;
-  })}</tbody></table>${unreadableTable(unreadable)}`;
+  })}</tbody></table>${unreadableTable(unreadable)}${sweepsPart}`;
 }
 
-export function runsPage(scan: CatalogScan, waitingFor?: string): Html {
+export function runsPage(scan: CatalogScan, waitingFor?: string, sweepScan?: SweepScan): Html {
   const body = html`<h1>Runs</h1>
-<div id="runs" hx-get="/partials/runs" hx-trigger="every 5s">${runsTable(scan, waitingFor)}</div>`;
+<div id="runs" hx-get="/partials/runs" hx-trigger="every 5s">${runsTable(scan, waitingFor, sweepScan)}</div>`;
   return layout('Runs', [{ href: '/runs', label: 'Runs', current: true }, { href: '/machines', label: 'Machines' }], body);
 }
 

@@ -73,7 +73,7 @@ async function finish(run: RunningCommand, standIn: LiveStandIn, dirs: LiveDirs)
 // while the venue has finished it — so entries stopped. Not diagnosed yet; run it with `test(` to reproduce
 // (about 7 minutes).
 describe('live crash drill', () => {
-  test.skip('SIGKILL at 20+ moments, some between sent and acknowledged: no order doubled, no fill lost, venue equals session', async () => {
+  test('SIGKILL at 20+ moments, some between sent and acknowledged: no order doubled, no fill lost, venue equals session', async () => {
     const reference = { standIn: startLiveStandIn(SERIES), dirs: liveDirs() };
     const drilled = { standIn: startLiveStandIn(SERIES), dirs: liveDirs() };
     for (const { standIn } of [reference, drilled]) standIn.server.planOrders(() => ({ holdMs: HOLD_MS }));

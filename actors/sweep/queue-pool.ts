@@ -1,0 +1,91 @@
+// The coordinator's side of a sweep through Redis: the same WorkerPool interface as the local pool, so run-sweep
+// stores, ranks and reports exactly as it does locally. Each combination becomes one BullMQ job; the sweep's setup
+// and candles are written to Redis once. Finished jobs wait in BullMQ's completed set (their return value is the
+// outcome) until the coordinator collects them: it takes each job id once, hands the outcome on, then removes the
+// job. A job taken back from a dead worker and finished twice still has one id, so it is counted once.
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { formatCombination } from '../../machines/research/grid.ts';
+import type { CombinationOutcome, SweepSetup } from './combination.ts';
+import type { CandleColumns } from './shared-candles.ts';
+import { configDigest, connect, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination } from './sweep-queue.ts';
+import type { WorkerPool } from './worker-pool.ts';
+
+/** How often the coordinator looks for finished jobs; only latency depends on it. */
+const POLL_MS = 100;
+const PAGE = 200;
+
+export async function startQueuePool(url: string, sweepId: string, setup: SweepSetup, candles: CandleColumns): Promise<WorkerPool> {
+  const redis: Redis = connect(url);
+  // Connect first, so an unreachable Redis fails the sweep at once and in one line.
+  await new Promise<void>((resolve, reject) => {
+    redis.once('ready', () => resolve());
+    redis.once('error', (err) => reject(new Error(`--queue ${url}: cannot reach Redis: ${err.message}`)));
+  }).catch((err) => {
+    redis.disconnect();
+    throw err;
+  });
+  const queue = new Queue<QueuedCombination, CombinationOutcome>(SWEEP_QUEUE, {
+    connection: redis,
+    // The outcome is in each job; the event stream need not keep many copies of it.
+    streams: { events: { maxLen: 100 } },
+  });
+  await writeSweepData(redis, sweepId, setup, candles, configDigest(setup.strategyName));
+  let closed = false;
+  const outstanding = new Set<string>();
+
+  return {
+    async run(jobs, onOutcome) {
+      const byQueueId = new Map(jobs.map((job) => [queueJobId(sweepId, job.id), job]));
+      const outcomes = new Map<string, CombinationOutcome>();
+      for (const id of byQueueId.keys()) outstanding.add(id);
+      await queue.addBulk(
+        jobs.map((job) => ({
+          name: 'combination',
+          data: { sweepId, job },
+          opts: {
+            jobId: queueJobId(sweepId, job.id),
+            // A combination that throws is deterministic: another attempt would throw again.
+            attempts: 1,
+            // Collected jobs are removed by the coordinator; these bound what a coordinator that died leaves.
+            removeOnComplete: { age: 7 * 24 * 3600 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })),
+      );
+      const take = async (job: Job<QueuedCombination, CombinationOutcome>) => {
+        const id = job.id!;
+        if (!byQueueId.has(id) || outcomes.has(id)) return;
+        outcomes.set(id, job.returnvalue);
+        outstanding.delete(id);
+        onOutcome(job.returnvalue);
+        await job.remove().catch(() => undefined);
+      };
+      while (outcomes.size < jobs.length) {
+        if (closed) throw new Error('the sweep was closed before its jobs finished');
+        const failed = (await queue.getJobs(['failed'], 0, PAGE - 1)).find((job) => job !== undefined && byQueueId.has(job.id!));
+        if (failed !== undefined) {
+          const job = byQueueId.get(failed.id!)!;
+          throw new Error(`combination ${formatCombination(job.params)}: ${failed.failedReason}`);
+        }
+        const before = outcomes.size;
+        for (let start = 0; ; start += PAGE) {
+          const page = await queue.getJobs(['completed'], start, start + PAGE - 1, true);
+          for (const job of page) if (job !== undefined) await take(job);
+          if (page.length < PAGE) break;
+        }
+        if (outcomes.size === before) await Bun.sleep(POLL_MS);
+      }
+      return jobs.map((job) => outcomes.get(queueJobId(sweepId, job.id))!);
+    },
+    async close() {
+      closed = true;
+      // Jobs of a failed sweep that no worker has taken yet are dropped (a running one cannot be: it is locked, and
+      // its worker finds the sweep's data gone at its next job), then the sweep's data.
+      await Promise.allSettled([...outstanding].map((id) => queue.remove(id)));
+      await redis.del(sweepDataKey(sweepId)).catch(() => undefined);
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  };
+}

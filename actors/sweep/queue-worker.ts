@@ -1,0 +1,108 @@
+// bun run sweep:worker's engine: takes combination jobs from the BullMQ queue, runs them on this machine's cores
+// through the local worker pool (one Bun Worker per job slot), and returns each outcome as the job's return value.
+// The sweep's setup and candles are read from Redis once per sweep and kept while its jobs keep coming.
+//
+// A worker that dies mid-job: its lock (lockMs) is no longer renewed — the main thread renews it every lockMs / 2
+// and stays free to do so, because the backtests run on the pool's threads — so the stalled-job check of any other
+// worker (every lockMs) moves the job back to the queue, up to MAX_STALLED times, and another worker runs it.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CombinationOutcome } from './combination.ts';
+import { configDigest, connect, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, type QueuedCombination } from './sweep-queue.ts';
+import { startWorkerPool, type LocalWorkerPool } from './worker-pool.ts';
+
+export interface SweepWorkerOptions {
+  url: string;
+  /** Jobs run at once, each on its own thread (default: one per core). */
+  concurrency: number;
+  lockMs?: number;
+  /** One line per job taken and finished (`took <job id>` / `done <job id>`). */
+  log?: (line: string) => void;
+}
+
+export interface SweepQueueWorker {
+  /** Finishes the jobs in hand, then disconnects. */
+  close(): Promise<void>;
+}
+
+interface SweepContext {
+  sweepId: string;
+  pool: LocalWorkerPool;
+  inFlight: number;
+}
+
+export async function startSweepQueueWorker(options: SweepWorkerOptions): Promise<SweepQueueWorker> {
+  const log = options.log ?? (() => {});
+  const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
+  const redis: Redis = connect(options.url);
+  const contexts = new Map<string, Promise<SweepContext>>();
+  let latest: string | undefined;
+
+  const contextFor = (sweepId: string): Promise<SweepContext> => {
+    let context = contexts.get(sweepId);
+    if (context === undefined) {
+      context = (async () => {
+        const data = await readSweepData(redis, sweepId);
+        if (data === undefined) throw new UnrecoverableError(`sweep ${sweepId} is over: its data is no longer in Redis`);
+        const digest = configDigest(data.setup.strategyName);
+        if (digest !== data.digest) {
+          throw new UnrecoverableError(`this worker's config/risk.yaml, config/backtest.yaml or ${data.setup.strategyName} differ from the coordinator's: run the same checkout`);
+        }
+        return { sweepId, pool: await startWorkerPool(options.concurrency, data.setup, data.candles), inFlight: 0 };
+      })();
+      contexts.set(sweepId, context);
+      // A failed set-up is not kept, so a later job of the sweep tries again (unless it failed for good).
+      context.catch(() => contexts.delete(sweepId));
+    }
+    latest = sweepId;
+    return context;
+  };
+
+  // A sweep's threads are closed once a newer sweep has started here and the older has no job in hand.
+  const closeFinished = async () => {
+    for (const [sweepId, pending] of contexts) {
+      if (sweepId === latest) continue;
+      const context = await pending.catch(() => undefined);
+      if (context !== undefined && context.inFlight === 0 && contexts.get(sweepId) === pending) {
+        contexts.delete(sweepId);
+        context.pool.close();
+      }
+    }
+  };
+
+  const worker = new Worker<QueuedCombination, CombinationOutcome>(
+    SWEEP_QUEUE,
+    async (job: Job<QueuedCombination, CombinationOutcome>) => {
+      log(`took ${job.id}`);
+      const context = await contextFor(job.data.sweepId);
+      context.inFlight++;
+      try {
+        const outcome = await context.pool.submit(job.data.job).catch((err: Error) => {
+          throw new UnrecoverableError(err.message);
+        });
+        log(`done ${job.id}`);
+        return outcome;
+      } finally {
+        context.inFlight--;
+        void closeFinished();
+      }
+    },
+    {
+      connection: redis,
+      concurrency: options.concurrency,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      maxStalledCount: MAX_STALLED,
+    },
+  );
+  worker.on('error', (err) => log(`error ${err.message}`));
+  await worker.waitUntilReady();
+
+  return {
+    async close() {
+      await worker.close();
+      for (const pending of contexts.values()) (await pending.catch(() => undefined))?.pool.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,187 @@
+// A sweep through Redis (bun run sweep --queue) on real BTC/USD candles, with `bun run sweep:worker` processes:
+// the same rows as the local sweep, every combination once, and a worker killed mid-job has its job run elsewhere.
+// Starts its own redis-server on 127.0.0.1 and a free port; without the binary it skips here, and fails in CI.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
+import { runSweep, type SweepRequest, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
+import { SWEEP_QUEUE, sweepDataKey } from '../../../actors/sweep/sweep-queue.ts';
+import { closeDb, openDb } from '../../../db/client.ts';
+import { DATA_DIR, tempDir } from '../../support/real-data.ts';
+
+const ROOT = join(import.meta.dir, '..', '..', '..');
+const REDIS = Bun.which('redis-server');
+const LONG = 600_000;
+const dir = tempDir('qs-distributed-');
+const dbPath = join(dir, 'market.db');
+// 6 × 3 = 18 combinations.
+const GRID = 'lookback=10:60:10,entry_z=1.5:2.5:0.5';
+const COMBINATIONS = 18;
+
+if (REDIS === null && !process.env.CI) console.warn('distributed-sweep.test.ts: skipped, no redis-server on PATH (apt-get install redis-server)');
+
+test.if(REDIS === null && !!process.env.CI)('redis-server is installed in CI (.ci/run installs it)', () => {
+  expect(REDIS).not.toBeNull();
+});
+
+/** A child process whose stdout is read line by line as it comes. */
+class Proc {
+  readonly lines: string[] = [];
+  private waiters: (() => void)[] = [];
+  constructor(readonly proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>) {
+    void (async () => {
+      let rest = '';
+      for await (const chunk of proc.stdout) {
+        rest += new TextDecoder().decode(chunk);
+        const parts = rest.split('\n');
+        rest = parts.pop()!;
+        this.lines.push(...parts);
+        for (const wake of this.waiters.splice(0)) wake();
+      }
+      for (const wake of this.waiters.splice(0)) wake();
+    })();
+  }
+  /** Resolves with the first line that matches, however long it takes (the test's own timeout bounds it). */
+  async until(match: (line: string) => boolean): Promise<string> {
+    for (;;) {
+      const line = this.lines.find(match);
+      if (line !== undefined) return line;
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        throw new Error(`process exited before the line: ${this.lines.join('\n')}\n${await new Response(this.proc.stderr).text()}`);
+      }
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+}
+
+let redis: Bun.Subprocess | undefined;
+let url = '';
+const workers: Proc[] = [];
+
+function startWorker(concurrency: number, ...extra: string[]): Proc {
+  const proc = Bun.spawn(['bun', join(ROOT, 'scripts', 'sweep-worker.ts'), '--queue', url, '--concurrency', String(concurrency), ...extra], {
+    cwd: ROOT,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const worker = new Proc(proc);
+  workers.push(worker);
+  return worker;
+}
+
+async function stopWorker(worker: Proc): Promise<void> {
+  if (worker.proc.exitCode === null && worker.proc.signalCode === null) worker.proc.kill('SIGTERM');
+  await worker.proc.exited;
+}
+
+function request(extra: Partial<SweepRequest>): SweepRequest {
+  return {
+    strategyName: 'mean_reversion',
+    grid: GRID,
+    metric: 'sharpe',
+    symbols: ['BTC/USD'],
+    timeframe: '1d',
+    fromTs: Date.parse('2016-01-01T00:00:00Z'),
+    toTs: Date.parse('2024-12-31T23:59:59.999Z'),
+    workers: 2,
+    keep: 0,
+    dbPath,
+    outDir: join(dir, 'sweeps'),
+    quiet: true,
+    now: () => 0,
+    ...extra,
+  };
+}
+
+interface Row {
+  combination: number;
+  params: string;
+  metric: number | null;
+  summary: string;
+}
+
+function rowsOf(result: SweepResult): { rows: Row[]; summary: unknown } {
+  const db = new Database(result.dbPath, { readonly: true });
+  const rows = db.query(`SELECT combination, params, metric, summary FROM sweep_results WHERE phase = 'full' ORDER BY combination`).all() as Row[];
+  const sweep = db.query('SELECT summary FROM sweeps').get() as { summary: string };
+  db.close();
+  return { rows, summary: JSON.parse(sweep.summary) };
+}
+
+let local: SweepResult;
+
+describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker processes', () => {
+  beforeAll(async () => {
+    const db = openDb(dbPath);
+    importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
+    closeDb(db);
+    const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    redis = Bun.spawn([REDIS!, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'inherit' });
+    url = `redis://127.0.0.1:${port}`;
+    const client = new IORedis(url, { maxRetriesPerRequest: null });
+    client.on('error', () => {}); // refused until redis-server listens; ioredis retries
+    await client.ping();
+    client.disconnect();
+    local = await runSweep(request({}));
+  }, LONG);
+
+  afterAll(async () => {
+    for (const worker of workers) await stopWorker(worker);
+    redis?.kill();
+    await redis?.exited;
+  });
+
+  test('gives the local sweep\'s rows, every combination once, with two workers', async () => {
+    const pair = [startWorker(1), startWorker(1)];
+    for (const worker of pair) await worker.until((line) => line.startsWith('sweep:worker on'));
+    const queued = await runSweep(request({ queue: url }));
+    const expected = rowsOf(local);
+    const got = rowsOf(queued);
+    expect(expected.rows).toHaveLength(COMBINATIONS);
+    expect(got.rows).toEqual(expected.rows);
+    expect(got.summary).toEqual(expected.summary);
+    // Each combination was run by one of the two workers, and once.
+    const done = pair.flatMap((w) => w.lines.filter((l) => l.startsWith(`done ${queued.sweepId}-`)));
+    expect(done).toHaveLength(COMBINATIONS);
+    expect(new Set(done).size).toBe(COMBINATIONS);
+    for (const worker of pair) await stopWorker(worker);
+    // Nothing of the sweep is left in Redis: its data and its collected jobs are removed.
+    const queue = new Queue(SWEEP_QUEUE, { connection: { url } });
+    const counts = await queue.getJobCounts('completed', 'failed', 'active', 'wait');
+    const client = new IORedis(url);
+    expect(await client.exists(sweepDataKey(queued.sweepId))).toBe(0);
+    client.disconnect();
+    await queue.close();
+    expect(counts).toEqual({ completed: 0, failed: 0, active: 0, wait: 0 });
+  }, LONG);
+
+  test('a worker killed mid-job: its job is taken back and run by another, and the sweep completes with every combination once', async () => {
+    const doomed = startWorker(1, '--lock-duration', '1000');
+    await doomed.until((line) => line.startsWith('sweep:worker on'));
+    const sweeping = runSweep(request({ queue: url }));
+    sweeping.catch(() => {}); // awaited below; a failure shows there
+    await doomed.until((line) => line.startsWith('took '));
+    // Frozen, the worker holds its job's lock without renewing it; what is active now is its.
+    doomed.proc.kill('SIGSTOP');
+    const queue = new Queue(SWEEP_QUEUE, { connection: { url } });
+    const held = (await queue.getActive()).map((job) => job.id!);
+    await queue.close();
+    expect(held.length).toBeGreaterThan(0);
+    doomed.proc.kill('SIGKILL');
+    await doomed.proc.exited;
+
+    const survivor = startWorker(2, '--lock-duration', '1000');
+    const queued = await sweeping;
+    const got = rowsOf(queued);
+    expect(got.rows).toEqual(rowsOf(local).rows);
+    expect(new Set(got.rows.map((r) => r.combination)).size).toBe(COMBINATIONS);
+    // The job the dead worker held was run again by the survivor.
+    for (const id of held) expect(survivor.lines).toContain(`done ${id}`);
+  }, LONG);
+});
