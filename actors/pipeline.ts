@@ -67,7 +67,7 @@ export const pipelineMachine = setup({
     const children: AnyActorRef[] = [
       breaker,
       spawn('feed', { id: 'feed', systemId: 'feed', input: { publish } }),
-      spawn('strategy', { id: 'strategy', systemId: 'strategy', input: { publish, strategy: input.strategy } }),
+      spawn('strategy', { id: 'strategy', systemId: 'strategy', input: { publish, strategy: input.strategy, markets: input.markets } }),
       spawn('risk', {
         id: 'risk',
         systemId: 'risk',

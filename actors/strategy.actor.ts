@@ -4,6 +4,7 @@
 // StateTransition messages for the visualiser.
 import { fromTransition } from 'xstate';
 import { phaseAfter, type Phase, type PhaseEventType } from '../machines/strategies/position-phase.machine.ts';
+import type { Market } from '../machines/domain.ts';
 import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
 import type { MarketData, OrderUpdate, PositionUpdate, RiskDecision, WarmupData } from './messages.ts';
 import type { Publish } from './router.ts';
@@ -13,6 +14,8 @@ export type StrategyPhase = Phase;
 export interface StrategyInput {
   publish: Publish;
   strategy: AnyStrategy;
+  /** A holding below its market's minimum quantity is dust the venue will not trade: flat to the strategy. */
+  markets?: ReadonlyMap<string, Market>;
 }
 
 interface SymbolSlot {
@@ -25,6 +28,7 @@ interface SymbolSlot {
 export interface StrategyActorState {
   publish: Publish;
   strategy: AnyStrategy;
+  markets: ReadonlyMap<string, Market> | undefined;
   symbols: Map<string, SymbolSlot>;
   signals: number;
 }
@@ -56,7 +60,8 @@ export const strategyLogic = fromTransition(
       }
       case 'PositionUpdate': {
         const slot = slotFor(s, event.symbol);
-        slot.held = event.qty > 0 ? 'long' : event.qty < 0 ? 'short' : 'flat';
+        const dust = s.markets?.get(event.symbol)?.minQty ?? 0;
+        slot.held = Math.abs(event.qty) < dust || event.qty === 0 ? 'flat' : event.qty > 0 ? 'long' : 'short';
         // While an order is in flight the machine ignores this: the phase settles when the order is done.
         move(s, event.symbol, slot, POSITION_EVENT[slot.held], event.ts);
         break;
@@ -73,6 +78,7 @@ export const strategyLogic = fromTransition(
   ({ input }: { input: StrategyInput }): StrategyActorState => ({
     publish: input.publish,
     strategy: input.strategy,
+    markets: input.markets,
     symbols: new Map(),
     signals: 0,
   }),

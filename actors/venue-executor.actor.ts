@@ -4,6 +4,7 @@
 // same journal rebuilds the same state after a crash, and replay needs no network.
 import { fromTransition, type AnyActorRef } from 'xstate';
 import { roundPrice } from '../machines/execution/precision.ts';
+import { exitQty } from '../machines/risk/limits.ts';
 import type { AdoptVenueState, MarketData, OperatorHalt, Order, VenueReport } from './messages.ts';
 import { advanceOrder, isDone, startOrder, type ExecutorInput, type WorkingOrder } from './order-actors.ts';
 import type { Publish } from './router.ts';
@@ -168,7 +169,16 @@ function onReport(s: VenueExecutorState, report: VenueReport): void {
   } else if (state.lifecycle === 'rejected') {
     advanceOrder(publish, live, { type: 'REJECT', ts: report.ts, reason: state.reason ?? `rejected by the venue (${state.venueStatus})` });
   }
-  // `filled` completes through the trades above; until they are all reported the order stays open.
+  // `filled` completes through the trades above; until they are all reported the order stays open. A venue that
+  // rounded the quantity to its own step reports `filled` with every trade in and less than asked: the rest will
+  // never come, so it is cancelled rather than left open forever.
+  if (state.lifecycle === 'filled' && !isDone(live) && live.filled >= state.filledQty - 1e-12) {
+    advanceOrder(publish, live, {
+      type: 'CANCEL',
+      ts: report.ts,
+      reason: `${s.input.markets.get(order.symbol)?.exchange ?? 'the venue'} filled ${live.filled} of ${order.qty} (its quantity step)`,
+    });
+  }
   if (isDone(live)) {
     s.open.delete(order.clientOrderId);
     afterDone(s, live, report.ts);
@@ -186,10 +196,10 @@ function afterDone(s: VenueExecutorState, live: LiveOrder, ts: number): void {
     s.stops.delete(order.symbol);
   }
   if (!order.reduceOnly && live.filled > 0 && order.stopLoss !== undefined) {
-    placeStop(s, order, Math.abs(held), order.stopLoss, ts);
+    placeStop(s, order, closableQty(s, order.symbol, held), order.stopLoss, ts);
     return;
   }
-  if (held === 0) {
+  if (closableQty(s, order.symbol, held) === 0) {
     const remaining = s.stops.get(order.symbol);
     if (remaining?.native !== undefined) requestCancel(s, remaining.native, ts);
     else s.stops.delete(order.symbol);
@@ -224,13 +234,21 @@ function placeStop(s: VenueExecutorState, entry: Order, qty: number, stopLoss: n
   stop.native = s.open.get(`${s.input.orderIdPrefix}sl-${s.created}`);
 }
 
+/** What of a holding the venue can take in one order (its step, its minimum); 0 for dust. */
+function closableQty(s: VenueExecutorState, symbol: string, held: number): number {
+  const market = s.input.markets.get(symbol);
+  if (held === 0) return 0;
+  return market === undefined ? Math.abs(held) : exitQty(Math.abs(held), market);
+}
+
 /** Local stops: a closed bar through the stop sends a market exit (it fills at the venue's next price). */
 function watchLocalStop(s: VenueExecutorState, bar: MarketData): void {
   const stop = s.stops.get(bar.symbol);
   if (stop === undefined || stop.native !== undefined) return;
   const triggered = stop.direction === 'long' ? bar.low <= stop.price : bar.high >= stop.price;
   const held = s.held.get(bar.symbol) ?? 0;
-  if (!triggered || held === 0) return;
+  const qty = closableQty(s, bar.symbol, held);
+  if (!triggered || qty === 0) return;
   s.stops.delete(bar.symbol);
   createOwnOrder(
     s,
@@ -240,7 +258,7 @@ function watchLocalStop(s: VenueExecutorState, bar: MarketData): void {
       symbol: bar.symbol,
       side: held > 0 ? 'sell' : 'buy',
       orderType: 'market',
-      qty: Math.abs(held),
+      qty,
       referencePrice: roundPrice(stop.price, s.input.markets.get(bar.symbol)?.priceStep ?? 1e-8),
       purpose: 'stop_loss',
       reduceOnly: true,
@@ -257,7 +275,8 @@ function haltTrading(s: VenueExecutorState, halt: OperatorHalt): void {
   }
   if (!halt.flatten) return;
   for (const [symbol, held] of s.held) {
-    if (held === 0) continue;
+    const qty = closableQty(s, symbol, held);
+    if (qty === 0) continue;
     s.stops.delete(symbol);
     createOwnOrder(
       s,
@@ -267,7 +286,7 @@ function haltTrading(s: VenueExecutorState, halt: OperatorHalt): void {
         symbol,
         side: held > 0 ? 'sell' : 'buy',
         orderType: 'market',
-        qty: Math.abs(held),
+        qty,
         referencePrice: s.lastClose.get(symbol) ?? 0,
         purpose: 'exit',
         reduceOnly: true,

@@ -132,10 +132,21 @@ export function evaluateSignal(
 
 function evaluateExit(signal: SignalToCheck, ctx: RiskContext, market: Market): RiskVerdict {
   if (ctx.symbolQty === 0) return reject('position', 'no_position', `no ${signal.symbol} position to close`);
-  // Closing never rounds away dust: it sells exactly what is held.
-  const qty = Math.abs(ctx.symbolQty);
-  void market;
+  const qty = exitQty(Math.abs(ctx.symbolQty), market);
+  if (qty === 0) {
+    return reject('position', 'dust', `${Math.abs(ctx.symbolQty)} ${signal.symbol} held is below the market minimum ${market.minQty}: nothing the venue would take`);
+  }
   return { approved: true, side: ctx.symbolQty > 0 ? 'sell' : 'buy', qty, reduceOnly: true };
+}
+
+/**
+ * What closing a holding may send: all of it when it is on the market's step (always so in backtests), else what
+ * the venue can take — a live position net of a fee paid in the coin keeps its dust. 0 when not even the minimum.
+ */
+export function exitQty(held: number, market: Market): number {
+  const steps = held / market.amountStep;
+  const qty = Math.abs(steps - Math.round(steps)) < 1e-9 ? held : roundQtyDown(held, market.amountStep);
+  return qty < market.minQty ? 0 : qty;
 }
 
 type ProtectiveCheck =

@@ -35,6 +35,8 @@ export class FakeVenue implements OrderVenue {
     private readonly marketRules: Record<string, Market>,
     private readonly feeRate = 0.001,
     private readonly startingCash = 100_000,
+    /** Binance-like: a buy's fee is taken from the coin received, and quantities are cut to this step. */
+    private readonly binanceLike?: { qtyStep: number },
   ) {}
 
   /** The next orders behave like this, in order; then they fill. */
@@ -93,6 +95,12 @@ export class FakeVenue implements OrderVenue {
     this.orders.set(request.clientOrderId, order);
     if (request.type === 'market') {
       const price = this.prices.get(request.symbol)!;
+      if (this.binanceLike !== undefined) {
+        const step = this.binanceLike.qtyStep;
+        this.fill(order, Math.floor(request.qty / step + 1e-9) * step, price);
+        order.state = { ...order.state, lifecycle: 'filled', venueStatus: 'FILLED' };
+        return { ...order.state };
+      }
       if (behaviour === 'partial_then_fill') {
         const half = Math.floor((request.qty / 2) * 1e8) / 1e8;
         this.fill(order, half, price);
@@ -153,6 +161,7 @@ export class FakeVenue implements OrderVenue {
 
   private fill(order: FakeOrder, qty: number, price: number): void {
     this.tradeSeq++;
+    const feeInCoin = (this.feesInBaseOnBuys || this.binanceLike !== undefined) && order.request.side === 'buy';
     order.trades.push({
       tradeId: `t${this.tradeSeq}`,
       clientOrderId: order.request.clientOrderId,
@@ -163,7 +172,7 @@ export class FakeVenue implements OrderVenue {
       qty,
       price,
       fee: qty * price * this.feeRate,
-      ...(this.feesInBaseOnBuys && order.request.side === 'buy'
+      ...(feeInCoin
         ? { feeCurrency: order.request.symbol.split('/')[0]!, feeAmount: qty * this.feeRate }
         : { feeCurrency: 'USD', feeAmount: qty * price * this.feeRate }),
     });

@@ -271,3 +271,45 @@ describe('reconciliation in a live session', () => {
     closeDb(db);
   });
 });
+
+describe('a Binance-like venue: fee in the coin bought, quantities cut to its step', () => {
+  test('exits sell what the venue can take, every order completes, the dust is flat to the strategy, and trading goes on', async () => {
+    const s = await setup(false);
+    // Binance's BTC/USDT: 0.00001 BTC steps; a 0.1% fee in BTC leaves holdings off the step.
+    const qtyStep = 0.00001;
+    const markets = { 'BTC/USD': { ...s.snapshot.markets['BTC/USD']!, amountStep: qtyStep, minQty: qtyStep } };
+    const venue = new FakeVenue(false, markets, 0.001, 100_000, { qtyStep });
+    const t = { ...s, snapshot: { ...s.snapshot, markets }, venue };
+    const db = openDb(join(tempDir(), 'binance-like.db'));
+    const { session, live } = await open(db, t, true);
+    for (const bars of t.stretch) await step(t, session, live, bars);
+    expect(live.error).toBeUndefined();
+    // No order is left open: each one the venue finished, the session finished too.
+    expect(executor(session).open.size).toBe(0);
+    const sells = venue.received.filter((r) => r.side === 'sell');
+    expect(sells.length).toBeGreaterThan(2);
+    for (const r of sells) expect(Math.abs(r.qty / qtyStep - Math.round(r.qty / qtyStep))).toBeLessThan(1e-9);
+    // Several round trips: the dust each exit leaves does not keep the strategy "long".
+    const entries = venue.received.filter((r) => r.side === 'buy');
+    expect(entries.length).toBeGreaterThan(2);
+    const positions = await venue.positions(['BTC/USD']);
+    expect(executor(session).held.get('BTC/USD') ?? 0).toBeCloseTo(positions['BTC/USD']!, 12);
+    expect(await live.reconcile('USD', { qtyPct: 0.001, cash: 0.01 }, false)).toEqual([]);
+    closeDb(db);
+  });
+});
+
+test('an order the venue reports filled at a quantity cut to its own step is finished, not left open forever', async () => {
+  const s = await setup(true, 60);
+  // The venue's step is coarser than the session's market rules: it fills less than asked and calls it done.
+  const venue = new FakeVenue(true, s.snapshot.markets, 0.001, 100_000, { qtyStep: 0.001 });
+  const t = { ...s, venue };
+  const db = openDb(join(tempDir(), 'venue-step.db'));
+  const { session, live } = await open(db, t, true);
+  for (const bars of t.stretch) await step(t, session, live, bars);
+  const first = venue.received[0]!;
+  const cut = rows(db, `SELECT status, reason FROM order_updates WHERE client_order_id = '${first.clientOrderId}'`);
+  expect(cut).toEqual([{ status: 'cancelled', reason: `coinbase filled ${Math.floor(first.qty * 1000) / 1000} of ${first.qty} (its quantity step)` }]);
+  expect(executor(session).open.has(first.clientOrderId)).toBe(false);
+  closeDb(db);
+});

@@ -283,7 +283,8 @@ describe('evaluateSignal: rounding and market minimums', () => {
 
 describe('evaluateSignal: exits', () => {
   test.each([
-    { name: 'sells exactly the held quantity, dust included, without rounding', symbolQty: 0.123456789, side: 'sell', qty: 0.123456789 },
+    { name: 'sells exactly the held quantity when it is on the step', symbolQty: 0.123, side: 'sell', qty: 0.123 },
+    { name: 'sells what the venue can take of a holding off the step (a fee paid in the coin), leaving the dust', symbolQty: 0.1234567, side: 'sell', qty: 0.123 },
     { name: 'buys back exactly the shorted quantity', symbolQty: -3, side: 'buy', qty: 3 },
   ] as const)('$name', ({ symbolQty, side, qty }) => {
     expect(evaluateSignal(close(), { ...fresh, symbolQty }, limits, crypto)).toEqual({
@@ -292,6 +293,10 @@ describe('evaluateSignal: exits', () => {
       qty,
       reduceOnly: true,
     });
+  });
+
+  test('refuses to close dust below the market minimum, naming it', () => {
+    expectRejected(evaluateSignal(close(), { ...fresh, symbolQty: 0.0009 }, limits, crypto), 'position', 'dust', 'below the market minimum');
   });
 
   test('approves a CLOSE even when the portfolio is over every cap', () => {
