@@ -34,8 +34,9 @@ export function reconcile(session: ReconcileSide, venue: ReconcileSide, toleranc
     const ours = session.positions[symbol] ?? 0;
     const theirs = venue.positions[symbol] ?? 0;
     const gap = Math.abs(ours - theirs);
-    if (gap <= 1e-12) continue;
     const scale = Math.max(Math.abs(ours), Math.abs(theirs));
+    // Float sums against a venue's decimal balances: differences at the 9th significant digit are not differences.
+    if (gap <= Math.max(1e-12, scale * 1e-9)) continue;
     out.push({ what: `position ${symbol}`, session: ours, venue: theirs, blocking: gap > scale * tolerance.qtyPct });
   }
   const venueOrders = new Set(venue.openOrders);
@@ -47,7 +48,8 @@ export function reconcile(session: ReconcileSide, venue: ReconcileSide, toleranc
     if (!sessionOrders.has(id)) out.push({ what: `open order ${id}`, session: 'unknown', venue: 'open', blocking: true });
   }
   const cashGap = Math.abs(session.cash - venue.cash);
-  if (cashGap > 1e-9) out.push({ what: 'cash', session: session.cash, venue: venue.cash, blocking: cashGap > tolerance.cash });
+  // Venues keep balances to 8 decimals or fewer; a millionth of a quote unit is float noise, not money.
+  if (cashGap > 1e-6) out.push({ what: 'cash', session: session.cash, venue: venue.cash, blocking: cashGap > tolerance.cash });
   return out;
 }
 

@@ -29,6 +29,10 @@ describe('reconcile', () => {
     ]);
   });
 
+  test('float noise against the venue\'s decimal balances is no difference at all', () => {
+    expect(reconcile(side({ BTC: 0.0593406 - 0.05934 }, [], 10132.217652030002), side({ BTC: 0.0000006 }, [], 10132.21765202), tol)).toEqual([]);
+  });
+
   test('cash changed behind the session past the tolerance blocks; a cent of fee rounding does not', () => {
     expect(reconcile(side({}, [], 1000), side({}, [], 900), tol)).toEqual([{ what: 'cash', session: 1000, venue: 900, blocking: true }]);
     expect(reconcile(side({}, [], 1000), side({}, [], 999.99), tol)[0]!.blocking).toBe(false);
