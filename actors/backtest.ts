@@ -134,6 +134,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
       orderIdPrefix: `${req.runId}-`,
       writer,
       tap: req.tap,
+      orderLifecycle: 'compiled',
     });
     replay(candles, pipeline.push, req.onProgress);
     pipeline.end(candles[candles.length - 1]!.closeTs);

@@ -123,6 +123,7 @@ function timePipeline(
     startingCash: 1_000_000,
     orderIdPrefix: 'b-',
     writer,
+    orderLifecycle: 'compiled',
   });
   const started = performance.now();
   for (let i = 0; i < bars.length; i++) pipeline.push(bars.at(i));

@@ -10,6 +10,7 @@ import type { AnyStrategy } from '../machines/strategies/strategy.ts';
 import { feedLogic } from './feed.actor.ts';
 import type { MarketData, PipelineMessage } from './messages.ts';
 import { portfolioLogic } from './portfolio.actor.ts';
+import type { OrderLifecycleMode } from './order-actors.ts';
 import { recorderLogic } from './recorder.actor.ts';
 import { riskLogic } from './risk.actor.ts';
 import { Router, type ActorName, type Publish } from './router.ts';
@@ -33,6 +34,8 @@ export interface PipelineOptions {
    * venue reports and asks the session to place and cancel (VenueRequest).
    */
   venue?: { kind: 'simulated' } | { kind: 'live'; nativeStops: boolean };
+  /** The simulator's order lifecycles: real machine actors (default) or the compiled table (backtests). */
+  orderLifecycle?: OrderLifecycleMode;
 }
 
 interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
@@ -89,6 +92,7 @@ export const pipelineMachine = setup({
           markets: input.markets,
           orderIdPrefix: input.orderIdPrefix,
           nativeStops: input.venue?.kind === 'live' && input.venue.nativeStops,
+          orderLifecycle: input.orderLifecycle,
         },
       }),
     ];
