@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { getInstrument, instrumentsOf, loadCandles, type InstrumentRow } from '../db/candles.ts';
 import { closeDb, openDb, type Db } from '../db/client.ts';
-import { createEventWriter } from '../db/events.ts';
+import { createThreadedEventWriter, type ThreadedEventWriter } from '../db/threaded-writer.ts';
 import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
@@ -123,8 +123,10 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   };
   runDb.insert(runs).values(runRow).run();
 
+  let writer: ThreadedEventWriter | undefined;
   try {
-    const writer = createEventWriter(runDb, req.runId);
+    // The run's rows are written on another thread while the pipeline computes; its failure fails the run.
+    writer = createThreadedEventWriter(dbPath, req.runId);
     const pipeline = createPipeline({
       strategy: req.strategy,
       limits: req.limits,
@@ -139,6 +141,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
     replay(candles, pipeline.push, req.onProgress);
     pipeline.end(candles[candles.length - 1]!.closeTs);
     pipeline.stop();
+    writer.close();
 
     const equity = loadEquity(runDb, req.runId);
     const runFills = runDb.select().from(fills).where(eq(fills.runId, req.runId)).orderBy(asc(fills.seq)).all();
@@ -177,6 +180,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
     const covered = { timeframe: req.timeframe, firstTs: candles[0]!.ts, lastTs: candles[candles.length - 1]!.ts, fromTs: req.fromTs, toTs: req.toTs };
     return { summary, trades, equity, bars: candles.length, priceNotes, range: covered, moneyDecimals };
   } catch (err) {
+    writer?.abort();
     runDb.update(runs).set({ status: 'failed', summary: { error: String(err) } }).where(eq(runs.id, req.runId)).run();
     throw err;
   } finally {

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { openDb, closeDb } from '../db/client.ts';
-import { createEventWriter } from '../db/events.ts';
+import { createThreadedEventWriter } from '../db/threaded-writer.ts';
 import type { Bar, CostModel, Market } from '../machines/domain.ts';
 import { commission, fillBracket, fillMarketAtOpen } from '../machines/execution/fill-model.ts';
 import { orderMachine } from '../machines/execution/order.machine.ts';
@@ -113,8 +113,8 @@ function timePipeline(
   dbPath?: string,
 ): { seconds: number; fills: number; orders: number; rows: number } {
   const { markets, costs } = marketsFor(opts.symbols);
-  const db = dbPath === undefined ? undefined : openDb(dbPath);
-  const writer = db === undefined ? undefined : createEventWriter(db, 'bench');
+  if (dbPath !== undefined) closeDb(openDb(dbPath));
+  const writer = dbPath === undefined ? undefined : createThreadedEventWriter(dbPath, 'bench');
   const pipeline = createPipeline({
     strategy: opts.strategy(),
     limits: opts.limits,
@@ -128,11 +128,12 @@ function timePipeline(
   const started = performance.now();
   for (let i = 0; i < bars.length; i++) pipeline.push(bars.at(i));
   pipeline.end(bars.at(bars.length - 1).closeTs);
+  // Persisted means on disk: the time includes the writer thread finishing.
+  writer?.close();
   const seconds = (performance.now() - started) / 1000;
   const executor = pipeline.get('executor').getSnapshot().context as { fills: number; orders: number };
   pipeline.stop();
   const rows = writer?.written ?? 0;
-  if (db !== undefined) closeDb(db);
   return { seconds, fills: executor.fills, orders: executor.orders, rows };
 }
 

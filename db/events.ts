@@ -16,12 +16,7 @@ import {
   stateTransitions,
 } from './schema.ts';
 
-type Row = Record<string, string | number | boolean | null>;
-
-interface Sink {
-  rows: Row[];
-  run: (row: Row) => void;
-}
+export type Row = Record<string, string | number | boolean | null>;
 
 export const EVENT_TABLES = {
   Signal: signals,
@@ -110,16 +105,38 @@ export interface EventWriter {
   readonly written: number;
 }
 
-/**
- * Equity snapshots are coalesced per timestamp (several symbols closing at the same moment produce one
- * point: the last, complete one).
- */
-export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
-  const sinks = new Map<string, Sink>();
+/** One batch of rows per event table, in the order they were appended. */
+export type RowBatch = Map<RecordedType, Row[]>;
+
+export function eventColumns(type: RecordedType): string[] {
+  return Object.keys(EVENT_TABLES[type]).filter((c) => c !== 'seq');
+}
+
+/** Prepared inserts per event table; `write` stores one batch in one transaction. */
+export function createBatchInserter(db: Db): (batch: RowBatch) => void {
+  const inserts = new Map<string, (row: Row) => void>();
   for (const [type, table] of Object.entries(EVENT_TABLES)) {
-    const columns = Object.keys(table).filter((c) => c !== 'seq');
-    sinks.set(type, { rows: [], run: prepareInsert(db, table, columns) });
+    inserts.set(type, prepareInsert(db, table, eventColumns(type as RecordedType)));
   }
+  return (batch) => {
+    db.$client.transaction(() => {
+      for (const [type, rows] of batch) {
+        const run = inserts.get(type)!;
+        for (const row of rows) run(row);
+      }
+    })();
+  };
+}
+
+/**
+ * Turns messages into rows and hands them over in batches of `batchSize` (and on flush). Equity snapshots are
+ * coalesced per timestamp (several symbols closing at the same moment produce one point: the last, complete
+ * one). `write` receives each batch and must be done with it before returning or keep it: the batcher
+ * starts a fresh one.
+ */
+export function createEventBatcher(runId: string, batchSize: number, write: (batch: RowBatch, rows: number) => void): EventWriter {
+  const newBatch = (): RowBatch => new Map(Object.keys(EVENT_TABLES).map((type) => [type as RecordedType, [] as Row[]]));
+  let batch = newBatch();
   let pendingEquity: PipelineMessage | undefined;
   // Marks arrive on every bar of an open position; only the latest per symbol is worth a row, written with
   // each batch. A fill supersedes a pending mark so the newest row of a symbol is never an older state.
@@ -127,30 +144,28 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
   let buffered = 0;
   let written = 0;
 
-  const push = (type: string, row: Row) => {
-    sinks.get(type)!.rows.push(row);
+  const push = (type: RecordedType, row: Row) => {
+    batch.get(type)!.push(row);
     buffered++;
     if (buffered >= batchSize) writeBatch();
   };
 
   const writeBatch = () => {
     for (const mark of pendingMarks.values()) {
-      sinks.get('PositionUpdate')!.rows.push(toRow(runId, mark)!);
+      batch.get('PositionUpdate')!.push(toRow(runId, mark)!);
       buffered++;
     }
     pendingMarks.clear();
     if (buffered === 0) return;
-    db.$client.transaction(() => {
-      for (const sink of sinks.values()) {
-        for (const row of sink.rows) sink.run(row);
-        sink.rows.length = 0;
-      }
-    })();
-    written += buffered;
+    const full = batch;
+    const rows = buffered;
+    batch = newBatch();
     buffered = 0;
+    write(full, rows);
+    written += rows;
   };
 
-  const writer: EventWriter = {
+  return {
     append(message) {
       if (message.type === 'EquitySnapshot') {
         // Only the last snapshot of each timestamp becomes a row; convert it only then.
@@ -166,11 +181,11 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
       }
       if (message.type === 'PositionUpdate') pendingMarks.delete(message.symbol);
       const row = toRow(runId, message);
-      if (row !== undefined) push(message.type, row);
+      if (row !== undefined) push(message.type as RecordedType, row);
     },
     flush() {
       if (pendingEquity !== undefined) {
-        sinks.get('EquitySnapshot')!.rows.push(toRow(runId, pendingEquity)!);
+        batch.get('EquitySnapshot')!.push(toRow(runId, pendingEquity)!);
         buffered++;
         pendingEquity = undefined;
       }
@@ -183,5 +198,10 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
       return written;
     },
   };
-  return writer;
+}
+
+/** Writes on the calling thread, one transaction per batch: paper and live flush after every input. */
+export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
+  const insert = createBatchInserter(db);
+  return createEventBatcher(runId, batchSize, (batch) => insert(batch));
 }
