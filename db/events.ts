@@ -1,6 +1,6 @@
 // Appends pipeline messages to a run's tables: buffered, then written in one transaction per batch through
 // prepared inserts (sql.placeholder), so a crash loses at most the unflushed batch.
-import { sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { PipelineMessage } from '../actors/messages.ts';
 import type { Db } from './client.ts';
@@ -204,4 +204,26 @@ export function createEventBatcher(runId: string, batchSize: number, write: (bat
 export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
   const insert = createBatchInserter(db);
   return createEventBatcher(runId, batchSize, (batch) => insert(batch));
+}
+
+/** The number of equity points a run recorded. */
+export function countEquity(db: Db, runId: string): number {
+  return db.select({ n: count() }).from(equitySnapshots).where(eq(equitySnapshots.runId, runId)).get()?.n ?? 0;
+}
+
+/** A run's equity points in recorded order, read `chunkSize` rows at a time (for curves too long to hold). */
+export function* streamEquity(db: Db, runId: string, chunkSize = 8192): Generator<{ ts: number; equity: number; grossExposure: number }> {
+  let after = 0;
+  for (;;) {
+    const chunk = db
+      .select({ seq: equitySnapshots.seq, ts: equitySnapshots.ts, equity: equitySnapshots.equity, grossExposure: equitySnapshots.grossExposure })
+      .from(equitySnapshots)
+      .where(and(eq(equitySnapshots.runId, runId), gt(equitySnapshots.seq, after)))
+      .orderBy(asc(equitySnapshots.seq))
+      .limit(chunkSize)
+      .all();
+    for (const { seq: _seq, ...point } of chunk) yield point;
+    if (chunk.length < chunkSize) return;
+    after = chunk[chunk.length - 1]!.seq;
+  }
 }
