@@ -218,7 +218,8 @@ export function* streamEquity(db: Db, runId: string, chunkSize = 8192): Generato
     const chunk = db
       .select({ seq: equitySnapshots.seq, ts: equitySnapshots.ts, equity: equitySnapshots.equity, grossExposure: equitySnapshots.grossExposure })
       .from(equitySnapshots)
-      .where(and(eq(equitySnapshots.runId, runId), gt(equitySnapshots.seq, after)))
+      // `+run_id`: walk the primary key; the (run_id, ts) index would sort the whole run for every chunk.
+      .where(and(sql`+${equitySnapshots.runId} = ${runId}`, gt(equitySnapshots.seq, after)))
       .orderBy(asc(equitySnapshots.seq))
       .limit(chunkSize)
       .all();

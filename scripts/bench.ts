@@ -1,6 +1,8 @@
 // bun run bench — bars/second through the actor pipeline (in memory and persisted) vs a plain loop.
 import { tmpdir } from 'node:os';
-import { loadRiskLimits, loadStrategy } from '../actors/adapters/config.ts';
+import { rmSync } from 'node:fs';
+import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
+import { memoryDbPath, runMemoryProbe, writeSyntheticMarketDb, type MemoryProbe } from '../actors/bench-memory.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { runBench } from '../actors/bench.ts';
 import { runSoak, SOAK_LIMITS } from '../actors/bench-soak.ts';
@@ -20,7 +22,9 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --soak-bars K bars in the soak, all symbols together (default a fifth of N × M: 200,000 at the defaults;
                 0 leaves the soak out)
   --json        print the figures as one JSON object on the last line
-  --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB`;
+  --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
+  --memory-bars A,B whole backtests (runBacktest on a synthetic 1-minute SQLite series) of A and B bars, each
+                in a fresh process, for peak RSS (default 100000,5000000; 0 leaves it out)`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -30,9 +34,32 @@ await runMain(async () => {
       'soak-bars': { type: 'string' },
       json: { type: 'boolean' },
       'skip-dashboard': { type: 'boolean' },
+      'memory-bars': { type: 'string' },
+      // Internal: the child process of the memory bench.
+      'memory-probe': { type: 'string' },
+      'memory-db': { type: 'string' },
     },
     USAGE,
   );
+  // Widened breakers, as below: a random walk would otherwise halt the run early.
+  const memoryLimits = () => ({ ...loadRiskLimits(), maxDailyLossPct: 1, maxDrawdownPct: 1 });
+  if (args['memory-probe'] !== undefined) {
+    const { strategy } = await loadStrategy('mean_reversion');
+    const probe = runMemoryProbe({
+      marketDbPath: args['memory-db']!,
+      bars: Number(args['memory-probe']),
+      outDir: tmpdir(),
+      strategy,
+      limits: memoryLimits(),
+      venue: loadVenueConfig(),
+    });
+    console.log(JSON.stringify(probe));
+    return;
+  }
+  const memoryBars = (args['memory-bars'] ?? '100000,5000000').split(',').map(Number);
+  if (!(memoryBars.length === 1 && memoryBars[0] === 0) && (memoryBars.length !== 2 || memoryBars.some((n) => !Number.isInteger(n) || n < 1000))) {
+    throw new Error(`--memory-bars must be two bar counts >= 1000 (e.g. 100000,5000000) or 0, got "${args['memory-bars']}"`);
+  }
   const barsPerSymbol = Number(args.bars ?? 250_000);
   const symbols = Number(args.symbols ?? 4);
   if (!Number.isInteger(barsPerSymbol) || barsPerSymbol < 100) throw new Error(`--bars must be an integer >= 100, got "${args.bars}"`);
@@ -66,11 +93,31 @@ await runMain(async () => {
   }
   const result = runBench({ barsPerSymbol, symbols, limits, tmpDir: tmpdir(), strategy: () => strategy });
   console.log(`bars                 ${fmt(result.bars)} (${fmt(barsPerSymbol)} × ${symbols} symbols)`);
-  console.log(`orders               ${fmt(result.orders)} (${fmt(result.fills)} fills); one order-lifecycle machine costs ${result.order_lifecycle_us} µs`);
-  console.log(`pipeline (memory)    ${fmt(result.pipeline_bars_per_s)} bars/s`);
+  console.log(`orders               ${fmt(result.orders)} (${fmt(result.fills)} fills); one order-lifecycle machine costs ${result.order_lifecycle_us} µs as an actor (paper, live), ${result.order_lifecycle_compiled_us} µs from the compiled table (backtests)`);
+  console.log(`pipeline (memory)    ${fmt(result.pipeline_bars_per_s)} bars/s (${fmt(result.pipeline_cpu_bars_per_s)} per CPU-second)`);
   console.log(`pipeline (persisted) ${fmt(result.persisted_bars_per_s)} bars/s (${fmt(result.persisted_rows)} rows)`);
-  console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);
+  console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (${fmt(result.plain_cpu_bars_per_s)} per CPU-second; actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);
   console.log(`peak RSS             ${fmt(result.peak_rss_mb)} MB`);
+  let memory: { small: MemoryProbe; large: MemoryProbe; rss_ratio: number } | undefined;
+  if (memoryBars[0] !== 0) {
+    const [small, large] = memoryBars as [number, number];
+    const dbPath = memoryDbPath(tmpdir());
+    writeSyntheticMarketDb(dbPath, Math.max(small, large));
+    const probe = (bars: number): MemoryProbe => {
+      const child = Bun.spawnSync([process.execPath, import.meta.path, '--memory-probe', String(bars), '--memory-db', dbPath], { stderr: 'inherit' });
+      const lines = child.stdout.toString().trim().split('\n');
+      if (child.exitCode !== 0) throw new Error(`memory probe of ${bars} bars failed (exit ${child.exitCode}): ${lines.at(-1)}`);
+      return JSON.parse(lines.at(-1)!) as MemoryProbe;
+    };
+    try {
+      const a = probe(small);
+      const b = probe(large);
+      memory = { small: a, large: b, rss_ratio: Number((b.peak_rss_mb / a.peak_rss_mb).toFixed(2)) };
+    } finally {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    }
+    console.log(`backtest peak RSS     ${fmt(memory.small.bars)} bars ${memory.small.peak_rss_mb} MB (${fmt(memory.small.bars_per_s)} bars/s), ${fmt(memory.large.bars)} bars ${memory.large.peak_rss_mb} MB (${fmt(memory.large.bars_per_s)} bars/s): ${memory.rss_ratio}× (target ≤ 1.5×)`);
+  }
   const dashboard = args['skip-dashboard'] ? undefined : await runDashboardBench(tmpdir());
   if (dashboard !== undefined) {
     console.log(`dashboard partials over ${fmt(dashboard.events)} events (p95 of ${dashboard.rounds}; first request apart):`);
@@ -79,7 +126,11 @@ await runMain(async () => {
     }
     console.log(`  live update (1 new equity row: summary + chart points + metrics) p95 ${dashboard.live_update_p95_ms.toFixed(2)} ms`);
   }
-  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak }));
+  const peakRss =
+    memory === undefined
+      ? undefined
+      : { [`peak_rss_mb_${memory.small.bars}`]: memory.small.peak_rss_mb, [`peak_rss_mb_${memory.large.bars}`]: memory.large.peak_rss_mb, peak_rss_ratio: memory.rss_ratio };
+  if (args.json) console.log(JSON.stringify({ ...result, ...peakRss, memory, dashboard, soak }));
   if (soak !== undefined && soak.failures.length > 0) {
     throw new Error(`soak failed: ${soak.failures.join('; ')}`);
   }
