@@ -1,7 +1,7 @@
 // Peak RSS of a whole backtest (runBacktest: candles from SQLite, the pipeline, the run DB, metrics, report)
 // at two lengths of the same synthetic 1-minute series, each run in a fresh process so one cannot inflate
 // the other. Memory that does not grow with the run keeps the ratio near 1.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeDb, openDb, openExistingDb } from '../db/client.ts';
 import { upsertInstrument } from '../db/candles.ts';
@@ -82,11 +82,25 @@ export function runMemoryProbe(opts: {
       bars: result.bars,
       seconds: Number(seconds.toFixed(2)),
       bars_per_s: Math.round(result.bars / seconds),
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      peak_rss_mb: peakRssMb(),
     };
   } finally {
     closeDb(marketDb);
   }
+}
+
+/**
+ * This process's peak RSS. On Linux from /proc (VmHWM): getrusage's maxRSS survives exec, so a child would
+ * report its parent's peak (the bench's own, with millions of synthetic bars in memory).
+ */
+function peakRssMb(): number {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Math.round(Number(hwm[1]) / 1024);
+  } catch {
+    // not Linux
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 export function memoryDbPath(tmpDir: string): string {

@@ -108,8 +108,28 @@ export interface EventWriter {
 /** One batch of rows per event table, in the order they were appended. */
 export type RowBatch = Map<RecordedType, Row[]>;
 
-export function eventColumns(type: RecordedType): string[] {
-  return Object.keys(EVENT_TABLES[type]).filter((c) => c !== 'seq');
+const COLUMNS = new Map(
+  Object.entries(EVENT_TABLES).map(([type, table]) => [type as RecordedType, Object.keys(table).filter((c) => c !== 'seq')]),
+);
+
+export function eventColumns(type: RecordedType): readonly string[] {
+  return COLUMNS.get(type)!;
+}
+
+/** Where the batcher puts rows: lists per table (written on this thread) or a packer (another thread). */
+export interface BatchBuilder {
+  push(type: RecordedType, row: Row): void;
+}
+
+export function newRowBatch(): RowBatch {
+  return new Map(Object.keys(EVENT_TABLES).map((type) => [type as RecordedType, [] as Row[]]));
+}
+
+class RowLists implements BatchBuilder {
+  readonly rows = newRowBatch();
+  push(type: RecordedType, row: Row): void {
+    this.rows.get(type)!.push(row);
+  }
 }
 
 /** Prepared inserts per event table; `write` stores one batch in one transaction. */
@@ -131,11 +151,14 @@ export function createBatchInserter(db: Db): (batch: RowBatch) => void {
 /**
  * Turns messages into rows and hands them over in batches of `batchSize` (and on flush). Equity snapshots are
  * coalesced per timestamp (several symbols closing at the same moment produce one point: the last, complete
- * one). `write` receives each batch and must be done with it before returning or keep it: the batcher
- * starts a fresh one.
+ * one). `write` receives each full batch; the batcher then starts a fresh one from `newBatch`.
  */
-export function createEventBatcher(runId: string, batchSize: number, write: (batch: RowBatch, rows: number) => void): EventWriter {
-  const newBatch = (): RowBatch => new Map(Object.keys(EVENT_TABLES).map((type) => [type as RecordedType, [] as Row[]]));
+export function createEventBatcher<B extends BatchBuilder>(
+  runId: string,
+  batchSize: number,
+  newBatch: () => B,
+  write: (batch: B, rows: number) => void,
+): EventWriter {
   let batch = newBatch();
   let pendingEquity: PipelineMessage | undefined;
   // Marks arrive on every bar of an open position; only the latest per symbol is worth a row, written with
@@ -145,14 +168,14 @@ export function createEventBatcher(runId: string, batchSize: number, write: (bat
   let written = 0;
 
   const push = (type: RecordedType, row: Row) => {
-    batch.get(type)!.push(row);
+    batch.push(type, row);
     buffered++;
     if (buffered >= batchSize) writeBatch();
   };
 
   const writeBatch = () => {
     for (const mark of pendingMarks.values()) {
-      batch.get('PositionUpdate')!.push(toRow(runId, mark)!);
+      batch.push('PositionUpdate', toRow(runId, mark)!);
       buffered++;
     }
     pendingMarks.clear();
@@ -185,7 +208,7 @@ export function createEventBatcher(runId: string, batchSize: number, write: (bat
     },
     flush() {
       if (pendingEquity !== undefined) {
-        batch.get('EquitySnapshot')!.push(toRow(runId, pendingEquity)!);
+        batch.push('EquitySnapshot', toRow(runId, pendingEquity)!);
         buffered++;
         pendingEquity = undefined;
       }
@@ -203,7 +226,7 @@ export function createEventBatcher(runId: string, batchSize: number, write: (bat
 /** Writes on the calling thread, one transaction per batch: paper and live flush after every input. */
 export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
   const insert = createBatchInserter(db);
-  return createEventBatcher(runId, batchSize, (batch) => insert(batch));
+  return createEventBatcher(runId, batchSize, () => new RowLists(), (batch) => insert(batch.rows));
 }
 
 /** The number of equity points a run recorded. */

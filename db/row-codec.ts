@@ -1,7 +1,9 @@
-// Rows of the event tables packed for another thread: every value in one Float64Array (strings as indexes
-// into the batch's own string list, deduplicated), a tag per value saying how to read it back. Both arrays
-// are transferred, not copied; structured-cloning row objects costs ~15× more on the sending thread.
-import { eventColumns, type RecordedType, type Row, type RowBatch } from './events.ts';
+// Rows of the event tables packed for another thread as they are produced: every value in one Float64Array
+// (strings as indexes into the batch's own string list, deduplicated), a tag per value saying how to read it
+// back, and the table of each row. The arrays are transferred, not copied: structured-cloning row objects costs
+// ~15x more on the sending thread, and row objects kept for a whole batch outlive the young generation, so a
+// long run's heap would grow between full collections.
+import { EVENT_TABLES, eventColumns, newRowBatch, type BatchBuilder, type RecordedType, type Row, type RowBatch } from './events.ts';
 
 const NUMBER = 0;
 const STRING = 1;
@@ -9,82 +11,97 @@ const TRUE = 2;
 const FALSE = 3;
 const NULL = 4;
 
+const TYPES = Object.keys(EVENT_TABLES) as RecordedType[];
+const TYPE_INDEX = new Map(TYPES.map((type, i) => [type, i]));
+
 export interface PackedBatch {
-  tables: [RecordedType, number][];
+  /** Index into the event tables (EVENT_TABLES order) of each row, in the order the rows came. */
+  rowTables: Uint8Array;
   values: Float64Array;
   tags: Uint8Array;
   /** JSON array of the batch's distinct strings. */
   strings: string;
 }
 
-export function packBatch(batch: RowBatch, rows: number): PackedBatch {
-  let capacity = rows * 16;
-  let values = new Float64Array(capacity);
-  let tags = new Uint8Array(capacity);
-  const stringIds = new Map<string, number>();
-  const strings: string[] = [];
-  const tables: [RecordedType, number][] = [];
-  let n = 0;
-  for (const [type, list] of batch) {
-    if (list.length === 0) continue;
-    tables.push([type, list.length]);
+export class RowPacker implements BatchBuilder {
+  private values = new Float64Array(1 << 16);
+  private tags = new Uint8Array(1 << 16);
+  private rowTables = new Uint8Array(1 << 12);
+  private n = 0;
+  private rows = 0;
+  private readonly stringIds = new Map<string, number>();
+  private readonly strings: string[] = [];
+
+  push(type: RecordedType, row: Row): void {
     const columns = eventColumns(type);
-    if (n + list.length * columns.length > capacity) {
-      capacity = 2 * (n + list.length * columns.length);
-      const grownValues = new Float64Array(capacity);
-      grownValues.set(values.subarray(0, n));
-      const grownTags = new Uint8Array(capacity);
-      grownTags.set(tags.subarray(0, n));
-      values = grownValues;
-      tags = grownTags;
+    if (this.rows === this.rowTables.length) this.rowTables = grow(this.rowTables, this.rows);
+    this.rowTables[this.rows++] = TYPE_INDEX.get(type)!;
+    if (this.n + columns.length > this.values.length) {
+      this.values = grow(this.values, this.n);
+      this.tags = grow(this.tags, this.n);
     }
-    for (const row of list) {
-      for (let c = 0; c < columns.length; c++) {
-        const v = row[columns[c]!];
-        if (typeof v === 'number') {
-          values[n] = v;
-          tags[n++] = NUMBER;
-        } else if (typeof v === 'string') {
-          let id = stringIds.get(v);
-          if (id === undefined) {
-            id = strings.length;
-            strings.push(v);
-            stringIds.set(v, id);
-          }
-          values[n] = id;
-          tags[n++] = STRING;
-        } else if (typeof v === 'boolean') {
-          tags[n++] = v ? TRUE : FALSE;
-        } else if (v === null || v === undefined) {
-          tags[n++] = NULL;
-        } else {
-          throw new Error(`packBatch: ${type}.${columns[c]} holds a ${typeof v}`);
+    const { values, tags } = this;
+    let n = this.n;
+    for (let c = 0; c < columns.length; c++) {
+      const v = row[columns[c]!];
+      if (typeof v === 'number') {
+        values[n] = v;
+        tags[n++] = NUMBER;
+      } else if (typeof v === 'string') {
+        let id = this.stringIds.get(v);
+        if (id === undefined) {
+          id = this.strings.length;
+          this.strings.push(v);
+          this.stringIds.set(v, id);
         }
+        values[n] = id;
+        tags[n++] = STRING;
+      } else if (typeof v === 'boolean') {
+        tags[n++] = v ? TRUE : FALSE;
+      } else if (v === null || v === undefined) {
+        tags[n++] = NULL;
+      } else {
+        throw new Error(`RowPacker: ${type}.${columns[c]} holds a ${typeof v}`);
       }
     }
+    this.n = n;
   }
-  return { tables, values: values.slice(0, n), tags: tags.slice(0, n), strings: JSON.stringify(strings) };
+
+  finish(): PackedBatch {
+    return {
+      rowTables: this.rowTables.slice(0, this.rows),
+      values: this.values.slice(0, this.n),
+      tags: this.tags.slice(0, this.n),
+      strings: JSON.stringify(this.strings),
+    };
+  }
 }
 
+function grow<T extends Float64Array | Uint8Array>(array: T, used: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(2 * array.length);
+  bigger.set(array.subarray(0, used));
+  return bigger;
+}
+
+/** The rows of a packed batch, per table in EVENT_TABLES order, each table's rows in the order they came. */
 export function unpackBatch(packed: PackedBatch): RowBatch {
   const strings = JSON.parse(packed.strings) as string[];
-  const { values, tags } = packed;
-  const batch: RowBatch = new Map();
+  const { values, tags, rowTables } = packed;
+  const batch = newRowBatch();
+  const lists = TYPES.map((type) => batch.get(type)!);
+  const columnsOf = TYPES.map((type) => eventColumns(type));
   let n = 0;
-  for (const [type, count] of packed.tables) {
-    const columns = eventColumns(type);
-    const rows: Row[] = new Array(count);
-    for (let r = 0; r < count; r++) {
-      const row: Row = {};
-      for (let c = 0; c < columns.length; c++) {
-        const tag = tags[n]!;
-        row[columns[c]!] =
-          tag === NUMBER ? values[n]! : tag === STRING ? strings[values[n]!]! : tag === TRUE ? true : tag === FALSE ? false : null;
-        n++;
-      }
-      rows[r] = row;
+  for (let r = 0; r < rowTables.length; r++) {
+    const t = rowTables[r]!;
+    const columns = columnsOf[t]!;
+    const row: Row = {};
+    for (let c = 0; c < columns.length; c++) {
+      const tag = tags[n]!;
+      row[columns[c]!] =
+        tag === NUMBER ? values[n]! : tag === STRING ? strings[values[n]!]! : tag === TRUE ? true : tag === FALSE ? false : null;
+      n++;
     }
-    batch.set(type, rows);
+    lists[t]!.push(row);
   }
   return batch;
 }

@@ -3,7 +3,7 @@
 // only; paper and live sessions write synchronously after every input (their journal semantics need it).
 // A failure in the writer fails the run: the next hand-over, or the final drain, throws the writer's error.
 import { createEventBatcher, type EventWriter } from './events.ts';
-import { packBatch } from './row-codec.ts';
+import { RowPacker } from './row-codec.ts';
 import { ERROR_BYTES, failureMessage, STATUS_SLOTS, WriterSlot, type WriterCommand } from './writer-status.ts';
 
 export interface ThreadedEventWriter extends EventWriter {
@@ -66,11 +66,11 @@ export function createThreadedEventWriter(dbPath: string, runId: string, options
     }
   };
 
-  const batcher = createEventBatcher(runId, batchSize, (batch, rows) => {
+  const batcher = createEventBatcher(runId, batchSize, () => new RowPacker(), (packer, rows) => {
     check();
     if (ended) throw new Error(`run DB writer (${dbPath}) is closed: ${rows} rows could not be written`);
-    const packed = packBatch(batch, rows);
-    send({ kind: 'batch', batch: packed, rows }, [packed.values.buffer, packed.tags.buffer]);
+    const packed = packer.finish();
+    send({ kind: 'batch', batch: packed, rows }, [packed.values.buffer, packed.tags.buffer, packed.rowTables.buffer]);
     sent++;
     sentRows += rows;
     if (sent - Atomics.load(status, WriterSlot.batchesDone) >= maxInFlight) {
