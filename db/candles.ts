@@ -274,7 +274,7 @@ export function countCandles(db: DbOrTx, query: CandleQuery): Map<string, number
  * a time from each stored series (the primary key's order) and merged: a run over millions of bars holds a
  * chunk per series, never the whole range.
  */
-export function* streamCandles(db: DbOrTx, query: CandleQuery, chunkSize = 8192): Generator<CandleRow> {
+export function* streamCandles(db: DbOrTx, query: CandleQuery, chunkSize = 2048): Generator<CandleRow> {
   if (query.symbols.length === 0) return;
   const seriesConditions: SQL[] = [inArray(candles.symbol, query.symbols), eq(candles.timeframe, query.timeframe)];
   if (query.exchange !== undefined) seriesConditions.push(eq(candles.exchange, query.exchange));

@@ -235,7 +235,7 @@ export function countEquity(db: Db, runId: string): number {
 }
 
 /** A run's equity points in recorded order, read `chunkSize` rows at a time (for curves too long to hold). */
-export function* streamEquity(db: Db, runId: string, chunkSize = 8192): Generator<{ ts: number; equity: number; grossExposure: number }> {
+export function* streamEquity(db: Db, runId: string, chunkSize = 2048): Generator<{ ts: number; equity: number; grossExposure: number }> {
   let after = 0;
   for (;;) {
     const chunk = db

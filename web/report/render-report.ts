@@ -257,12 +257,17 @@ export function formatTradePrice(price: number, decimals: number | undefined): s
   return decimals === undefined ? quantityFormat.format(price) : formatAmount(price, decimals);
 }
 
+/** Above this many round trips the table shows the first and last halves; the run DB keeps every fill. */
+export const MAX_REPORT_TRADES = 5000;
+
 function tradeTable(trades: RoundTrip[], priceDecimals: Record<string, number> = {}): string {
   if (trades.length === 0) return '<p class="empty-note">No trades.</p>';
+  const half = MAX_REPORT_TRADES / 2;
+  const hidden = trades.length > MAX_REPORT_TRADES ? trades.length - MAX_REPORT_TRADES : 0;
   const header =
     '<tr><th>#</th><th>Symbol</th><th>Direction</th><th>Entry time</th><th>Exit time</th><th>Qty</th>' +
     '<th>Entry price</th><th>Exit price</th><th>PnL</th><th>Return</th><th>Fees</th><th>Status</th></tr>';
-  const rows = trades.map((trip, i) => {
+  const row = (trip: RoundTrip, i: number) => {
     const cells = [
       String(i + 1),
       trip.symbol,
@@ -279,7 +284,15 @@ function tradeTable(trades: RoundTrip[], priceDecimals: Record<string, number> =
     // An open trip's exit price and pnl are a mark to market, not a realised result.
     cells.push(`<td>${trip.open ? '<span class="open">open (marked)</span>' : 'closed'}</td>`);
     return `<tr${trip.open ? ' class="open-trip"' : ''}>${cells.join('')}</tr>`;
-  });
+  };
+  const rows =
+    hidden === 0
+      ? trades.map(row)
+      : [
+          ...trades.slice(0, half).map(row),
+          `<tr><td colspan="12">… ${escapeHtml(hidden.toLocaleString('en-US'))} more trades: every fill is in the run database …</td></tr>`,
+          ...trades.slice(trades.length - half).map((trip, i) => row(trip, trades.length - half + i)),
+        ];
   return `<table class="trades">\n<thead>${header}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
 }
 
