@@ -2,8 +2,7 @@
 // one transaction, in order. Progress and the first failure are reported through shared memory, because the
 // backtest's thread is busy computing (it never returns to its event loop until the run is over).
 import { closeDb, openDb, type Db } from './client.ts';
-import { createBatchInserter } from './events.ts';
-import { unpackBatch, type PackedBatch } from './row-codec.ts';
+import { createPackedInserter, type PackedBatch } from './row-codec.ts';
 import { reportFailure, WriterSlot, type WriterCommand } from './writer-status.ts';
 
 declare const self: Worker;
@@ -11,7 +10,7 @@ declare const self: Worker;
 let status: Int32Array | undefined;
 let errorBytes: Uint8Array | undefined;
 let db: Db | undefined;
-let insert: ((batch: ReturnType<typeof unpackBatch>) => void) | undefined;
+let insert: ((batch: PackedBatch) => void) | undefined;
 
 function fail(err: unknown): void {
   if (status === undefined || errorBytes === undefined) throw err;
@@ -25,12 +24,12 @@ self.onmessage = (event: MessageEvent<WriterCommand>) => {
       status = new Int32Array(command.status);
       errorBytes = new Uint8Array(command.error);
       db = openDb(command.path);
-      insert = createBatchInserter(db);
+      insert = createPackedInserter(db);
       return;
     }
     if (status === undefined || Atomics.load(status, WriterSlot.failed) !== 0) return;
     if (command.kind === 'batch') {
-      insert!(unpackBatch(command.batch as PackedBatch));
+      insert!(command.batch);
       Atomics.add(status, WriterSlot.rowsWritten, command.rows);
       Atomics.add(status, WriterSlot.batchesDone, 1);
       Atomics.notify(status, WriterSlot.batchesDone);

@@ -3,7 +3,9 @@
 // back, and the table of each row. The arrays are transferred, not copied: structured-cloning row objects costs
 // ~15x more on the sending thread, and row objects kept for a whole batch outlive the young generation, so a
 // long run's heap would grow between full collections.
-import { EVENT_TABLES, eventColumns, newRowBatch, type BatchBuilder, type RecordedType, type Row, type RowBatch } from './events.ts';
+import { getTableName } from 'drizzle-orm';
+import type { Db } from './client.ts';
+import { EVENT_TABLES, eventColumns, type BatchBuilder, type RecordedType, type Row } from './events.ts';
 
 const NUMBER = 0;
 const STRING = 1;
@@ -83,25 +85,35 @@ function grow<T extends Float64Array | Uint8Array>(array: T, used: number): T {
   return bigger;
 }
 
-/** The rows of a packed batch, per table in EVENT_TABLES order, each table's rows in the order they came. */
-export function unpackBatch(packed: PackedBatch): RowBatch {
-  const strings = JSON.parse(packed.strings) as string[];
-  const { values, tags, rowTables } = packed;
-  const batch = newRowBatch();
-  const lists = TYPES.map((type) => batch.get(type)!);
-  const columnsOf = TYPES.map((type) => eventColumns(type));
-  let n = 0;
-  for (let r = 0; r < rowTables.length; r++) {
-    const t = rowTables[r]!;
-    const columns = columnsOf[t]!;
-    const row: Row = {};
-    for (let c = 0; c < columns.length; c++) {
-      const tag = tags[n]!;
-      row[columns[c]!] =
-        tag === NUMBER ? values[n]! : tag === STRING ? strings[values[n]!]! : tag === TRUE ? true : tag === FALSE ? false : null;
-      n++;
-    }
-    lists[t]!.push(row);
-  }
-  return batch;
+/**
+ * Writes a packed batch in one transaction straight from its arrays: one positional insert per table (the
+ * columns `createBatchInserter` writes, in the same order, bound to the same values — booleans as 1/0, as
+ * Drizzle binds them), no row objects. Rows go in the order they came, which keeps each table's order.
+ */
+export function createPackedInserter(db: Db): (packed: PackedBatch) => void {
+  const statements = TYPES.map((type) => {
+    const table = EVENT_TABLES[type];
+    const columns = eventColumns(type).map((key) => (table as unknown as Record<string, { name: string }>)[key]!.name);
+    return db.$client.prepare(
+      `INSERT INTO "${getTableName(table)}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+  });
+  const args = TYPES.map((type) => new Array<string | number | null>(eventColumns(type).length));
+  return (packed) => {
+    const strings = JSON.parse(packed.strings) as string[];
+    const { values, tags, rowTables } = packed;
+    db.$client.transaction(() => {
+      let n = 0;
+      for (let r = 0; r < rowTables.length; r++) {
+        const t = rowTables[r]!;
+        const row = args[t]!;
+        for (let c = 0; c < row.length; c++) {
+          const tag = tags[n]!;
+          row[c] = tag === NUMBER ? values[n]! : tag === STRING ? strings[values[n]!]! : tag === TRUE ? 1 : tag === FALSE ? 0 : null;
+          n++;
+        }
+        statements[t]!.run(...row);
+      }
+    })();
+  };
 }
