@@ -4,10 +4,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { openDb, closeDb } from '../db/client.ts';
-import { createEventWriter } from '../db/events.ts';
+import { createThreadedEventWriter } from '../db/threaded-writer.ts';
 import type { Bar, CostModel, Market } from '../machines/domain.ts';
 import { commission, fillBracket, fillMarketAtOpen } from '../machines/execution/fill-model.ts';
 import { orderMachine } from '../machines/execution/order.machine.ts';
+import { CompiledOrder, orderTable } from './compiled-order.ts';
 import { applyFill, newBook, valueBook } from '../machines/portfolio/accounting.ts';
 import { evaluateSignal, type RiskLimits } from '../machines/risk/limits.ts';
 import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
@@ -29,11 +30,18 @@ export interface BenchResult {
   persisted_bars_per_s: number;
   plain_bars_per_s: number;
   actor_overhead_ratio: number;
+  /** The same ratio on CPU time. */
+  actor_overhead_cpu_ratio: number;
   peak_rss_mb: number;
   fills: number;
   orders: number;
-  /** Cost of one order's machine actor (create, ACCEPT, FILL), measured alone. */
+  /** Cost of one order's machine actor (create, ACCEPT, FILL), measured alone (paper and live). */
   order_lifecycle_us: number;
+  /** The same lifecycle run from the compiled table (backtests). */
+  order_lifecycle_compiled_us: number;
+  /** In-memory pipeline bars per second of this process's CPU time: less sensitive to a loaded machine. */
+  pipeline_cpu_bars_per_s: number;
+  plain_cpu_bars_per_s: number;
   persisted_rows: number;
 }
 
@@ -111,10 +119,10 @@ function timePipeline(
   bars: SyntheticBars,
   opts: BenchOptions,
   dbPath?: string,
-): { seconds: number; fills: number; orders: number; rows: number } {
+): { seconds: number; cpuSeconds: number; fills: number; orders: number; rows: number } {
   const { markets, costs } = marketsFor(opts.symbols);
-  const db = dbPath === undefined ? undefined : openDb(dbPath);
-  const writer = db === undefined ? undefined : createEventWriter(db, 'bench');
+  if (dbPath !== undefined) closeDb(openDb(dbPath));
+  const writer = dbPath === undefined ? undefined : createThreadedEventWriter(dbPath, 'bench');
   const pipeline = createPipeline({
     strategy: opts.strategy(),
     limits: opts.limits,
@@ -123,20 +131,25 @@ function timePipeline(
     startingCash: 1_000_000,
     orderIdPrefix: 'b-',
     writer,
+    orderLifecycle: 'compiled',
   });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < bars.length; i++) pipeline.push(bars.at(i));
   pipeline.end(bars.at(bars.length - 1).closeTs);
+  // Persisted means on disk: the time includes the writer thread finishing.
+  writer?.close();
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   const executor = pipeline.get('executor').getSnapshot().context as { fills: number; orders: number };
   pipeline.stop();
   const rows = writer?.written ?? 0;
-  if (db !== undefined) closeDb(db);
-  return { seconds, fills: executor.fills, orders: executor.orders, rows };
+  return { seconds, cpuSeconds, fills: executor.fills, orders: executor.orders, rows };
 }
 
 /** The same decisions without actors: strategy, risk layers, fill model and accounting called directly. */
-function timePlain(bars: SyntheticBars, opts: BenchOptions): number {
+function timePlain(bars: SyntheticBars, opts: BenchOptions): { seconds: number; cpuSeconds: number } {
   const { markets } = marketsFor(opts.symbols);
   const strategy = opts.strategy();
   const states = new Map<string, unknown>();
@@ -144,6 +157,7 @@ function timePlain(bars: SyntheticBars, opts: BenchOptions): number {
   const queued = new Map<string, { side: 'buy' | 'sell'; qty: number; stop?: number }>();
   const stops = new Map<string, number>();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < bars.length; i++) {
     const bar: Bar = bars.at(i);
     const order = queued.get(bar.symbol);
@@ -182,7 +196,19 @@ function timePlain(bars: SyntheticBars, opts: BenchOptions): number {
     );
     if (verdict.approved) queued.set(bar.symbol, { side: verdict.side, qty: verdict.qty, stop: verdict.stopLoss });
   }
-  return (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+function timeCompiledLifecycle(n: number): number {
+  const table = orderTable();
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const order = new CompiledOrder(table, { clientOrderId: `o${i}`, symbol: 'SYN0/USD', qty: 1 });
+    order.send({ type: 'ACCEPT', ts: i }, () => undefined);
+    order.send({ type: 'FILL', ts: i, qty: 1, price: 100 }, () => undefined);
+  }
+  return ((performance.now() - started) * 1000) / n;
 }
 
 function timeOrderLifecycle(n: number): number {
@@ -208,7 +234,8 @@ export function runBench(opts: BenchOptions): BenchResult {
   const dbPath = join(opts.tmpDir, `bench-${process.pid}.db`);
   const persisted = timePipeline(bars, opts, dbPath);
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
-  const plainSeconds = timePlain(bars, opts);
+  const plain = timePlain(bars, opts);
+  const plainSeconds = plain.seconds;
 
   const n = bars.length;
   return {
@@ -218,10 +245,14 @@ export function runBench(opts: BenchOptions): BenchResult {
     persisted_bars_per_s: Math.round(n / persisted.seconds),
     plain_bars_per_s: Math.round(n / plainSeconds),
     actor_overhead_ratio: Number((memory.seconds / plainSeconds).toFixed(2)),
+    actor_overhead_cpu_ratio: Number((memory.cpuSeconds / plain.cpuSeconds).toFixed(2)),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     fills: memory.fills,
     orders: memory.orders,
     order_lifecycle_us: Number(timeOrderLifecycle(20_000).toFixed(2)),
+    order_lifecycle_compiled_us: Number(timeCompiledLifecycle(200_000).toFixed(3)),
+    pipeline_cpu_bars_per_s: Math.round(n / memory.cpuSeconds),
+    plain_cpu_bars_per_s: Math.round(n / plain.cpuSeconds),
     persisted_rows: persisted.rows,
   };
 }

@@ -2,7 +2,8 @@
 // changes become OrderUpdate messages and its state changes StateTransition messages for the visualiser.
 import { createActor, type ActorRefFrom } from 'xstate';
 import type { CostModel, Market } from '../machines/domain.ts';
-import { orderMachine, type OrderMachineEvent } from '../machines/execution/order.machine.ts';
+import { orderMachine, type OrderMachineEvent, type OrderStatusChanged } from '../machines/execution/order.machine.ts';
+import { CompiledOrder, orderTable } from './compiled-order.ts';
 import type { Order } from './messages.ts';
 import type { Publish } from './router.ts';
 
@@ -16,7 +17,15 @@ export interface ExecutorInput {
   orderIdPrefix: string;
   /** Live venues: protective stops are native stop orders; otherwise watched on every bar. */
   nativeStops: boolean;
+  /**
+   * How the simulator runs each order's lifecycle: a machine actor per order (paper sessions, the default) or
+   * the table compiled from the same machine (backtests: same states, transitions and status events, a
+   * fraction of the cost). Live venues always use actors.
+   */
+  orderLifecycle?: OrderLifecycleMode;
 }
+
+export type OrderLifecycleMode = 'actor' | 'compiled';
 
 export type OrderRef = ActorRefFrom<typeof orderMachine>;
 
@@ -53,4 +62,47 @@ export function advanceOrder(publish: Publish, working: WorkingOrder, event: Ord
 
 export function isDone(working: WorkingOrder): boolean {
   return working.ref.getSnapshot().status === 'done';
+}
+
+/** An order as the simulator tracks it, whichever way its lifecycle runs. */
+export interface SimOrder {
+  readonly order: Order;
+  filled: number;
+  /** Sends an event to the order's lifecycle and records the status and state changes it caused. */
+  advance(event: OrderMachineEvent): void;
+}
+
+export function startSimOrder(publish: Publish, order: Order, mode: OrderLifecycleMode): SimOrder {
+  if (mode === 'compiled') return new CompiledSimOrder(publish, order);
+  const working = startOrder(publish, order);
+  return {
+    order,
+    filled: 0,
+    advance: (event) => advanceOrder(publish, working, event),
+  };
+}
+
+/** The order run by the compiled table, publishing exactly what `startOrder` + `advanceOrder` publish. */
+class CompiledSimOrder implements SimOrder {
+  filled = 0;
+  private readonly lifecycle: CompiledOrder;
+  private readonly announce: (e: OrderStatusChanged) => void;
+
+  constructor(
+    private readonly publish: Publish,
+    readonly order: Order,
+  ) {
+    this.lifecycle = new CompiledOrder(orderTable(), { clientOrderId: order.clientOrderId, symbol: order.symbol, qty: order.qty });
+    this.announce = (e) =>
+      publish({ type: 'OrderUpdate', clientOrderId: e.clientOrderId, ts: e.ts, symbol: e.symbol, status: e.status, reason: e.reason });
+  }
+
+  advance(event: OrderMachineEvent): void {
+    const before = this.lifecycle.state;
+    this.lifecycle.send(event, this.announce);
+    const after = this.lifecycle.state;
+    if (after !== before) {
+      this.publish({ type: 'StateTransition', ts: event.ts, actor: `order:${this.order.clientOrderId}`, from: before, to: after, event: event.type });
+    }
+  }
 }

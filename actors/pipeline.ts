@@ -12,6 +12,7 @@ import { alertsLogic, type AlertsOptions } from './alerts.actor.ts';
 import { feedLogic } from './feed.actor.ts';
 import type { MarketData, PipelineMessage } from './messages.ts';
 import { portfolioLogic } from './portfolio.actor.ts';
+import type { OrderLifecycleMode } from './order-actors.ts';
 import { recorderLogic } from './recorder.actor.ts';
 import { riskLogic } from './risk.actor.ts';
 import { Router, type ActorName, type Publish } from './router.ts';
@@ -37,6 +38,8 @@ export interface PipelineOptions {
   venue?: { kind: 'simulated' } | { kind: 'live'; nativeStops: boolean };
   /** Raise alerts (recorded through the writer, then handed to `deliver`); omit for a run without alerts. */
   alerts?: AlertsOptions & { runId: string };
+  /** The simulator's order lifecycles: real machine actors (default) or the compiled table (backtests). */
+  orderLifecycle?: OrderLifecycleMode;
 }
 
 interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
@@ -94,6 +97,7 @@ export const pipelineMachine = setup({
           markets: input.markets,
           orderIdPrefix: input.orderIdPrefix,
           nativeStops: input.venue?.kind === 'live' && input.venue.nativeStops,
+          orderLifecycle: input.orderLifecycle,
         },
       }),
     ];

@@ -1,7 +1,8 @@
 // Simulated venue for backtests (and paper trading on recorded bars). Conservative by construction:
 // an order decided at a bar's close fills at the open of a LATER bar with slippage and commission; protective
-// stops and targets fill at their price or worse, stop first when a bar touches both. Each order is an
-// order-lifecycle machine actor owned by this executor.
+// stops and targets fill at their price or worse, stop first when a bar touches both. Each order runs the
+// order-lifecycle machine: as an actor owned by this executor (paper), or from the table compiled from it
+// (backtests, `orderLifecycle: 'compiled'`).
 import { fromTransition, type AnyActorRef } from 'xstate';
 import type { CostModel, Market } from '../machines/domain.ts';
 import {
@@ -11,9 +12,8 @@ import {
   fillMarketAtOpen,
   type SimFill,
 } from '../machines/execution/fill-model.ts';
-import type { OrderMachineEvent } from '../machines/execution/order.machine.ts';
 import type { EndOfData, MarketData, OperatorHalt, Order } from './messages.ts';
-import { advanceOrder, startOrder as startSharedOrder, type ExecutorInput, type WorkingOrder } from './order-actors.ts';
+import { startSimOrder, type ExecutorInput, type OrderLifecycleMode, type SimOrder } from './order-actors.ts';
 import type { Publish } from './router.ts';
 
 
@@ -22,8 +22,8 @@ export type SimExecutorInput = ExecutorInput;
 /** The protective legs placed once an entry fills. */
 interface Bracket {
   direction: 'long' | 'short';
-  stop?: WorkingOrder;
-  takeProfit?: WorkingOrder;
+  stop?: SimOrder;
+  takeProfit?: SimOrder;
 }
 
 export interface SimExecutorState {
@@ -32,7 +32,7 @@ export interface SimExecutorState {
   markets: ReadonlyMap<string, Market>;
   self: AnyActorRef;
   /** Market orders waiting for their symbol's next bar. */
-  queued: Map<string, WorkingOrder[]>;
+  queued: Map<string, SimOrder[]>;
   brackets: Map<string, Bracket[]>;
   /** Net quantity per symbol from this venue's own fills: exits never sell more than is held. */
   held: Map<string, number>;
@@ -49,6 +49,7 @@ export interface SimExecutorState {
   /** Last close per symbol: the reference price of a flatten order. */
   lastClose: Map<string, number>;
   flattenOrders: number;
+  orderLifecycle: OrderLifecycleMode;
 }
 
 type ExecutorEvent = MarketData | Order | EndOfData | OperatorHalt | { type: `xstate.${string}` };
@@ -88,16 +89,13 @@ export const simExecutorLogic = fromTransition(
     orderIdPrefix: input.orderIdPrefix,
     lastClose: new Map(),
     flattenOrders: 0,
+    orderLifecycle: input.orderLifecycle ?? 'actor',
   }),
 );
 
-function startOrder(s: SimExecutorState, order: Order): WorkingOrder {
+function startOrder(s: SimExecutorState, order: Order): SimOrder {
   s.orders++;
-  return startSharedOrder(s.publish, order);
-}
-
-function advance(s: SimExecutorState, working: WorkingOrder, event: OrderMachineEvent): void {
-  advanceOrder(s.publish, working, event);
+  return startSimOrder(s.publish, order, s.orderLifecycle);
 }
 
 function accept(s: SimExecutorState, order: Order): void {
@@ -106,10 +104,10 @@ function accept(s: SimExecutorState, order: Order): void {
     const reason = !s.costs.has(order.symbol)
       ? `no cost model for ${order.symbol}`
       : `the simulator takes market orders from the risk manager, got ${order.orderType} qty ${order.qty}`;
-    advance(s, working, { type: 'REJECT', ts: order.ts, reason });
+    working.advance({ type: 'REJECT', ts: order.ts, reason });
     return;
   }
-  advance(s, working, { type: 'ACCEPT', ts: order.ts });
+  working.advance({ type: 'ACCEPT', ts: order.ts });
   const queue = s.queued.get(order.symbol);
   if (queue === undefined) s.queued.set(order.symbol, [working]);
   else queue.push(working);
@@ -124,7 +122,7 @@ function fillQueued(s: SimExecutorState, bar: MarketData): void {
   const queue = s.queued.get(bar.symbol)!;
   const costs = s.costs.get(bar.symbol)!;
   const amountStep = s.markets.get(bar.symbol)?.amountStep ?? 1e-8;
-  const stillWorking: WorkingOrder[] = [];
+  const stillWorking: SimOrder[] = [];
   let allowance = fillableQty(Number.POSITIVE_INFINITY, bar, costs, amountStep);
   for (const working of queue) {
     const { order } = working;
@@ -135,7 +133,7 @@ function fillQueued(s: SimExecutorState, bar: MarketData): void {
     }
     const held = Math.abs(s.held.get(order.symbol) ?? 0);
     if (order.reduceOnly && held === 0) {
-      advance(s, working, { type: 'CANCEL', ts: bar.ts, reason: `${order.symbol} position already flat` });
+      working.advance({ type: 'CANCEL', ts: bar.ts, reason: `${order.symbol} position already flat` });
       continue;
     }
     const wanted = order.qty - working.filled;
@@ -156,7 +154,7 @@ function fillQueued(s: SimExecutorState, bar: MarketData): void {
       const reason = order.reduceOnly
         ? 'position closed before the exit completed'
         : `bar volume ${bar.volume} allowed ${qty} of ${wanted} (max ${(costs.maxVolumeParticipation ?? 0) * 100}% participation); remainder cancelled`;
-      advance(s, working, { type: 'CANCEL', ts: bar.ts, reason });
+      working.advance({ type: 'CANCEL', ts: bar.ts, reason });
     }
   }
   if (stillWorking.length === 0) s.queued.delete(bar.symbol);
@@ -165,7 +163,7 @@ function fillQueued(s: SimExecutorState, bar: MarketData): void {
 
 function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number): void {
   const exitSide = entry.side === 'buy' ? 'sell' : 'buy';
-  const leg = (purpose: 'stop_loss' | 'take_profit', price: number): WorkingOrder => {
+  const leg = (purpose: 'stop_loss' | 'take_profit', price: number): SimOrder => {
     const order: Order = {
       type: 'Order',
       clientOrderId: `${entry.clientOrderId}-${purpose === 'stop_loss' ? 'sl' : 'tp'}`,
@@ -184,7 +182,7 @@ function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number
     const working = startOrder(s, order);
     s.ownEchoes.add(order.clientOrderId);
     s.publish(order);
-    advance(s, working, { type: 'ACCEPT', ts });
+    working.advance({ type: 'ACCEPT', ts });
     return working;
   };
   const bracket: Bracket = {
@@ -220,9 +218,9 @@ function checkBrackets(s: SimExecutorState, bar: MarketData): void {
     if (qty > 0) executeFill(s, filled, qty, hit.fill, bar.ts, costs);
     // A leg larger than what is still held (an exit sold part of it) ends with its remainder cancelled.
     if (filled.filled < filled.order.qty - 1e-12) {
-      advance(s, filled, { type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
+      filled.advance({ type: 'CANCEL', ts: bar.ts, reason: 'position already flat' });
     }
-    if (sibling) advance(s, sibling, { type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
+    if (sibling) sibling.advance({ type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
   }
   if (open.length === 0) s.brackets.delete(bar.symbol);
   else s.brackets.set(bar.symbol, open);
@@ -230,7 +228,7 @@ function checkBrackets(s: SimExecutorState, bar: MarketData): void {
 
 function executeFill(
   s: SimExecutorState,
-  working: WorkingOrder,
+  working: SimOrder,
   qty: number,
   fill: SimFill,
   ts: number,
@@ -255,20 +253,20 @@ function executeFill(
     purpose: order.purpose,
   });
   working.filled += qty;
-  advance(s, working, { type: 'FILL', ts, qty, price: fill.price });
+  working.advance({ type: 'FILL', ts, qty, price: fill.price });
 }
 
 function cancelBrackets(s: SimExecutorState, symbol: string, ts: number, reason: string): void {
   for (const bracket of s.brackets.get(symbol) ?? []) {
-    if (bracket.stop) advance(s, bracket.stop, { type: 'CANCEL', ts, reason });
-    if (bracket.takeProfit) advance(s, bracket.takeProfit, { type: 'CANCEL', ts, reason });
+    if (bracket.stop) bracket.stop.advance({ type: 'CANCEL', ts, reason });
+    if (bracket.takeProfit) bracket.takeProfit.advance({ type: 'CANCEL', ts, reason });
   }
   s.brackets.delete(symbol);
 }
 
 function cancelEverything(s: SimExecutorState, ts: number, reason: string): void {
   for (const queue of s.queued.values()) {
-    for (const working of queue) advance(s, working, { type: 'CANCEL', ts, reason });
+    for (const working of queue) working.advance({ type: 'CANCEL', ts, reason });
   }
   s.queued.clear();
   for (const symbol of [...s.brackets.keys()]) cancelBrackets(s, symbol, ts, reason);
@@ -281,10 +279,10 @@ function cancelEverything(s: SimExecutorState, ts: number, reason: string): void
 function haltTrading(s: SimExecutorState, halt: OperatorHalt): void {
   const reason = `operator halt: ${halt.reason}`;
   for (const [symbol, queue] of s.queued) {
-    const keep: WorkingOrder[] = [];
+    const keep: SimOrder[] = [];
     for (const working of queue) {
       if (working.order.reduceOnly && !halt.flatten) keep.push(working);
-      else advance(s, working, { type: 'CANCEL', ts: halt.ts, reason });
+      else working.advance({ type: 'CANCEL', ts: halt.ts, reason });
     }
     if (keep.length === 0) s.queued.delete(symbol);
     else s.queued.set(symbol, keep);

@@ -1,5 +1,5 @@
 // Candle and instrument storage. Writes are one transaction per call, so a series is stored whole or not at all.
-import { and, asc, count, desc, eq, gte, inArray, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { candles, instruments, type CandleRow } from './schema.ts';
 
@@ -254,4 +254,72 @@ function storedTimeframes(db: DbOrTx, exchange: string, symbol: string): string[
     .orderBy(asc(candles.timeframe))
     .all()
     .map((row) => row.timeframe);
+}
+
+/** How many candles each symbol has in the range of a query (0 for a symbol with none). */
+export function countCandles(db: DbOrTx, query: CandleQuery): Map<string, number> {
+  const counts = new Map(query.symbols.map((symbol) => [symbol, 0]));
+  if (query.symbols.length === 0) return counts;
+  const conditions: SQL[] = [inArray(candles.symbol, query.symbols), eq(candles.timeframe, query.timeframe)];
+  if (query.exchange !== undefined) conditions.push(eq(candles.exchange, query.exchange));
+  if (query.fromTs !== undefined) conditions.push(gte(candles.ts, query.fromTs));
+  if (query.toTs !== undefined) conditions.push(lte(candles.ts, query.toTs));
+  const rows = db.select({ symbol: candles.symbol, n: count() }).from(candles).where(and(...conditions)).groupBy(candles.symbol).all();
+  for (const row of rows) counts.set(row.symbol, row.n);
+  return counts;
+}
+
+/**
+ * The candles `loadCandles` returns, in the same order (close time, symbol, exchange), read `chunkSize` rows at
+ * a time from each stored series (the primary key's order) and merged: a run over millions of bars holds a
+ * chunk per series, never the whole range.
+ */
+export function* streamCandles(db: DbOrTx, query: CandleQuery, chunkSize = 2048): Generator<CandleRow> {
+  if (query.symbols.length === 0) return;
+  const seriesConditions: SQL[] = [inArray(candles.symbol, query.symbols), eq(candles.timeframe, query.timeframe)];
+  if (query.exchange !== undefined) seriesConditions.push(eq(candles.exchange, query.exchange));
+  const series = db
+    .selectDistinct({ exchange: candles.exchange, symbol: candles.symbol })
+    .from(candles)
+    .where(and(...seriesConditions))
+    .all();
+  const cursors = series.map((s) => seriesCursor(db, { ...s, timeframe: query.timeframe }, query.fromTs, query.toTs, chunkSize));
+  const heads = cursors.map((cursor) => cursor.next());
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i]!;
+      if (head.done) continue;
+      if (best < 0 || candleBefore(head.value, (heads[best] as IteratorYieldResult<CandleRow>).value)) best = i;
+    }
+    if (best < 0) return;
+    yield (heads[best] as IteratorYieldResult<CandleRow>).value;
+    heads[best] = cursors[best]!.next();
+  }
+}
+
+function candleBefore(a: CandleRow, b: CandleRow): boolean {
+  if (a.closeTs !== b.closeTs) return a.closeTs < b.closeTs;
+  if (a.symbol !== b.symbol) return a.symbol < b.symbol;
+  return a.exchange < b.exchange;
+}
+
+function* seriesCursor(db: DbOrTx, s: SeriesQuery, fromTs: number | undefined, toTs: number | undefined, chunkSize: number): Generator<CandleRow> {
+  let after: number | undefined;
+  let previousClose = Number.NEGATIVE_INFINITY;
+  for (;;) {
+    const conditions: SQL[] = [eq(candles.exchange, s.exchange), eq(candles.symbol, s.symbol), eq(candles.timeframe, s.timeframe)];
+    if (after !== undefined) conditions.push(gt(candles.ts, after));
+    else if (fromTs !== undefined) conditions.push(gte(candles.ts, fromTs));
+    if (toTs !== undefined) conditions.push(lte(candles.ts, toTs));
+    const chunk = db.select().from(candles).where(and(...conditions)).orderBy(asc(candles.ts)).limit(chunkSize).all();
+    for (const row of chunk) {
+      // Stored series close in bar order; the merge above relies on it.
+      if (row.closeTs < previousClose) throw new Error(`${s.symbol} ${s.timeframe} on ${s.exchange}: bar at ${row.ts} closes before the bar before it`);
+      previousClose = row.closeTs;
+      yield row;
+    }
+    if (chunk.length < chunkSize) return;
+    after = chunk[chunk.length - 1]!.ts;
+  }
 }

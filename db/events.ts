@@ -1,6 +1,6 @@
 // Appends pipeline messages to a run's tables: buffered, then written in one transaction per batch through
 // prepared inserts (sql.placeholder), so a crash loses at most the unflushed batch.
-import { sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { PipelineMessage } from '../actors/messages.ts';
 import type { Db } from './client.ts';
@@ -17,12 +17,7 @@ import {
   stateTransitions,
 } from './schema.ts';
 
-type Row = Record<string, string | number | boolean | null>;
-
-interface Sink {
-  rows: Row[];
-  run: (row: Row) => void;
-}
+export type Row = Record<string, string | number | boolean | null>;
 
 export const EVENT_TABLES = {
   Signal: signals,
@@ -116,16 +111,61 @@ export interface EventWriter {
   readonly written: number;
 }
 
-/**
- * Equity snapshots are coalesced per timestamp (several symbols closing at the same moment produce one
- * point: the last, complete one).
- */
-export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
-  const sinks = new Map<string, Sink>();
-  for (const [type, table] of Object.entries(EVENT_TABLES)) {
-    const columns = Object.keys(table).filter((c) => c !== 'seq');
-    sinks.set(type, { rows: [], run: prepareInsert(db, table, columns) });
+/** One batch of rows per event table, in the order they were appended. */
+export type RowBatch = Map<RecordedType, Row[]>;
+
+const COLUMNS = new Map(
+  Object.entries(EVENT_TABLES).map(([type, table]) => [type as RecordedType, Object.keys(table).filter((c) => c !== 'seq')]),
+);
+
+export function eventColumns(type: RecordedType): readonly string[] {
+  return COLUMNS.get(type)!;
+}
+
+/** Where the batcher puts rows: lists per table (written on this thread) or a packer (another thread). */
+export interface BatchBuilder {
+  push(type: RecordedType, row: Row): void;
+}
+
+export function newRowBatch(): RowBatch {
+  return new Map(Object.keys(EVENT_TABLES).map((type) => [type as RecordedType, [] as Row[]]));
+}
+
+class RowLists implements BatchBuilder {
+  readonly rows = newRowBatch();
+  push(type: RecordedType, row: Row): void {
+    this.rows.get(type)!.push(row);
   }
+}
+
+/** Prepared inserts per event table; `write` stores one batch in one transaction. */
+export function createBatchInserter(db: Db): (batch: RowBatch) => void {
+  const inserts = new Map<string, (row: Row) => void>();
+  for (const [type, table] of Object.entries(EVENT_TABLES)) {
+    inserts.set(type, prepareInsert(db, table, eventColumns(type as RecordedType)));
+  }
+  return (batch) => {
+    db.$client.transaction(() => {
+      for (const [type, rows] of batch) {
+        const run = inserts.get(type)!;
+        for (const row of rows) run(row);
+      }
+    })();
+  };
+}
+
+/**
+ * Turns messages into rows and hands them over in batches of `batchSize` (and on flush). Equity snapshots are
+ * coalesced per timestamp (several symbols closing at the same moment produce one point: the last, complete
+ * one). `write` receives each full batch; the batcher then starts a fresh one from `newBatch`.
+ */
+export function createEventBatcher<B extends BatchBuilder>(
+  runId: string,
+  batchSize: number,
+  newBatch: () => B,
+  write: (batch: B, rows: number) => void,
+): EventWriter {
+  let batch = newBatch();
   let pendingEquity: PipelineMessage | undefined;
   // Marks arrive on every bar of an open position; only the latest per symbol is worth a row, written with
   // each batch. A fill supersedes a pending mark so the newest row of a symbol is never an older state.
@@ -133,30 +173,28 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
   let buffered = 0;
   let written = 0;
 
-  const push = (type: string, row: Row) => {
-    sinks.get(type)!.rows.push(row);
+  const push = (type: RecordedType, row: Row) => {
+    batch.push(type, row);
     buffered++;
     if (buffered >= batchSize) writeBatch();
   };
 
   const writeBatch = () => {
     for (const mark of pendingMarks.values()) {
-      sinks.get('PositionUpdate')!.rows.push(toRow(runId, mark)!);
+      batch.push('PositionUpdate', toRow(runId, mark)!);
       buffered++;
     }
     pendingMarks.clear();
     if (buffered === 0) return;
-    db.$client.transaction(() => {
-      for (const sink of sinks.values()) {
-        for (const row of sink.rows) sink.run(row);
-        sink.rows.length = 0;
-      }
-    })();
-    written += buffered;
+    const full = batch;
+    const rows = buffered;
+    batch = newBatch();
     buffered = 0;
+    write(full, rows);
+    written += rows;
   };
 
-  const writer: EventWriter = {
+  return {
     append(message) {
       if (message.type === 'EquitySnapshot') {
         // Only the last snapshot of each timestamp becomes a row; convert it only then.
@@ -172,11 +210,11 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
       }
       if (message.type === 'PositionUpdate') pendingMarks.delete(message.symbol);
       const row = toRow(runId, message);
-      if (row !== undefined) push(message.type, row);
+      if (row !== undefined) push(message.type as RecordedType, row);
     },
     flush() {
       if (pendingEquity !== undefined) {
-        sinks.get('EquitySnapshot')!.rows.push(toRow(runId, pendingEquity)!);
+        batch.push('EquitySnapshot', toRow(runId, pendingEquity)!);
         buffered++;
         pendingEquity = undefined;
       }
@@ -189,5 +227,33 @@ export function createEventWriter(db: Db, runId: string, batchSize = 20_000): Ev
       return written;
     },
   };
-  return writer;
+}
+
+/** Writes on the calling thread, one transaction per batch: paper and live flush after every input. */
+export function createEventWriter(db: Db, runId: string, batchSize = 20_000): EventWriter {
+  const insert = createBatchInserter(db);
+  return createEventBatcher(runId, batchSize, () => new RowLists(), (batch) => insert(batch.rows));
+}
+
+/** The number of equity points a run recorded. */
+export function countEquity(db: Db, runId: string): number {
+  return db.select({ n: count() }).from(equitySnapshots).where(eq(equitySnapshots.runId, runId)).get()?.n ?? 0;
+}
+
+/** A run's equity points in recorded order, read `chunkSize` rows at a time (for curves too long to hold). */
+export function* streamEquity(db: Db, runId: string, chunkSize = 2048): Generator<{ ts: number; equity: number; grossExposure: number }> {
+  let after = 0;
+  for (;;) {
+    const chunk = db
+      .select({ seq: equitySnapshots.seq, ts: equitySnapshots.ts, equity: equitySnapshots.equity, grossExposure: equitySnapshots.grossExposure })
+      .from(equitySnapshots)
+      // `+run_id`: walk the primary key; the (run_id, ts) index would sort the whole run for every chunk.
+      .where(and(sql`+${equitySnapshots.runId} = ${runId}`, gt(equitySnapshots.seq, after)))
+      .orderBy(asc(equitySnapshots.seq))
+      .limit(chunkSize)
+      .all();
+    for (const { seq: _seq, ...point } of chunk) yield point;
+    if (chunk.length < chunkSize) return;
+    after = chunk[chunk.length - 1]!.seq;
+  }
 }

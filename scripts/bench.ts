@@ -1,7 +1,9 @@
 // bun run bench — bars/second through the actor pipeline (in memory and persisted) vs a plain loop.
 import { tmpdir } from 'node:os';
-import { loadRiskLimits, loadStrategy } from '../actors/adapters/config.ts';
+import { rmSync } from 'node:fs';
+import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
 import { runSweepBench } from '../actors/sweep/bench-sweep.ts';
+import { memoryDbPath, runMemoryProbe, writeSyntheticMarketDb, type MemoryProbe } from '../actors/bench-memory.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { BENCH_POLICY, runAlertsBench } from '../actors/bench-alerts.ts';
 import { runBench } from '../actors/bench.ts';
@@ -27,7 +29,9 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
   --skip-alerts     leave out the alert-delivery section: the in-memory pipeline (at most 50,000 bars per
                     symbol, 5 alternating rounds) with every Fill and RiskEvent delivered to a webhook on
-                    127.0.0.1 that never answers, against the same run without alerts`;
+                    127.0.0.1 that never answers, against the same run without alerts
+  --memory-bars A,B whole backtests (runBacktest on a synthetic 1-minute SQLite series) of A and B bars, each
+                in a fresh process, for peak RSS (default 100000,5000000; 0 leaves it out)`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -39,9 +43,32 @@ await runMain(async () => {
       'sweep-rounds': { type: 'string' },
       'skip-dashboard': { type: 'boolean' },
       'skip-alerts': { type: 'boolean' },
+      'memory-bars': { type: 'string' },
+      // Internal: the child process of the memory bench.
+      'memory-probe': { type: 'string' },
+      'memory-db': { type: 'string' },
     },
     USAGE,
   );
+  // Widened breakers, as below: a random walk would otherwise halt the run early.
+  const memoryLimits = () => ({ ...loadRiskLimits(), maxDailyLossPct: 1, maxDrawdownPct: 1 });
+  if (args['memory-probe'] !== undefined) {
+    const { strategy } = await loadStrategy('mean_reversion');
+    const probe = runMemoryProbe({
+      marketDbPath: args['memory-db']!,
+      bars: Number(args['memory-probe']),
+      outDir: tmpdir(),
+      strategy,
+      limits: memoryLimits(),
+      venue: loadVenueConfig(),
+    });
+    console.log(JSON.stringify(probe));
+    return;
+  }
+  const memoryBars = (args['memory-bars'] ?? '100000,5000000').split(',').map(Number);
+  if (!(memoryBars.length === 1 && memoryBars[0] === 0) && (memoryBars.length !== 2 || memoryBars.some((n) => !Number.isInteger(n) || n < 1000))) {
+    throw new Error(`--memory-bars must be two bar counts >= 1000 (e.g. 100000,5000000) or 0, got "${args['memory-bars']}"`);
+  }
   const barsPerSymbol = Number(args.bars ?? 250_000);
   const symbols = Number(args.symbols ?? 4);
   if (!Number.isInteger(barsPerSymbol) || barsPerSymbol < 100) throw new Error(`--bars must be an integer >= 100, got "${args.bars}"`);
@@ -75,10 +102,10 @@ await runMain(async () => {
   }
   const result = runBench({ barsPerSymbol, symbols, limits, tmpDir: tmpdir(), strategy: () => strategy });
   console.log(`bars                 ${fmt(result.bars)} (${fmt(barsPerSymbol)} × ${symbols} symbols)`);
-  console.log(`orders               ${fmt(result.orders)} (${fmt(result.fills)} fills); one order-lifecycle machine costs ${result.order_lifecycle_us} µs`);
-  console.log(`pipeline (memory)    ${fmt(result.pipeline_bars_per_s)} bars/s`);
+  console.log(`orders               ${fmt(result.orders)} (${fmt(result.fills)} fills); one order-lifecycle machine costs ${result.order_lifecycle_us} µs as an actor (paper, live), ${result.order_lifecycle_compiled_us} µs from the compiled table (backtests)`);
+  console.log(`pipeline (memory)    ${fmt(result.pipeline_bars_per_s)} bars/s (${fmt(result.pipeline_cpu_bars_per_s)} per CPU-second)`);
   console.log(`pipeline (persisted) ${fmt(result.persisted_bars_per_s)} bars/s (${fmt(result.persisted_rows)} rows)`);
-  console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);
+  console.log(`plain loop           ${fmt(result.plain_bars_per_s)} bars/s (${fmt(result.plain_cpu_bars_per_s)} per CPU-second; actors cost ${result.actor_overhead_ratio}× the plain loop's time)`);
   console.log(`peak RSS             ${fmt(result.peak_rss_mb)} MB`);
   const alerts = args['skip-alerts']
     ? undefined
@@ -89,6 +116,26 @@ await runMain(async () => {
     console.log(`  without alerts          ${fmt(alerts.without_alerts_bars_per_s)} bars/s (median; the baseline alone varies ${alerts.baseline_spread}× between rounds)`);
     console.log(`  webhook never answering ${fmt(alerts.hanging_receiver_bars_per_s)} bars/s (median; per-round ratio to the baseline ${alerts.ratio}×)`);
     console.log(`  ${fmt(alerts.requests_hanging)} requests left hanging, each aborted after ${BENCH_POLICY.timeoutMs} ms and retried; deliveries: ${statuses}`);
+  }
+  let memory: { small: MemoryProbe; large: MemoryProbe; rss_ratio: number } | undefined;
+  if (memoryBars[0] !== 0) {
+    const [small, large] = memoryBars as [number, number];
+    const dbPath = memoryDbPath(tmpdir());
+    writeSyntheticMarketDb(dbPath, Math.max(small, large));
+    const probe = (bars: number): MemoryProbe => {
+      const child = Bun.spawnSync([process.execPath, import.meta.path, '--memory-probe', String(bars), '--memory-db', dbPath], { stderr: 'inherit' });
+      const lines = child.stdout.toString().trim().split('\n');
+      if (child.exitCode !== 0) throw new Error(`memory probe of ${bars} bars failed (exit ${child.exitCode}): ${lines.at(-1)}`);
+      return JSON.parse(lines.at(-1)!) as MemoryProbe;
+    };
+    try {
+      const a = probe(small);
+      const b = probe(large);
+      memory = { small: a, large: b, rss_ratio: Number((b.peak_rss_mb / a.peak_rss_mb).toFixed(2)) };
+    } finally {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    }
+    console.log(`backtest peak RSS     ${fmt(memory.small.bars)} bars ${memory.small.peak_rss_mb} MB (${fmt(memory.small.bars_per_s)} bars/s), ${fmt(memory.large.bars)} bars ${memory.large.peak_rss_mb} MB (${fmt(memory.large.bars_per_s)} bars/s): ${memory.rss_ratio}× (target ≤ 1.5×)`);
   }
   const dashboard = args['skip-dashboard'] ? undefined : await runDashboardBench(tmpdir());
   if (dashboard !== undefined) {
@@ -106,7 +153,11 @@ await runMain(async () => {
     console.log(`sweep (${sweepBench.sweep_combinations} combinations, median of ${sweepBench.sweep_rounds}) ${sweepBench.sweep_combos_per_s_1_worker} combos/s on 1 worker, ${sweepBench.sweep_combos_per_s_all_cores} on ${sweepBench.sweep_workers_all}: ${sweepBench.sweep_speedup}×`);
   }
   const sweep = typeof sweepBench === 'object' ? sweepBench : {};
-  if (args.json) console.log(JSON.stringify({ ...result, dashboard, soak, alerts, ...sweep }));
+  const peakRss =
+    memory === undefined
+      ? undefined
+      : { [`peak_rss_mb_${memory.small.bars}`]: memory.small.peak_rss_mb, [`peak_rss_mb_${memory.large.bars}`]: memory.large.peak_rss_mb, peak_rss_ratio: memory.rss_ratio };
+  if (args.json) console.log(JSON.stringify({ ...result, ...peakRss, memory, dashboard, soak, alerts, ...sweep }));
   if (soak !== undefined && soak.failures.length > 0) {
     throw new Error(`soak failed: ${soak.failures.join('; ')}`);
   }

@@ -76,27 +76,6 @@ export function drawdownSeries(equity: EquityPoint[]): number[] {
   return drawdowns;
 }
 
-function sharpeRatio(returns: number[], periodsPerYear: number): number {
-  if (returns.length < 2) return 0;
-  const average = mean(returns);
-  let squares = 0;
-  for (const r of returns) squares += (r - average) ** 2;
-  const deviation = Math.sqrt(squares / (returns.length - 1));
-  // A float-noise deviation (constant returns) would turn the ratio into a meaningless huge number.
-  if (deviation <= 1e-12) return 0;
-  return (average / deviation) * Math.sqrt(periodsPerYear);
-}
-
-function sortinoRatio(returns: number[], periodsPerYear: number): number | null {
-  if (returns.length === 0) return 0;
-  const average = mean(returns);
-  let downsideSquares = 0;
-  for (const r of returns) downsideSquares += Math.min(r, 0) ** 2;
-  const downsideDeviation = Math.sqrt(downsideSquares / returns.length);
-  if (downsideDeviation <= 1e-12) return average > 0 ? null : 0;
-  return (average / downsideDeviation) * Math.sqrt(periodsPerYear);
-}
-
 function compoundAnnualGrowth(start: number, final: number, elapsedMs: number): number | null {
   if (start <= 0 || elapsedMs <= 0) return 0;
   if (final <= 0) return -1;
@@ -126,57 +105,115 @@ function tradeFigures(trades: RoundTrip[]) {
   };
 }
 
-function checkInput(input: PerformanceInput): void {
-  if (!(input.periodsPerYear > 0) || !Number.isFinite(input.periodsPerYear)) {
-    throw new Error(`computePerformance: periodsPerYear must be a positive number, got ${input.periodsPerYear}`);
+function checkParameters(periodsPerYear: number, fees: number): void {
+  if (!(periodsPerYear > 0) || !Number.isFinite(periodsPerYear)) {
+    throw new Error(`computePerformance: periodsPerYear must be a positive number, got ${periodsPerYear}`);
   }
-  if (!Number.isFinite(input.fees)) throw new Error(`computePerformance: fees must be finite, got ${input.fees}`);
-  input.equity.forEach((point, i) => {
-    if (!Number.isFinite(point.equity) || !Number.isFinite(point.ts)) {
-      throw new Error(`computePerformance: equity[${i}] at ts ${point.ts} is not finite (equity ${point.equity})`);
+  if (!Number.isFinite(fees)) throw new Error(`computePerformance: fees must be finite, got ${fees}`);
+}
+
+function checkPoint(point: EquityPoint, i: number, previous: EquityPoint | undefined): void {
+  if (!Number.isFinite(point.equity) || !Number.isFinite(point.ts)) {
+    throw new Error(`computePerformance: equity[${i}] at ts ${point.ts} is not finite (equity ${point.equity})`);
+  }
+  if (previous !== undefined && point.ts < previous.ts) {
+    throw new Error(`computePerformance: equity[${i}] ts ${point.ts} is before equity[${i - 1}] ts ${previous.ts}`);
+  }
+}
+
+/**
+ * The summary computed from points streamed in order, holding O(1) state: a long run's curve never has to
+ * be in memory. Sharpe's deviation is taken around the mean (two passes, as the textbook formula and
+ * `computePerformance` do, so the figures are identical to the last bit), hence `summarize` takes the points a
+ * second time; everything else is accumulated on the first pass through `add`.
+ */
+export class PerformanceStream {
+  private count = 0;
+  private first: EquityPoint | undefined;
+  private last: EquityPoint | undefined;
+  private peak = Number.NEGATIVE_INFINITY;
+  private maxDrawdown = 0;
+  private exposedPoints = 0;
+  private returnCount = 0;
+  private returnSum = 0;
+  private downsideSquares = 0;
+
+  add(point: EquityPoint): void {
+    const previous = this.last;
+    checkPoint(point, this.count, previous);
+    if (previous !== undefined && previous.equity > 0) {
+      const r = point.equity / previous.equity - 1;
+      this.returnCount++;
+      this.returnSum += r;
+      this.downsideSquares += Math.min(r, 0) ** 2;
     }
-    if (i > 0 && point.ts < input.equity[i - 1]!.ts) {
-      throw new Error(`computePerformance: equity[${i}] ts ${point.ts} is before equity[${i - 1}] ts ${input.equity[i - 1]!.ts}`);
+    this.peak = Math.max(this.peak, point.equity);
+    this.maxDrawdown = Math.min(this.maxDrawdown, this.peak > 0 ? point.equity / this.peak - 1 : 0);
+    if (point.grossExposure > 0) this.exposedPoints++;
+    // Copied: the caller may reuse its point object.
+    this.last = { ts: point.ts, equity: point.equity, grossExposure: point.grossExposure };
+    if (this.count === 0) this.first = this.last;
+    this.count++;
+  }
+
+  /** `again` yields the same points as were added, in the same order (for Sharpe's second pass). */
+  summarize(again: Iterable<EquityPoint>, trades: RoundTrip[], fees: number, periodsPerYear: number): PerformanceSummary {
+    checkParameters(periodsPerYear, fees);
+    const { first, last } = this;
+    const start = first?.equity ?? 0;
+    const final = last?.equity ?? 0;
+    const average = this.returnCount === 0 ? 0 : this.returnSum / this.returnCount;
+    let sharpe = 0;
+    if (this.returnCount >= 2) {
+      let squares = 0;
+      let previous: number | undefined;
+      for (const point of again) {
+        if (previous !== undefined && previous > 0) squares += (point.equity / previous - 1 - average) ** 2;
+        previous = point.equity;
+      }
+      const deviation = Math.sqrt(squares / (this.returnCount - 1));
+      // A float-noise deviation (constant returns) would turn the ratio into a meaningless huge number.
+      sharpe = deviation <= 1e-12 ? 0 : (average / deviation) * Math.sqrt(periodsPerYear);
     }
-  });
+    let sortino: number | null = 0;
+    if (this.returnCount > 0) {
+      const downsideDeviation = Math.sqrt(this.downsideSquares / this.returnCount);
+      if (downsideDeviation <= 1e-12) sortino = average > 0 ? null : 0;
+      else sortino = (average / downsideDeviation) * Math.sqrt(periodsPerYear);
+    }
+    const cagr = first && last ? compoundAnnualGrowth(start, final, last.ts - first.ts) : 0;
+    const maxDrawdown = this.maxDrawdown;
+    let calmar: number | null = 0;
+    if (cagr === null) calmar = null;
+    else if (maxDrawdown < 0) calmar = cagr / -maxDrawdown;
+
+    const figures = tradeFigures(trades);
+    return {
+      start_equity: start,
+      final_equity: final,
+      total_return: start > 0 ? final / start - 1 : 0,
+      cagr,
+      sharpe,
+      sortino,
+      max_drawdown: maxDrawdown,
+      calmar,
+      trades: figures.trades,
+      win_rate: figures.win_rate,
+      profit_factor: figures.profit_factor,
+      expectancy: figures.expectancy,
+      exposure: this.count > 0 ? this.exposedPoints / this.count : 0,
+      fees,
+      avg_win: figures.avg_win,
+      avg_loss: figures.avg_loss,
+      best_trade: figures.best_trade,
+      worst_trade: figures.worst_trade,
+    };
+  }
 }
 
 export function computePerformance(input: PerformanceInput): PerformanceSummary {
-  checkInput(input);
-  const { equity, periodsPerYear } = input;
-  const first = equity[0];
-  const last = equity[equity.length - 1];
-  const start = first?.equity ?? 0;
-  const final = last?.equity ?? 0;
-  const returns = periodReturns(equity);
-  const maxDrawdown = drawdownSeries(equity).reduce((worst, drawdown) => Math.min(worst, drawdown), 0);
-  const cagr = first && last ? compoundAnnualGrowth(start, final, last.ts - first.ts) : 0;
-  const exposedPoints = equity.filter((point) => point.grossExposure > 0).length;
-
-  let calmar: number | null = 0;
-  if (cagr === null) calmar = null;
-  else if (maxDrawdown < 0) calmar = cagr / -maxDrawdown;
-
-  const trades = tradeFigures(input.trades);
-
-  return {
-    start_equity: start,
-    final_equity: final,
-    total_return: start > 0 ? final / start - 1 : 0,
-    cagr,
-    sharpe: sharpeRatio(returns, periodsPerYear),
-    sortino: sortinoRatio(returns, periodsPerYear),
-    max_drawdown: maxDrawdown,
-    calmar,
-    trades: trades.trades,
-    win_rate: trades.win_rate,
-    profit_factor: trades.profit_factor,
-    expectancy: trades.expectancy,
-    exposure: equity.length > 0 ? exposedPoints / equity.length : 0,
-    fees: input.fees,
-    avg_win: trades.avg_win,
-    avg_loss: trades.avg_loss,
-    best_trade: trades.best_trade,
-    worst_trade: trades.worst_trade,
-  };
+  checkParameters(input.periodsPerYear, input.fees);
+  const stream = new PerformanceStream();
+  for (const point of input.equity) stream.add(point);
+  return stream.summarize(input.equity, input.trades, input.fees, input.periodsPerYear);
 }

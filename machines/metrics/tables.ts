@@ -101,3 +101,32 @@ export function tradeStats(trades: RoundTrip[]): SymbolTradeStats[] {
     };
   });
 }
+
+/**
+ * What `monthlyReturns` and `yearlyReturns` read from a curve, collected from points streamed in time order:
+ * the first point and the last point of each calendar month (months by the bar's last millisecond, as above).
+ * Feeding these to the functions gives the same tables as the whole curve, in O(months) memory.
+ */
+export class PeriodEndPoints {
+  private first: EquityPoint | undefined;
+  private readonly ends: EquityPoint[] = [];
+  private monthEnd = Number.NEGATIVE_INFINITY;
+
+  add(point: EquityPoint): void {
+    const at = point.ts - 1;
+    const copy = { ts: point.ts, equity: point.equity, grossExposure: point.grossExposure };
+    this.first ??= copy;
+    if (at < this.monthEnd) {
+      this.ends[this.ends.length - 1] = copy;
+      return;
+    }
+    this.ends.push(copy);
+    const d = new Date(at);
+    this.monthEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  }
+
+  points(): EquityPoint[] {
+    if (this.first === undefined || this.ends[0] === this.first) return this.ends;
+    return [this.first, ...this.ends];
+  }
+}

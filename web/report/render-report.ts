@@ -1,7 +1,7 @@
 // The backtest report: one HTML file that opens offline (uPlot inlined from the installed package, no CDN).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { drawdownSeries, type EquityPoint, type PerformanceSummary } from '../../machines/metrics/performance.ts';
+import { type EquityPoint, type PerformanceSummary } from '../../machines/metrics/performance.ts';
 import { formatAmount } from '../../machines/metrics/money.ts';
 import type { RoundTrip } from '../../machines/metrics/round-trips.ts';
 
@@ -12,7 +12,10 @@ export interface ReportInput {
   generatedFor: string;
   notes: string[];
   summary: PerformanceSummary;
+  /** The curve the charts are drawn from; a long run passes `charts` built while streaming instead. */
   equity: EquityPoint[];
+  /** Already reduced equity and drawdown series (`ChartStream`); when given, `equity` is not read. */
+  charts?: ReportCharts;
   trades: RoundTrip[];
   monthly: { year: number; month: number; ret: number }[];
   config: Record<string, unknown>;
@@ -47,26 +50,90 @@ export function scriptSafeJson(value: unknown): string {
  * first and last points, so spikes and the worst drawdown survive the reduction.
  */
 export function downsampleMinMax(x: number[], y: number[], maxPoints = MAX_CHART_POINTS): ChartSeries {
-  const n = x.length;
-  if (n <= maxPoints) return { x: x.slice(), y: y.slice() };
-  const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
-  const bucketSize = (n - 2) / buckets;
-  const keep: number[] = [0];
-  for (let b = 0; b < buckets; b++) {
-    const from = 1 + Math.floor(b * bucketSize);
-    const to = Math.min(n - 1, 1 + Math.floor((b + 1) * bucketSize));
-    let minIndex = from;
-    let maxIndex = from;
-    for (let i = from + 1; i < to; i++) {
-      if (y[i]! < y[minIndex]!) minIndex = i;
-      if (y[i]! > y[maxIndex]!) maxIndex = i;
-    }
-    if (from >= to) continue;
-    keep.push(Math.min(minIndex, maxIndex));
-    if (minIndex !== maxIndex) keep.push(Math.max(minIndex, maxIndex));
+  const reducer = new MinMaxDownsampler(x.length, maxPoints);
+  for (let i = 0; i < x.length; i++) reducer.add(x[i]!, y[i]!);
+  return reducer.result();
+}
+
+/**
+ * `downsampleMinMax` fed one point at a time, for a series whose length is known but which is never held
+ * whole: the buckets follow from the length, and each keeps only its running min and max.
+ */
+export class MinMaxDownsampler {
+  private readonly out: ChartSeries = { x: [], y: [] };
+  private readonly all: boolean;
+  private readonly buckets: number;
+  private readonly bucketSize: number;
+  private i = 0;
+  private bucket = 0;
+  private to = 0;
+  private minX = 0;
+  private minY = 0;
+  private minIndex = -1;
+  private maxX = 0;
+  private maxY = 0;
+  private maxIndex = -1;
+
+  constructor(
+    private readonly n: number,
+    maxPoints = MAX_CHART_POINTS,
+  ) {
+    this.all = n <= maxPoints;
+    this.buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
+    this.bucketSize = (n - 2) / this.buckets;
+    this.to = this.bucketEnd(0);
   }
-  keep.push(n - 1);
-  return { x: keep.map((i) => x[i]!), y: keep.map((i) => y[i]!) };
+
+  private bucketEnd(b: number): number {
+    return Math.min(this.n - 1, 1 + Math.floor((b + 1) * this.bucketSize));
+  }
+
+  add(x: number, y: number): void {
+    const i = this.i++;
+    if (this.all || i === 0 || i === this.n - 1) {
+      if (i === this.n - 1 && !this.all) this.closeBucket();
+      this.out.x.push(x);
+      this.out.y.push(y);
+      return;
+    }
+    while (i >= this.to) {
+      this.closeBucket();
+      this.bucket++;
+      this.to = this.bucketEnd(this.bucket);
+    }
+    if (this.minIndex < 0) {
+      this.minIndex = this.maxIndex = i;
+      this.minX = this.maxX = x;
+      this.minY = this.maxY = y;
+      return;
+    }
+    if (y < this.minY) {
+      this.minIndex = i;
+      this.minX = x;
+      this.minY = y;
+    }
+    if (y > this.maxY) {
+      this.maxIndex = i;
+      this.maxX = x;
+      this.maxY = y;
+    }
+  }
+
+  private closeBucket(): void {
+    if (this.minIndex < 0) return;
+    const minFirst = this.minIndex <= this.maxIndex;
+    this.out.x.push(minFirst ? this.minX : this.maxX);
+    this.out.y.push(minFirst ? this.minY : this.maxY);
+    if (this.minIndex !== this.maxIndex) {
+      this.out.x.push(minFirst ? this.maxX : this.minX);
+      this.out.y.push(minFirst ? this.maxY : this.minY);
+    }
+    this.minIndex = this.maxIndex = -1;
+  }
+
+  result(): ChartSeries {
+    return this.out;
+  }
 }
 
 let uplotAssets: { js: string; css: string } | undefined;
@@ -190,12 +257,17 @@ export function formatTradePrice(price: number, decimals: number | undefined): s
   return decimals === undefined ? quantityFormat.format(price) : formatAmount(price, decimals);
 }
 
+/** Above this many round trips the table shows the first and last halves; the run DB keeps every fill. */
+export const MAX_REPORT_TRADES = 5000;
+
 function tradeTable(trades: RoundTrip[], priceDecimals: Record<string, number> = {}): string {
   if (trades.length === 0) return '<p class="empty-note">No trades.</p>';
+  const half = MAX_REPORT_TRADES / 2;
+  const hidden = trades.length > MAX_REPORT_TRADES ? trades.length - MAX_REPORT_TRADES : 0;
   const header =
     '<tr><th>#</th><th>Symbol</th><th>Direction</th><th>Entry time</th><th>Exit time</th><th>Qty</th>' +
     '<th>Entry price</th><th>Exit price</th><th>PnL</th><th>Return</th><th>Fees</th><th>Status</th></tr>';
-  const rows = trades.map((trip, i) => {
+  const row = (trip: RoundTrip, i: number) => {
     const cells = [
       String(i + 1),
       trip.symbol,
@@ -212,7 +284,15 @@ function tradeTable(trades: RoundTrip[], priceDecimals: Record<string, number> =
     // An open trip's exit price and pnl are a mark to market, not a realised result.
     cells.push(`<td>${trip.open ? '<span class="open">open (marked)</span>' : 'closed'}</td>`);
     return `<tr${trip.open ? ' class="open-trip"' : ''}>${cells.join('')}</tr>`;
-  });
+  };
+  const rows =
+    hidden === 0
+      ? trades.map(row)
+      : [
+          ...trades.slice(0, half).map(row),
+          `<tr><td colspan="12">… ${escapeHtml(hidden.toLocaleString('en-US'))} more trades: every fill is in the run database …</td></tr>`,
+          ...trades.slice(trades.length - half).map((trip, i) => row(trip, trades.length - half + i)),
+        ];
   return `<table class="trades">\n<thead>${header}</thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
 }
 
@@ -221,13 +301,36 @@ function configJson(config: Record<string, unknown>): string {
   return text ?? '{}';
 }
 
-export function chartData(equity: EquityPoint[]): { equity: ChartSeries; drawdown: ChartSeries } {
-  const seconds = equity.map((point) => point.ts / 1000);
-  // Drawdown is computed on every point before reducing, so the reduction cannot hide the worst one.
-  return {
-    equity: downsampleMinMax(seconds, equity.map((point) => point.equity)),
-    drawdown: downsampleMinMax(seconds, drawdownSeries(equity)),
-  };
+export type ReportCharts = { equity: ChartSeries; drawdown: ChartSeries };
+
+export function chartData(equity: EquityPoint[]): ReportCharts {
+  const charts = new ChartStream(equity.length);
+  for (const point of equity) charts.add(point);
+  return charts.result();
+}
+
+/** The report's equity and drawdown series from points streamed in order (`count` of them in all). */
+export class ChartStream {
+  private readonly equity: MinMaxDownsampler;
+  private readonly drawdown: MinMaxDownsampler;
+  private peak = Number.NEGATIVE_INFINITY;
+
+  constructor(count: number) {
+    this.equity = new MinMaxDownsampler(count);
+    this.drawdown = new MinMaxDownsampler(count);
+  }
+
+  add(point: EquityPoint): void {
+    const seconds = point.ts / 1000;
+    // Drawdown is computed on every point before reducing, so the reduction cannot hide the worst one.
+    this.peak = Math.max(this.peak, point.equity);
+    this.equity.add(seconds, point.equity);
+    this.drawdown.add(seconds, this.peak > 0 ? point.equity / this.peak - 1 : 0);
+  }
+
+  result(): ReportCharts {
+    return { equity: this.equity.result(), drawdown: this.drawdown.result() };
+  }
 }
 
 const REPORT_CSS = `
@@ -317,7 +420,7 @@ ${tradeTable(input.trades, input.priceDecimals)}
 ${input.strategyDefinition === undefined ? '' : `<p class="strategy-definition">Strategy definition: ${escapeHtml(input.strategyDefinition)}</p>`}
 <details><summary>Run configuration (JSON)</summary><pre>${escapeHtml(configJson(input.config))}</pre></details>
 </section>
-<script type="application/json" id="report-data">${scriptSafeJson(chartData(input.equity))}</script>
+<script type="application/json" id="report-data">${scriptSafeJson(input.charts ?? chartData(input.equity))}</script>
 <script>${js}</script>
 <script>${lineChartScript()}
 ${CLIENT_SCRIPT}</script>

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { EquityPoint } from '../../../machines/metrics/performance.ts';
 import type { RoundTrip } from '../../../machines/metrics/round-trips.ts';
-import { monthlyReturns, tradeStats, yearlyReturns } from '../../../machines/metrics/tables.ts';
+import { monthlyReturns, PeriodEndPoints, tradeStats, yearlyReturns } from '../../../machines/metrics/tables.ts';
 
 const at = (iso: string, equity: number): EquityPoint => ({ ts: Date.parse(iso), equity, grossExposure: 0 });
 
@@ -93,5 +93,21 @@ describe('bar-close timestamps', () => {
       point('2025-01-01T00:00:00Z', 121),
     ]);
     expect(rows).toEqual([{ year: 2024, month: 12, ret: expect.closeTo(0.21, 12) }]);
+  });
+});
+
+describe('period-end points of a streamed curve', () => {
+  test('give the same monthly and yearly tables as the whole curve', () => {
+    // Hourly points over 26 months, one of them closing exactly at midnight on a month boundary.
+    const curve = Array.from({ length: 26 * 30 * 24 }, (_, i) => ({
+      ts: Date.UTC(2021, 0, 1) + i * 3_600_000,
+      equity: 1000 + 50 * Math.sin(i / 97) + i / 10,
+      grossExposure: i % 3,
+    }));
+    const ends = new PeriodEndPoints();
+    for (const point of curve) ends.add(point);
+    expect(ends.points().length).toBeLessThan(30);
+    expect(monthlyReturns(ends.points())).toEqual(monthlyReturns(curve));
+    expect(yearlyReturns(ends.points())).toEqual(yearlyReturns(curve));
   });
 });

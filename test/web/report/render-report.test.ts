@@ -129,6 +129,19 @@ describe('renderReport', () => {
     expect(row2024).toContain('rgba(22, 163, 74');
   });
 
+  test('a long trade list shows its first and last 2,500 trips and says how many are left out', () => {
+    const trip = input().trades.find((t) => !t.open)!;
+    const trades = Array.from({ length: 6001 }, (_, i) => ({ ...trip, qty: i + 1 }));
+    const html = renderReport(input({ trades }));
+    expect(html).toContain('<h2>Trades (6001)</h2>');
+    expect(html).toContain('… 1,001 more trades: every fill is in the run database …');
+    expect(html.match(/<tr><td>\d+<\/td>/g)).toHaveLength(5000);
+    expect(html).toContain('<tr><td>2500</td>');
+    expect(html).not.toContain('<tr><td>2501</td>');
+    expect(html).toContain('<tr><td>3502</td>');
+    expect(html).toContain('<tr><td>6001</td>');
+  });
+
   test('a return that rounds to zero prints without a sign', () => {
     const html = renderReport(input({ monthly: [{ year: 2024, month: 1, ret: -0.00001 }] }));
     expect(html).toContain('>0.0%</td>');
