@@ -145,7 +145,9 @@ function evaluateExit(signal: SignalToCheck, ctx: RiskContext, market: Market): 
  */
 export function exitQty(held: number, market: Market): number {
   const steps = held / market.amountStep;
-  const qty = Math.abs(steps - Math.round(steps)) < 1e-9 ? held : roundQtyDown(held, market.amountStep);
+  // Relative: 2.48649217 / 1e-8 is 248649216.99999997 in floats, and that holding is on the step.
+  const onStep = Math.abs(steps - Math.round(steps)) <= 1e-9 * Math.max(1, Math.abs(steps));
+  const qty = onStep ? held : roundQtyDown(held, market.amountStep);
   return qty < market.minQty ? 0 : qty;
 }
 

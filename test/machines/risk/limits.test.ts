@@ -295,6 +295,11 @@ describe('evaluateSignal: exits', () => {
     });
   });
 
+  test('a holding on a fine step is on the step despite float division (2.48649217 / 1e-8)', async () => {
+    const { exitQty } = await import('../../../machines/risk/limits.ts');
+    expect(exitQty(2.48649217, { ...crypto, amountStep: 1e-8, minQty: 1e-8 })).toBe(2.48649217);
+  });
+
   test('refuses to close dust below the market minimum, naming it', () => {
     expectRejected(evaluateSignal(close(), { ...fresh, symbolQty: 0.0009 }, limits, crypto), 'position', 'dust', 'below the market minimum');
   });
