@@ -53,8 +53,11 @@ describe('halt and resume during paper:demo', () => {
     }
     expect(flattened).toBe(true);
     await demo.waitFor(/breaker tripped → halted\.manual: test drill/, 10_000);
-    // The first exit after the halt: the flatten order filling at the next bar's open.
+    // The first exit after the halt: the flatten order filling at the next bar's open. Its line is printed as the
+    // pipeline routes the fill; the rows land with the flush right after.
     await waitForCount(EXIT, exitsBefore + 1, 30_000);
+    const flatRow = () => query<{ qty: number }>("SELECT qty FROM positions WHERE symbol = 'BTC/USD' AND source = 'fill' ORDER BY seq DESC LIMIT 1")[0]?.qty;
+    for (let i = 0; i < 100 && flatRow() !== 0; i++) await Bun.sleep(100);
 
     const flatten = query<{ reduce_only: number }>("SELECT reduce_only FROM orders WHERE client_order_id LIKE '%flatten%'");
     expect(flatten).toHaveLength(1);

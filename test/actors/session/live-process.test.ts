@@ -78,7 +78,10 @@ describe('bun run live against the stand-in', () => {
       // A deposit: a withdrawal adopted as the truth would count as a drawdown from the peak and halt entries.
       standIn.server.setBalance('USDT', 12_500);
       const mismatch = await first.waitFor(/^risk .* reconcile mismatch/, 60_000);
-      const events = query(dirs.db, "SELECT reason FROM risk_events WHERE kind = 'reconcile_mismatch'");
+      // The console line comes as the pipeline routes the event; its row lands with the flush right after.
+      const mismatchRows = () => query(dirs.db, "SELECT reason FROM risk_events WHERE kind = 'reconcile_mismatch'");
+      await until('the reconcile_mismatch row in the session DB', () => mismatchRows().length > 0, 10_000);
+      const events = mismatchRows();
       expect(events.length).toBeGreaterThan(0);
       expect(String(events[0]!.reason)).toMatch(/10,?000/);
       expect(String(events[0]!.reason)).toMatch(/12,?500/);
@@ -95,6 +98,7 @@ describe('bun run live against the stand-in', () => {
 
       const adopted = startLive(standIn, dirs, ['--confirm-live', '--reconcile-minutes', '0.02', '--adopt']);
       await adopted.waitFor(/^reconcile adopted the venue: /, 60_000);
+      // The adopt entry is journaled before the line is printed.
       expect(query(dirs.db, "SELECT COUNT(*) AS n FROM journal WHERE kind = 'adopt'")[0]!.n).toBe(1);
       await adopted.waitFor(/^fill .* BUY/, 200_000);
       expect(standIn.server.ordersReceived()).toBeGreaterThan(0);
