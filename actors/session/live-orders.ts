@@ -118,7 +118,7 @@ export class LiveOrders {
           positions: Object.fromEntries(
             Object.entries(positions)
               .filter(([, qty]) => qty !== 0)
-              .map(([symbol, qty]) => [symbol, { qty, price: prices.get(symbol) ?? this.session.lastPrice(symbol) }]),
+              .map(([symbol, qty]) => [symbol, { qty, price: prices.get(symbol) ?? 0 }]),
           ),
           cash: venueSide.cash,
         },

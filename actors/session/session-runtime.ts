@@ -214,12 +214,6 @@ export class Session {
     return taken;
   }
 
-  /** The last close the session saw of a symbol (its warm-up included), 0 when none. */
-  lastPrice(symbol: string): number {
-    const executor = this.pipeline.get('executor').getSnapshot().context as { lastClose?: Map<string, number> };
-    return executor.lastClose?.get(symbol) ?? 0;
-  }
-
   /** Live: journals that an order is about to go to the venue (before the request is sent). */
   recordSent(clientOrderId: string, symbol: string): void {
     if (this.sent.has(clientOrderId)) return;
