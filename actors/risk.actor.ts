@@ -62,6 +62,8 @@ export interface RiskState {
   feedStale: string | undefined;
   /** The venue disagrees with the journal past tolerance: no new entries until resolved or adopted. */
   venueMismatch: string | undefined;
+  /** Whether the breaker snapshot last asked takes NEW_DAY (see handlesNewDay). */
+  newDayAsked?: { snapshot: unknown; handles: boolean };
 }
 
 type RiskMessage =
@@ -163,6 +165,16 @@ function onFeedStatus(s: RiskState, status: FeedStatus): void {
   riskEvent(s, status.ts, status.stale ? 'feed_stale' : 'feed_fresh', status.stale ? 'warning' : 'info', status.reason);
 }
 
+/**
+ * Whether the breaker's current state takes NEW_DAY (only a daily-loss halt does). Asked of the machine, once per
+ * snapshot: sending the event to every other state would cost a full machine step on every bar of a daily run.
+ */
+function handlesNewDay(s: RiskState): boolean {
+  const snapshot = s.input.breaker.getSnapshot();
+  if (s.newDayAsked?.snapshot !== snapshot) s.newDayAsked = { snapshot, handles: snapshot.can({ type: 'NEW_DAY', ts: 0 }) };
+  return s.newDayAsked.handles;
+}
+
 function onEquity(s: RiskState, snap: EquitySnapshot): void {
   s.equity = snap.equity;
   s.cash = snap.cash;
@@ -173,7 +185,7 @@ function onEquity(s: RiskState, snap: EquitySnapshot): void {
   }
   const { limits, breaker } = s.input;
   const seen = observeEquity(s.tracker, snap.equity, snap.ts, limits.maxDailyLossPct, limits.maxDrawdownPct);
-  if (seen.newDay) breaker.send({ type: 'NEW_DAY', ts: snap.ts });
+  if (seen.newDay && handlesNewDay(s)) breaker.send({ type: 'NEW_DAY', ts: snap.ts });
   if (seen.trip === undefined) return;
   const state = breakerStateName(breaker.getSnapshot().value);
   if (seen.trip.kind === 'drawdown' && state !== 'halted.drawdown') {

@@ -23,7 +23,7 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --symbols M   symbols (default 4)
   --soak-bars K bars in the soak, all symbols together (default a fifth of N × M: 200,000 at the defaults;
                 0 leaves the soak out)
-  --sweep-rounds R  rounds of the sweep bench (the real BTC/USD candles, 25 combinations, 1 worker then one per
+  --sweep-rounds R  rounds of the sweep bench (the README's grid on the real BTC/USD candles, 76 combinations, 1 worker then one per
                 core; default 3, 0 skips it); reports sweep_combos_per_s for both and their ratio (medians)
   --json        print the figures as one JSON object on the last line
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB

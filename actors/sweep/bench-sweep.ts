@@ -18,7 +18,7 @@ export interface SweepBench {
   sweep_speedup: number;
 }
 
-const GRID = 'lookback=20:60:10,entry_z=1.5:2.5:0.25';
+const GRID = 'lookback=10:60:5,entry_z=1.5:3:0.25';
 const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
 
 export async function runSweepBench(tmpDir: string, rounds: number): Promise<SweepBench | string> {

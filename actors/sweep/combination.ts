@@ -1,19 +1,17 @@
 // One sweep combination as a self-contained job: the sweep's setup (strategy, symbols, range, capital, where the
 // candles are) plus the combination's parameters in, its summary and equity curve out. It runs the backtest's
-// pipeline (createPipeline, the event writer, the same metrics) over shared candle columns; the event history goes
-// to an in-memory database that is dropped afterwards: only the best K are re-run with a run DB (runBacktest).
-import { asc, eq } from 'drizzle-orm';
-import { closeDb, openDb } from '../../db/client.ts';
-import { createEventWriter } from '../../db/events.ts';
-import { fills } from '../../db/schema.ts';
+// pipeline (createPipeline, the event batcher, the same metrics) over shared candle columns. Only the rows the
+// summary is computed from are kept (equity points and fills, exactly as a run DB would hold them); the rest of the
+// event history is dropped: only the best K are re-run with a run DB (runBacktest).
+import { createEventBatcher, type RecordedType, type Row } from '../../db/events.ts';
 import type { CostModel, Market, MarketKind } from '../../machines/domain.ts';
-import type { PerformanceSummary } from '../../machines/metrics/performance.ts';
-import { roundTrips } from '../../machines/metrics/round-trips.ts';
+import type { EquityPoint, PerformanceSummary } from '../../machines/metrics/performance.ts';
+import { roundTrips, type FillLike } from '../../machines/metrics/round-trips.ts';
 import type { Combination } from '../../machines/research/grid.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { StrategyDefinition } from '../../machines/strategies/strategy.ts';
 import type { VenueConfig } from '../adapters/config.ts';
-import { loadEquity, metricsFor } from '../backtest.ts';
+import { metricsFor } from '../backtest.ts';
 import { createPipeline } from '../pipeline.ts';
 import { replayColumns, type CandleColumns } from './shared-candles.ts';
 
@@ -65,44 +63,59 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     costs.set(inst.symbol, env.venue.costs[inst.kind]);
   }
   const runId = `sweep-combination-${job.id}`;
-  const runDb = openDb(':memory:');
-  try {
-    const pipeline = createPipeline({
-      strategy,
-      limits: env.limits,
-      markets,
-      costs,
-      startingCash: setup.capital,
-      orderIdPrefix: `${runId}-`,
-      writer: createEventWriter(runDb, runId),
-    });
-    const lastPrices = new Map<string, number>();
-    const replayed = replayColumns(candles, { fromTs: job.fromTs, toTs: job.toTs }, (bar) => {
-      lastPrices.set(bar.symbol, bar.close);
-      pipeline.push(bar);
-    });
-    if (replayed.bars === 0) throw new Error(`combination ${job.id}: no candles between ${job.fromTs} and ${job.toTs}`);
-    pipeline.end(replayed.lastCloseTs);
-    pipeline.stop();
+  const kept = summaryRows();
+  const pipeline = createPipeline({
+    strategy,
+    limits: env.limits,
+    markets,
+    costs,
+    startingCash: setup.capital,
+    orderIdPrefix: `${runId}-`,
+    writer: createEventBatcher(runId, Number.POSITIVE_INFINITY, () => kept, () => {}),
+    orderLifecycle: 'compiled',
+  });
+  const lastPrices = new Map<string, number>();
+  const replayed = replayColumns(candles, { fromTs: job.fromTs, toTs: job.toTs }, (bar) => {
+    lastPrices.set(bar.symbol, bar.close);
+    pipeline.push(bar);
+  });
+  if (replayed.bars === 0) throw new Error(`combination ${job.id}: no candles between ${job.fromTs} and ${job.toTs}`);
+  pipeline.end(replayed.lastCloseTs);
+  pipeline.stop();
 
-    const equity = loadEquity(runDb, runId);
-    const runFills = runDb.select().from(fills).where(eq(fills.runId, runId)).orderBy(asc(fills.seq)).all();
-    const lastTs = equity.length > 0 ? equity[equity.length - 1]!.ts : 0;
-    const trades = roundTrips(runFills, lastPrices, lastTs);
-    const fees = runFills.reduce((sum, f) => sum + f.fee, 0);
-    const kinds = new Set(setup.instruments.map((i) => i.kind));
-    const summary = metricsFor(equity, trades, fees, setup.timeframe, kinds);
-    return {
-      id: job.id,
-      params: job.params,
-      fromTs: job.fromTs,
-      toTs: job.toTs,
-      bars: replayed.bars,
-      summary,
-      equityTs: equity.map((p) => p.ts),
-      equity: equity.map((p) => p.equity),
-    };
-  } finally {
-    closeDb(runDb);
-  }
+  const { equity, fills } = kept;
+  const lastTs = equity.length > 0 ? equity[equity.length - 1]!.ts : 0;
+  const trades = roundTrips(fills, lastPrices, lastTs);
+  const fees = fills.reduce((sum, f) => sum + f.fee, 0);
+  const kinds = new Set(setup.instruments.map((i) => i.kind));
+  const summary = metricsFor(equity, trades, fees, setup.timeframe, kinds);
+  return {
+    id: job.id,
+    params: job.params,
+    fromTs: job.fromTs,
+    toTs: job.toTs,
+    bars: replayed.bars,
+    summary,
+    equityTs: equity.map((p) => p.ts),
+    equity: equity.map((p) => p.equity),
+  };
+}
+
+/**
+ * The batcher's rows for the two tables a summary reads, in the order a run DB would store them (its seq order):
+ * the same values runBacktest loads back from SQLite (REAL columns keep doubles exactly).
+ */
+function summaryRows(): { equity: EquityPoint[]; fills: FillLike[]; push(type: RecordedType, row: Row): void } {
+  const equity: EquityPoint[] = [];
+  const fills: FillLike[] = [];
+  return {
+    equity,
+    fills,
+    push(type, row) {
+      if (type === 'EquitySnapshot') equity.push({ ts: row.ts as number, equity: row.equity as number, grossExposure: row.grossExposure as number });
+      else if (type === 'Fill') {
+        fills.push({ ts: row.ts as number, symbol: row.symbol as string, side: row.side as FillLike['side'], qty: row.qty as number, price: row.price as number, fee: row.fee as number });
+      }
+    },
+  };
 }

@@ -160,12 +160,15 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
       return scored;
     };
 
+    // One transaction per batch of results: a commit per row would make the main thread the bottleneck.
+    const storeAll = (ran: CombinationOutcome[], phase: 'full' | 'train' | 'test', window: (o: CombinationOutcome) => number | null) =>
+      sweepDb.$client.transaction(() => ran.map((o) => store(o, phase, window(o))))();
     const fullJobs: CombinationJob[] = combos.map((params, id) => ({ id, params, fromTs: req.fromTs, toTs: req.toTs }));
-    const outcomes = (await pool.run(fullJobs, tick)).map((o) => store(o, 'full', null)).sort((a, b) => a.id - b.id);
+    const outcomes = storeAll(await pool.run(fullJobs, tick), 'full', () => null).sort((a, b) => a.id - b.id);
 
     let walkForward: WalkForwardReport | undefined;
     if (windows.length > 0) {
-      walkForward = await runWalkForward(req.walkForward!, windows, combos, metric, setup, pool, tick, store);
+      walkForward = await runWalkForward(req.walkForward!, windows, combos, metric, setup, pool, tick, storeAll);
     }
     progress.finish();
 
@@ -330,15 +333,15 @@ async function runWalkForward(
   setup: SweepSetup,
   pool: WorkerPool,
   tick: () => void,
-  store: (outcome: CombinationOutcome, phase: 'full' | 'train' | 'test', window: number | null) => ScoredOutcome,
+  storeAll: (ran: CombinationOutcome[], phase: 'full' | 'train' | 'test', window: (o: CombinationOutcome) => number | null) => ScoredOutcome[],
 ): Promise<WalkForwardReport> {
   // Job ids: window w's training of combination c is (w + 1) × N + c; its test job (w + 1 + W) × N + chosen.
   const n = combos.length;
   const trainJobs = windows.flatMap((w) => combos.map((params, c) => ({ id: (w.index + 1) * n + c, params, fromTs: w.trainFrom, toTs: w.trainTo - 1 })));
-  const trained = (await pool.run(trainJobs, tick)).map((o) => store(o, 'train', Math.floor(o.id / n) - 1));
+  const trained = storeAll(await pool.run(trainJobs, tick), 'train', (o) => Math.floor(o.id / n) - 1);
   const best = windows.map((w) => rankByMetric(trained.filter((o) => Math.floor(o.id / n) - 1 === w.index))[0]!);
   const testJobs = windows.map((w) => ({ id: (w.index + 1 + windows.length) * n + (best[w.index]!.id % n), params: best[w.index]!.params, fromTs: w.testFrom, toTs: w.testTo - 1 }));
-  const tested = (await pool.run(testJobs, tick)).map((o) => store(o, 'test', Math.floor(o.id / n) - 1 - windows.length));
+  const tested = storeAll(await pool.run(testJobs, tick), 'test', (o) => Math.floor(o.id / n) - 1 - windows.length);
   tested.sort((a, b) => a.id - b.id);
   const stitched = stitchEquity(tested.map((o) => ({ ts: o.equityTs, equity: o.equity })), setup.capital);
   const kinds = new Set(setup.instruments.map((i) => i.kind));

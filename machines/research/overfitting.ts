@@ -196,37 +196,59 @@ export function probabilityOfOverfitting(
   const rowsPerBlock = Math.floor(length / blocks);
   if (rowsPerBlock < 1) throw new Error(`PBO needs at least ${blocks} returns per combination, got ${length}`);
   const offset = length - rowsPerBlock * blocks;
-  // totals[n][b] = [Σ r, Σ r²] of combination n over block b.
-  const totals = returns.map((r) =>
-    Array.from({ length: blocks }, (_, b) => {
+  // sums[c × S + b], squares[c × S + b] = Σ r, Σ r² of combination c over block b.
+  const sums = new Float64Array(n * blocks);
+  const squares = new Float64Array(n * blocks);
+  returns.forEach((r, c) => {
+    for (let b = 0; b < blocks; b++) {
       let sum = 0;
       let sumSq = 0;
       for (let i = offset + b * rowsPerBlock; i < offset + (b + 1) * rowsPerBlock; i++) {
         sum += r[i]!;
         sumSq += r[i]! * r[i]!;
       }
-      return [sum, sumSq] as const;
-    }),
-  );
-  const score = (set: number[], t: (readonly [number, number])[]) => {
+      sums[c * blocks + b] = sum;
+      squares[c * blocks + b] = sumSq;
+    }
+  });
+  const half = blocks / 2;
+  const count = half * rowsPerBlock;
+  // Each set's blocks are summed in ascending order, so every score is the same double whatever the layout.
+  const score = (set: Int32Array, c: number) => {
     let sum = 0;
     let sumSq = 0;
-    for (const b of set) {
-      sum += t[b]![0];
-      sumSq += t[b]![1];
+    for (let k = 0; k < half; k++) {
+      sum += sums[c * blocks + set[k]!]!;
+      sumSq += squares[c * blocks + set[k]!]!;
     }
-    return performance(sum, sumSq, set.length * rowsPerBlock);
+    return performance(sum, sumSq, count);
   };
   const logits: number[] = [];
-  for (const train of choose(blocks, blocks / 2)) {
-    const inTrain = new Set(train);
-    const test = Array.from({ length: blocks }, (_, b) => b).filter((b) => !inTrain.has(b));
-    const isPerf = totals.map((t) => score(train, t));
-    const oosPerf = totals.map((t) => score(test, t));
+  const test = new Int32Array(half);
+  const trainSet = new Int32Array(half);
+  for (const train of choose(blocks, half)) {
+    trainSet.set(train);
+    for (let b = 0, t = 0, k = 0; b < blocks; b++) {
+      if (k < half && train[k] === b) k++;
+      else test[t++] = b;
+    }
     let best = 0;
-    for (let i = 1; i < n; i++) if (isPerf[i]! > isPerf[best]!) best = i;
-    const below = oosPerf.filter((p) => p < oosPerf[best]!).length;
-    const equal = oosPerf.filter((p) => p === oosPerf[best]!).length;
+    let bestPerf = score(trainSet, 0);
+    for (let c = 1; c < n; c++) {
+      const perf = score(trainSet, c);
+      if (perf > bestPerf) {
+        best = c;
+        bestPerf = perf;
+      }
+    }
+    const bestOos = score(test, best);
+    let below = 0;
+    let equal = 0;
+    for (let c = 0; c < n; c++) {
+      const oos = score(test, c);
+      if (oos < bestOos) below++;
+      else if (oos === bestOos) equal++;
+    }
     const rank = below + (equal + 1) / 2;
     const omega = rank / (n + 1);
     logits.push(Math.log(omega / (1 - omega)));
