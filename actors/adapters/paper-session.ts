@@ -245,6 +245,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
         pollMs: req.pollMs,
         log,
         onTick: orders?.tick,
+        settle: orders === undefined ? undefined : () => orders.live.idle(),
       });
       await orders?.live.idle();
       if (orders?.live.error !== undefined) throw orders.live.error;

@@ -13,7 +13,7 @@ export type JournalEntry =
   | { kind: 'command'; ts: number; payload: { command: 'halt' | 'resume' | 'reset'; flatten: boolean; reason: string } }
   | { kind: 'feed'; ts: number; payload: { stale: boolean; reason: string } }
   | { kind: 'end'; ts: number; payload: Record<string, never> }
-  | { kind: 'sent'; ts: number; payload: { clientOrderId: string; symbol: string } }
+  | { kind: 'sent'; ts: number; payload: { clientOrderId: string; symbol: string; /** The session clock the order was decided at. */ decidedTs?: number } }
   | { kind: 'venue'; ts: number; payload: { order: VenueOrderState; trades: VenueTrade[] } }
   | { kind: 'reconcile'; ts: number; payload: { differences: Difference[] } }
   | { kind: 'adopt'; ts: number; payload: { positions: Record<string, { qty: number; price: number }>; cash: number } };

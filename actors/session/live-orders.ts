@@ -155,7 +155,7 @@ export class LiveOrders {
       await this.report(state);
       return;
     }
-    this.session.recordSent(request.clientOrderId, request.symbol);
+    this.session.recordSent(request.clientOrderId, request.symbol, request.ts);
     await this.place(request, 0);
   }
 

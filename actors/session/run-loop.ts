@@ -2,6 +2,7 @@
 // `pollMs`, feed health. Everything that reaches the pipeline goes through Session.record (journal first).
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import { admitBars } from '../../machines/data/live-bars.ts';
+import type { Bar } from '../../machines/domain.ts';
 import type { BarSource } from './bar-source.ts';
 import type { Clock, Session } from './session-runtime.ts';
 
@@ -15,6 +16,12 @@ export interface LoopOptions {
   log(line: string): void;
   /** Called on every poll (live: venue order polling, reconciliation); a returned error stops the session. */
   onTick?: () => Error | undefined;
+  /**
+   * Live: resolves once the venue has answered every request made so far. Bars are then recorded one close time
+   * at a time, each after the orders of the one before are known — as in a backtest, where a bar's fills land
+   * before the next bar's decisions — so a restarted session catching up decides exactly as an uninterrupted one.
+   */
+  settle?: () => Promise<void>;
 }
 
 export type LoopEnd = 'finished' | 'stopped';
@@ -68,10 +75,15 @@ export async function runSessionLoop(session: Session, source: BarSource, opts: 
         session.record({ kind: 'feed', ts: session.clockTs, payload: { stale: false, reason: 'bars are arriving again' } });
         log('feed    fresh: bars are arriving again');
       }
-      const { refused } = session.recordBars(bars);
-      for (const r of refused) {
-        if (!r.duplicate) log(`feed    refused ${r.bar.symbol} bar ${formatBarTime(r.bar.ts, r.bar.timeframe)}: ${r.reason}`);
+      for (const group of opts.settle === undefined ? [bars] : byCloseTime(bars)) {
+        if (opts.settle !== undefined) await opts.settle();
+        if (opts.stop.aborted || timerError !== undefined) break;
+        const { refused } = session.recordBars(group);
+        for (const r of refused) {
+          if (!r.duplicate) log(`feed    refused ${r.bar.symbol} bar ${formatBarTime(r.bar.ts, r.bar.timeframe)}: ${r.reason}`);
+        }
       }
+      if (timerError !== undefined) throw timerError;
       if (fresh) lastBarWall = clock.now();
       else checkStale();
     }
@@ -81,4 +93,15 @@ export async function runSessionLoop(session: Session, source: BarSource, opts: 
     clearInterval(timer);
     opts.stop.removeEventListener('abort', stopAll);
   }
+}
+
+/** Consecutive bars sharing a close time, in the order they came. */
+function byCloseTime(bars: Bar[]): Bar[][] {
+  const groups: Bar[][] = [];
+  for (const bar of bars) {
+    const last = groups.at(-1);
+    if (last !== undefined && last[0]!.closeTs === bar.closeTs) last.push(bar);
+    else groups.push([bar]);
+  }
+  return groups;
 }

@@ -215,9 +215,9 @@ export class Session {
   }
 
   /** Live: journals that an order is about to go to the venue (before the request is sent). */
-  recordSent(clientOrderId: string, symbol: string): void {
+  recordSent(clientOrderId: string, symbol: string, decidedTs: number): void {
     if (this.sent.has(clientOrderId)) return;
-    this.record({ kind: 'sent', ts: this.clockTs, payload: { clientOrderId, symbol } });
+    this.record({ kind: 'sent', ts: this.clockTs, payload: { clientOrderId, symbol, decidedTs } });
   }
 
   /** The session fails on an error it cannot retry past: a CRITICAL alert, recorded before the session closes. */

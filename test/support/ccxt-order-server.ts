@@ -100,6 +100,11 @@ export interface OrderServer {
   planOrders(plan: (n: number, params: URLSearchParams) => OrderPlan | undefined): void;
   /** Misbehave on a route: n counts that route's requests from 1. */
   script(route: OrderRoute, fault: (n: number) => OrderFault | undefined): void;
+  /**
+   * Market orders fill at `price(clientOrderId)` when it answers (the crash drill: the close of the bar the order
+   * was decided on, so a session that reaches the venue late still gets the price an uninterrupted one got).
+   */
+  priceMarketOrders(price: (clientOrderId: string) => number | undefined): void;
   /** Changes a balance behind the client's back. */
   setBalance(asset: string, free: number): void;
   balances(): Record<string, number>;
@@ -139,6 +144,7 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
   const counts = new Map<OrderRoute, number>();
   const scripts = new Map<OrderRoute, (n: number) => OrderFault | undefined>();
   let planner: (n: number, params: URLSearchParams) => OrderPlan | undefined = () => undefined;
+  let decidedPrice: (clientOrderId: string) => number | undefined = () => undefined;
   let received = 0;
   let nextOrderId = 4_000_000_001;
   let nextTradeId = 310_000_001;
@@ -218,7 +224,7 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
     const type = params.get('type') ?? '';
     if (type !== 'MARKET' && type !== 'LIMIT') return binanceError(-1116, 'Invalid orderType.');
     const qty = Number(params.get('quantity'));
-    const price = type === 'LIMIT' ? Number(params.get('price')) : (plan.fills?.[0]?.price ?? marketPrice(symbol));
+    const price = type === 'LIMIT' ? Number(params.get('price')) : (plan.fills?.[0]?.price ?? decidedPrice(clientOrderId) ?? marketPrice(symbol));
     const minNotional = Number(filter(symbol, 'NOTIONAL')?.['minNotional'] ?? filter(symbol, 'MIN_NOTIONAL')?.['minNotional'] ?? 0);
     if (!(qty > 0)) return binanceError(-1013, 'Invalid quantity.');
     if (qty * price < minNotional) return binanceError(-1013, 'Filter failure: NOTIONAL');
@@ -365,6 +371,9 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
       planner = plan;
     },
     script: (route, fault) => scripts.set(route, fault),
+    priceMarketOrders: (price) => {
+      decidedPrice = price;
+    },
     setBalance: (asset, free) => {
       balances[asset] = free;
     },

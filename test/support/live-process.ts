@@ -24,6 +24,8 @@ export interface LiveStandIn {
   barIndex(ts: number): number;
   /** Wall time at which the last generated bar has closed. */
   endTs: number;
+  /** The close of the newest bar closed by `ts`. */
+  closeBy(ts: number): number;
 }
 
 /**
@@ -46,6 +48,7 @@ export function startLiveStandIn(opts: { from: string; bars: number; warmBars: n
     bars: prices.length,
     barIndex: (ts) => Math.round((ts - originTs) / SECOND),
     endTs: originTs + prices.length * SECOND,
+    closeBy: (ts) => prices[Math.max(0, Math.min(prices.length, Math.floor((ts - originTs) / SECOND)) - 1)]!.close,
   };
 }
 
