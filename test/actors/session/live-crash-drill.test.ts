@@ -83,7 +83,7 @@ async function finish(run: RunningCommand, standIn: LiveStandIn, dirs: LiveDirs)
 // and left orders open forever; reconciliation reported float noise against 8-decimal balances; a fee taken in
 // the coin bought made every exit fail for insufficient balance.
 describe('live crash drill', () => {
-  test('SIGKILL at 20+ moments, some between sent and acknowledged: the venue's orders and fills equal an uninterrupted session's', async () => {
+  test("SIGKILL at 20+ moments, some between sent and acknowledged: the venue's orders and fills equal an uninterrupted session's", async () => {
     const reference = { standIn: startLiveStandIn(SERIES), dirs: liveDirs() };
     const drilled = { standIn: startLiveStandIn(SERIES), dirs: liveDirs() };
     for (const { standIn, dirs } of [reference, drilled]) {
