@@ -2,7 +2,7 @@
 // equity) and what the session reports (its lifecycle, its failure) into alerts — rules, then deduplication —
 // records each one through the recorder (AlertRaised) and hands it to the injected delivery.
 // It never hears MarketData; an EquitySnapshot costs a peak comparison and a step check.
-import { fromTransition } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import type { Alert } from '../machines/alerts/alert.ts';
 import { AlertRules, SESSION_KEY_PREFIX, type AlertDraft, type AlertRuleConfig, type AlertSource } from '../machines/alerts/alert-rules.ts';
 import { AlertDedup } from '../machines/alerts/dedup.ts';
@@ -36,7 +36,7 @@ function raise(s: AlertsState, draft: AlertDraft): void {
   s.input.deliver(alert);
 }
 
-export const alertsLogic = fromTransition(
+export const alertsLogic = fromMutableTransition(
   (s: AlertsState, event: PipelineMessage): AlertsState => {
     if (event.type === 'EndOfData') {
       for (const summary of s.dedup.flush()) raise(s, summary);

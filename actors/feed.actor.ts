@@ -1,6 +1,6 @@
 // Market feed: the pipeline's entry point. Whatever the source (stored candles, CCXT, Alpaca), closed
 // candles come in here, are checked, and go out as MarketData in close-time order.
-import { fromTransition } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import type { EndOfData, MarketData } from './messages.ts';
 import type { Publish } from './router.ts';
 
@@ -17,7 +17,7 @@ interface FeedState {
 
 const FIELDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
-export const feedLogic = fromTransition(
+export const feedLogic = fromMutableTransition(
   (state: FeedState, event: MarketData | EndOfData | { type: `xstate.${string}` }): FeedState => {
     if (event.type === 'EndOfData') {
       state.publish(event);

@@ -1,5 +1,5 @@
 // Portfolio actor: books fills, marks positions to each closed bar, and reports positions and equity.
-import { fromTransition } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import { adoptPositions, applyFill, newBook, valueBook, type Book } from '../machines/portfolio/accounting.ts';
 import type { AdoptVenueState, Fill, MarketData } from './messages.ts';
 import type { Publish } from './router.ts';
@@ -14,7 +14,7 @@ export interface PortfolioState {
   book: Book;
 }
 
-export const portfolioLogic = fromTransition(
+export const portfolioLogic = fromMutableTransition(
   (s: PortfolioState, event: MarketData | Fill | AdoptVenueState | { type: `xstate.${string}` }): PortfolioState => {
     if (event.type === 'AdoptVenueState') {
       for (const p of adoptPositions(s.book, event)) s.publish({ type: 'PositionUpdate', ts: event.ts, ...p });

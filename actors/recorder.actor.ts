@@ -1,5 +1,5 @@
 // Recorder actor: writes every message after MarketData into the run's database, in batches.
-import { fromTransition } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import type { EventWriter } from '../db/events.ts';
 import type { PipelineMessage } from './messages.ts';
 
@@ -7,7 +7,7 @@ export interface RecorderInput {
   writer: EventWriter;
 }
 
-export const recorderLogic = fromTransition(
+export const recorderLogic = fromMutableTransition(
   (writer: EventWriter, event: PipelineMessage): EventWriter => {
     if (event.type === 'EndOfData') writer.flush();
     else writer.append(event);

@@ -1,7 +1,8 @@
 // Risk manager actor: turns signals into orders through the four risk layers. The numbers are watched
 // here on every equity snapshot (hot path); the circuit-breaker MACHINE only hears about crossings and new
 // days, and its state decides whether new entries may pass.
-import { fromTransition, type ActorRefFrom } from 'xstate';
+import { type ActorRefFrom } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import type { Market } from '../machines/domain.ts';
 import { roundPrice } from '../machines/execution/precision.ts';
 import {
@@ -79,7 +80,7 @@ type RiskMessage =
   | Reconciliation
   | AdoptVenueState;
 
-export const riskLogic = fromTransition(
+export const riskLogic = fromMutableTransition(
   (s: RiskState, event: RiskMessage): RiskState => {
     switch (event.type) {
       case 'EquitySnapshot':

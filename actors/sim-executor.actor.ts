@@ -3,7 +3,8 @@
 // stops and targets fill at their price or worse, stop first when a bar touches both. Each order runs the
 // order-lifecycle machine: as an actor owned by this executor (paper), or from the table compiled from it
 // (backtests, `orderLifecycle: 'compiled'`).
-import { fromTransition, type AnyActorRef } from 'xstate';
+import { type AnyActorRef } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import type { CostModel, Market } from '../machines/domain.ts';
 import {
   commission,
@@ -54,7 +55,7 @@ export interface SimExecutorState {
 
 type ExecutorEvent = MarketData | Order | EndOfData | OperatorHalt | { type: `xstate.${string}` };
 
-export const simExecutorLogic = fromTransition(
+export const simExecutorLogic = fromMutableTransition(
   (s: SimExecutorState, event: ExecutorEvent): SimExecutorState => {
     switch (event.type) {
       case 'MarketData':

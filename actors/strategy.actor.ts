@@ -2,7 +2,7 @@
 // (flat → entering → long/short → exiting → flat) from what the portfolio, risk manager and executor report
 // back, so a strategy never acts on a position it only hoped to have. Phase changes are published as
 // StateTransition messages for the visualiser.
-import { fromTransition } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import { phaseAfter, type Phase, type PhaseEventType } from '../machines/strategies/position-phase.machine.ts';
 import type { Market } from '../machines/domain.ts';
 import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
@@ -46,7 +46,7 @@ const SETTLED_EVENT: Record<PositionPhase, PhaseEventType> = {
   short: 'SETTLED_SHORT',
 };
 
-export const strategyLogic = fromTransition(
+export const strategyLogic = fromMutableTransition(
   (s: StrategyActorState, event: StrategyEvent): StrategyActorState => {
     switch (event.type) {
       case 'MarketData':

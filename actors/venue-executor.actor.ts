@@ -2,7 +2,8 @@
 // it asks for orders to be placed or cancelled (VenueRequest, carried out by the live session) and books
 // only what the venue reports (VenueReport, journaled first) — fill by fill from the venue's trades. So the
 // same journal rebuilds the same state after a crash, and replay needs no network.
-import { fromTransition, type AnyActorRef } from 'xstate';
+import { type AnyActorRef } from 'xstate';
+import { fromMutableTransition } from './mutable-transition.ts';
 import { roundPrice } from '../machines/execution/precision.ts';
 import { exitQty } from '../machines/risk/limits.ts';
 import type { AdoptVenueState, MarketData, OperatorHalt, Order, VenueReport } from './messages.ts';
@@ -40,7 +41,7 @@ export interface VenueExecutorState {
 
 type ExecutorEvent = MarketData | Order | OperatorHalt | VenueReport | AdoptVenueState | { type: `xstate.${string}` };
 
-export const venueExecutorLogic = fromTransition(
+export const venueExecutorLogic = fromMutableTransition(
   (s: VenueExecutorState, event: ExecutorEvent): VenueExecutorState => {
     switch (event.type) {
       case 'MarketData':

@@ -157,13 +157,15 @@ export function createBatchInserter(db: Db): (batch: RowBatch) => void {
 /**
  * Turns messages into rows and hands them over in batches of `batchSize` (and on flush). Equity snapshots are
  * coalesced per timestamp (several symbols closing at the same moment produce one point: the last, complete
- * one). `write` receives each full batch; the batcher then starts a fresh one from `newBatch`.
+ * one). `write` receives each full batch; the batcher then starts a fresh one from `newBatch`. With `only`, messages of
+ * other types are not turned into rows at all (a sweep combination keeps only equity points and fills).
  */
 export function createEventBatcher<B extends BatchBuilder>(
   runId: string,
   batchSize: number,
   newBatch: () => B,
   write: (batch: B, rows: number) => void,
+  only?: ReadonlySet<RecordedType>,
 ): EventWriter {
   let batch = newBatch();
   let pendingEquity: PipelineMessage | undefined;
@@ -196,6 +198,7 @@ export function createEventBatcher<B extends BatchBuilder>(
 
   return {
     append(message) {
+      if (only !== undefined && !only.has((message.type === 'PositionMark' ? 'PositionUpdate' : message.type) as RecordedType)) return;
       if (message.type === 'EquitySnapshot') {
         // Only the last snapshot of each timestamp becomes a row; convert it only then.
         if (pendingEquity !== undefined && pendingEquity.ts !== message.ts) {

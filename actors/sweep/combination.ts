@@ -71,7 +71,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     costs,
     startingCash: setup.capital,
     orderIdPrefix: `${runId}-`,
-    writer: createEventBatcher(runId, Number.POSITIVE_INFINITY, () => kept, () => {}),
+    writer: createEventBatcher(runId, Number.POSITIVE_INFINITY, () => kept, () => {}, SUMMARY_TYPES),
     orderLifecycle: 'compiled',
   });
   const lastPrices = new Map<string, number>();
@@ -100,6 +100,8 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     equity: equity.map((p) => p.equity),
   };
 }
+
+const SUMMARY_TYPES: ReadonlySet<RecordedType> = new Set(['EquitySnapshot', 'Fill']);
 
 /**
  * The batcher's rows for the two tables a summary reads, in the order a run DB would store them (its seq order):
