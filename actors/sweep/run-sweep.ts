@@ -396,7 +396,7 @@ async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutc
 }
 
 function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome): { deflated?: DeflatedSharpe; pbo?: Pbo } {
-  const returns = outcomes.map((o) => periodReturns(o.equityTs.map((ts, i) => ({ ts, equity: o.equity[i]!, grossExposure: 0 }))));
+  const returns = outcomes.map((o) => periodReturns(o.equity));
   if (outcomes.length < 2) return {};
   const bestReturns = returns[outcomes.indexOf(best)]!;
   const deflated = deflatedSharpe(bestReturns, returns.map(periodSharpe));

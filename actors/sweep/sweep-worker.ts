@@ -1,15 +1,17 @@
 // A Bun Worker of the sweep pool: receives the sweep's setup and the shared candle columns once, then runs the
 // combinations it is sent, one at a time, and posts each outcome back.
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
-import { runCombination, type CombinationEnv, type CombinationJob, type SweepSetup } from './combination.ts';
+import { runCombination, type CombinationEnv, type CombinationJob, type CombinationOutcome, type SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 
 declare const self: Worker;
 
 export type ToWorker = { type: 'init'; setup: SweepSetup; candles: CandleColumns } | { type: 'job'; job: CombinationJob };
+/** An outcome on its way to the pool: the equity curve as transferred buffers (no copy, nothing to parse). */
+export type TransferredOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity'> & { equityTs: Float64Array; equity: Float64Array };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'outcome'; outcome: import('./combination.ts').CombinationOutcome }
+  | { type: 'outcome'; outcome: TransferredOutcome }
   | { type: 'failed'; id: number; message: string };
 
 let setup: SweepSetup | undefined;
@@ -28,7 +30,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   }
   try {
     const outcome = runCombination(setup!, env!, candles!, message.job);
-    self.postMessage({ type: 'outcome', outcome } satisfies FromWorker);
+    const equityTs = new Float64Array(outcome.equityTs);
+    const equity = new Float64Array(outcome.equity);
+    self.postMessage({ type: 'outcome', outcome: { ...outcome, equityTs, equity } } satisfies FromWorker, [equityTs.buffer, equity.buffer]);
   } catch (err) {
     self.postMessage({ type: 'failed', id: message.job.id, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }

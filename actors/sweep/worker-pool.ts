@@ -1,11 +1,15 @@
 // One Bun Worker per core, each holding the sweep's setup and the shared candles; combinations are handed out one
-// at a time to whichever worker is free, so a slow combination never holds up a whole batch. A combination that
-// throws fails the sweep with its parameters named. `submit` takes one combination at a time, for a caller that
+// at a time to whichever worker is free, so a slow combination never holds up a whole batch. When every worker is
+// busy and more are waiting, each is sent a second one to start as soon as it finishes (no round trip through a
+// main thread that may be busy). A combination that throws fails the sweep with its parameters named. `submit` takes one combination at a time, for a caller that
 // receives them one by one (a queue worker, actors/sweep/queue-worker.ts).
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import type { FromWorker, ToWorker } from './sweep-worker.ts';
+
+/** Combinations in hand per worker: the one running and the next. */
+const DEPTH = 2;
 
 export interface WorkerPool {
   run(jobs: CombinationJob[], onOutcome: (outcome: CombinationOutcome) => void): Promise<CombinationOutcome[]>;
@@ -37,32 +41,34 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
   );
 
   const waiting: Pending[] = [];
-  const busy = new Map<Worker, Pending>();
-  const idle = [...workers];
+  // The combinations sent to each worker, in the order it runs them.
+  const sent = new Map<Worker, Pending[]>(workers.map((w) => [w, []]));
   let crashed: Error | undefined;
   const dispatch = () => {
-    while (idle.length > 0 && waiting.length > 0) {
-      const worker = idle.pop()!;
-      const pending = waiting.shift()!;
-      busy.set(worker, pending);
-      worker.postMessage({ type: 'job', job: pending.job } satisfies ToWorker);
+    for (let depth = 1; depth <= DEPTH; depth++) {
+      for (const worker of workers) {
+        const queue = sent.get(worker)!;
+        if (waiting.length === 0) return;
+        if (queue.length >= depth) continue;
+        const pending = waiting.shift()!;
+        queue.push(pending);
+        worker.postMessage({ type: 'job', job: pending.job } satisfies ToWorker);
+      }
     }
   };
   for (const worker of workers) {
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const message = event.data;
-      const pending = busy.get(worker);
-      if (pending === undefined || message.type === 'ready') return;
-      busy.delete(worker);
-      idle.push(worker);
+      if (message.type === 'ready') return;
+      const pending = sent.get(worker)!.shift();
+      if (pending === undefined) return;
       if (message.type === 'failed') pending.reject(new Error(`combination ${formatCombination(pending.job.params)}: ${message.message}`));
-      else pending.resolve(message.outcome);
+      else pending.resolve({ ...message.outcome, equityTs: Array.from(message.outcome.equityTs), equity: Array.from(message.outcome.equity) });
       dispatch();
     };
     worker.onerror = (event) => {
       crashed = new Error(`sweep worker crashed: ${event.message}`);
-      for (const pending of [...busy.values(), ...waiting.splice(0)]) pending.reject(crashed);
-      busy.clear();
+      for (const pending of [...[...sent.values()].flatMap((queue) => queue.splice(0)), ...waiting.splice(0)]) pending.reject(crashed);
     };
   }
 

@@ -56,11 +56,11 @@ function mean(values: number[]): number {
 }
 
 /** Simple per-period returns; a period that starts at equity ≤ 0 has no defined return and is left out. */
-export function periodReturns(equity: EquityPoint[]): number[] {
+export function periodReturns(equity: readonly number[]): number[] {
   const returns: number[] = [];
   for (let i = 1; i < equity.length; i++) {
-    const previous = equity[i - 1]!.equity;
-    if (previous > 0) returns.push(equity[i]!.equity / previous - 1);
+    const previous = equity[i - 1]!;
+    if (previous > 0) returns.push(equity[i]! / previous - 1);
   }
   return returns;
 }

@@ -1,0 +1,76 @@
+// The sweep's worker pool against the same combinations run on this thread: every outcome identical (the equity
+// curve travels as transferred buffers), in the order asked, with each worker holding a second combination while
+// it runs one; a combination that throws fails the run with its parameters named.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
+import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
+import { runCombination, type CombinationEnv, type CombinationJob } from '../../../actors/sweep/combination.ts';
+import { planSweep } from '../../../actors/sweep/run-sweep.ts';
+import { startWorkerPool, type LocalWorkerPool } from '../../../actors/sweep/worker-pool.ts';
+import { closeDb, openDb } from '../../../db/client.ts';
+import { formatCombination } from '../../../machines/research/grid.ts';
+import { DATA_DIR, tempDir } from '../../support/real-data.ts';
+
+const FROM = Date.parse('2018-01-01T00:00:00Z');
+const TO = Date.parse('2020-12-31T23:59:59.999Z');
+
+let plan: Awaited<ReturnType<typeof planSweep>>;
+let env: CombinationEnv;
+let pool: LocalWorkerPool;
+
+beforeAll(async () => {
+  const dbPath = join(tempDir('qs-pool-'), 'market.db');
+  const db = openDb(dbPath);
+  importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
+  closeDb(db);
+  plan = await planSweep({
+    strategyName: 'mean_reversion',
+    grid: 'lookback=10:40:10,entry_z=1.5:2.5:0.5',
+    metric: 'sharpe',
+    symbols: ['BTC/USD'],
+    timeframe: '1d',
+    fromTs: FROM,
+    toTs: TO,
+    workers: 2,
+    keep: 0,
+    dbPath,
+    outDir: tempDir('qs-pool-out-'),
+    now: () => 0,
+  });
+  env = { definition: (await loadStrategyDefinition('mean_reversion')).definition, limits: loadRiskLimits(), venue: loadVenueConfig() };
+  pool = await startWorkerPool(2, plan.setup, plan.columns);
+}, 60_000);
+
+afterAll(() => pool?.close());
+
+const jobsOf = () => plan.combos.map((params, id): CombinationJob => ({ id, params, fromTs: FROM, toTs: TO }));
+
+describe('the sweep worker pool', () => {
+  test('gives every combination exactly the outcome it has on this thread, in the order asked', async () => {
+    const jobs = jobsOf();
+    expect(jobs.length).toBeGreaterThan(2 * 2); // more than the workers hold at once
+    const seen: number[] = [];
+    const outcomes = await pool.run(jobs, (o) => seen.push(o.id));
+    expect(outcomes.map((o) => o.id)).toEqual(jobs.map((j) => j.id));
+    expect([...seen].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
+    for (const job of jobs) {
+      const here = runCombination(plan.setup, env, plan.columns, job);
+      const there = outcomes[job.id]!;
+      expect(Array.isArray(there.equity)).toBe(true);
+      expect(there).toEqual(here);
+    }
+    expect(outcomes.some((o) => o.summary.trades > 0)).toBe(true);
+  }, 60_000);
+
+  test('a combination that throws fails the run, naming its parameters', async () => {
+    const jobs = jobsOf();
+    const late = Date.parse('2030-01-01T00:00:00Z');
+    jobs[3] = { ...jobs[3]!, fromTs: late, toTs: late + 86_400_000 };
+    const name = formatCombination(jobs[3]!.params);
+    await expect(pool.run(jobs, () => {})).rejects.toThrow(`combination ${name}: combination 3: no candles between ${late}`);
+    // The pool is still usable for the next run.
+    const again = await pool.submit(jobsOf()[0]!);
+    expect(again.id).toBe(0);
+  }, 60_000);
+});
