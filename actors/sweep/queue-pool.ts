@@ -9,7 +9,7 @@ import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import { configDigest, connect, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination } from './sweep-queue.ts';
-import type { WorkerPool } from './worker-pool.ts';
+import { localSplitLogits, type WorkerPool } from './worker-pool.ts';
 
 /** How often the coordinator looks for finished jobs; only latency depends on it. */
 const POLL_MS = 100;
@@ -77,6 +77,10 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
         if (outcomes.size === before) await Bun.sleep(POLL_MS);
       }
       return jobs.map((job) => outcomes.get(queueJobId(sweepId, job.id))!);
+    },
+    // The coordinator's own thread: the workers are on other machines.
+    async splitLogits(totals) {
+      return localSplitLogits(totals);
     },
     async close() {
       closed = true;

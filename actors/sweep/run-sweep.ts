@@ -11,7 +11,7 @@ import { sweepResults, sweeps } from '../../db/schema.ts';
 import { timeframeMs } from '../../machines/data/timeframe.ts';
 import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
 import { expandGrid, formatCombination, parseGrid, type Combination, type GridAxis } from '../../machines/research/grid.ts';
-import { deflatedSharpe, periodSharpe, probabilityOfOverfitting, type DeflatedSharpe, type Pbo } from '../../machines/research/overfitting.ts';
+import { blockTotals, deflatedSharpe, pboOfLogits, periodSharpe, type DeflatedSharpe, type Pbo } from '../../machines/research/overfitting.ts';
 import { heatmap, rankByMetric, sensitivity, stitchEquity, type Heatmap, type Sensitivity } from '../../machines/research/sweep-tables.ts';
 import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '../../machines/research/walk-forward-windows.ts';
 import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
@@ -181,7 +181,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
         .run(outcome.runId, sweepId, outcome.id);
     }
 
-    const measures = overfittingMeasures(outcomes, ranked[0]!);
+    const measures = await overfittingMeasures(outcomes, ranked[0]!, pool);
     const report: SweepReport = {
       sweepId,
       strategy: req.strategyName,
@@ -395,7 +395,7 @@ async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutc
   }
 }
 
-function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome): { deflated?: DeflatedSharpe; pbo?: Pbo } {
+async function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome, pool: WorkerPool): Promise<{ deflated?: DeflatedSharpe; pbo?: Pbo }> {
   const returns = outcomes.map((o) => periodReturns(o.equity));
   if (outcomes.length < 2) return {};
   const bestReturns = returns[outcomes.indexOf(best)]!;
@@ -403,8 +403,10 @@ function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome): { 
   const length = returns[0]!.length;
   const sameLength = returns.every((r) => r.length === length);
   const blocks = Math.min(16, 2 * Math.floor(length / 2));
-  const pbo = sameLength && blocks >= 2 ? probabilityOfOverfitting(returns, blocks) : undefined;
-  return { deflated, pbo };
+  if (!sameLength || blocks < 2) return { deflated };
+  // The splits are scored on the pool's workers (12,870 of them × N combinations); same logits as one pass.
+  const totals = blockTotals(returns, blocks);
+  return { deflated, pbo: pboOfLogits(totals, await pool.splitLogits(totals)) };
 }
 
 export function metricOf(summary: PerformanceSummary, metric: SweepMetric): number | null {

@@ -1,18 +1,23 @@
 // A Bun Worker of the sweep pool: receives the sweep's setup and the shared candle columns once, then runs the
-// combinations it is sent, one at a time, and posts each outcome back.
+// combinations it is sent, one at a time, and posts each outcome back; also scores ranges of the PBO's splits.
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { runCombination, type CombinationEnv, type CombinationJob, type CombinationOutcome, type SweepSetup } from './combination.ts';
+import { splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
 import type { CandleColumns } from './shared-candles.ts';
 
 declare const self: Worker;
 
-export type ToWorker = { type: 'init'; setup: SweepSetup; candles: CandleColumns } | { type: 'job'; job: CombinationJob };
+export type ToWorker =
+  | { type: 'init'; setup: SweepSetup; candles: CandleColumns }
+  | { type: 'job'; job: CombinationJob }
+  | { type: 'logits'; totals: BlockTotals; first: number; end: number };
 /** An outcome on its way to the pool: the equity curve as transferred buffers (no copy, nothing to parse). */
 export type TransferredOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity'> & { equityTs: Float64Array; equity: Float64Array };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'outcome'; outcome: TransferredOutcome }
-  | { type: 'failed'; id: number; message: string };
+  | { type: 'logits'; logits: Float64Array }
+  | { type: 'failed'; message: string };
 
 let setup: SweepSetup | undefined;
 let candles: CandleColumns | undefined;
@@ -28,12 +33,21 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     self.postMessage({ type: 'ready' } satisfies FromWorker);
     return;
   }
+  if (message.type === 'logits') {
+    try {
+      const logits = splitLogits(message.totals, message.first, message.end);
+      self.postMessage({ type: 'logits', logits } satisfies FromWorker, [logits.buffer]);
+    } catch (err) {
+      self.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    }
+    return;
+  }
   try {
     const outcome = runCombination(setup!, env!, candles!, message.job);
     const equityTs = new Float64Array(outcome.equityTs);
     const equity = new Float64Array(outcome.equity);
     self.postMessage({ type: 'outcome', outcome: { ...outcome, equityTs, equity } } satisfies FromWorker, [equityTs.buffer, equity.buffer]);
   } catch (err) {
-    self.postMessage({ type: 'failed', id: message.job.id, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    self.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
 };

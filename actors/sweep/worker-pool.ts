@@ -1,18 +1,22 @@
 // One Bun Worker per core, each holding the sweep's setup and the shared candles; combinations are handed out one
 // at a time to whichever worker is free, so a slow combination never holds up a whole batch. When every worker is
 // busy and more are waiting, each is sent a second one to start as soon as it finishes (no round trip through a
-// main thread that may be busy). A combination that throws fails the sweep with its parameters named. `submit` takes one combination at a time, for a caller that
-// receives them one by one (a queue worker, actors/sweep/queue-worker.ts).
+// main thread that may be busy). A combination that throws fails the sweep with its parameters named. `submit`
+// takes one combination at a time, for a caller that receives them one by one (a queue worker,
+// actors/sweep/queue-worker.ts). The PBO's splits are scored on the same workers, a range each.
+import { splitCount, splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import type { FromWorker, ToWorker } from './sweep-worker.ts';
 
-/** Combinations in hand per worker: the one running and the next. */
+/** Tasks in hand per worker: the one running and the next. */
 const DEPTH = 2;
 
 export interface WorkerPool {
   run(jobs: CombinationJob[], onOutcome: (outcome: CombinationOutcome) => void): Promise<CombinationOutcome[]>;
+  /** Every split's λ of the probability of backtest overfitting (Sharpe), in split order. */
+  splitLogits(totals: BlockTotals): Promise<ArrayLike<number>>;
   close(): void | Promise<void>;
 }
 
@@ -22,8 +26,10 @@ export interface LocalWorkerPool extends WorkerPool {
 }
 
 interface Pending {
-  job: CombinationJob;
-  resolve: (outcome: CombinationOutcome) => void;
+  task: Extract<ToWorker, { type: 'job' | 'logits' }>;
+  /** What failed, for the error message. */
+  name: string;
+  resolve: (message: Exclude<FromWorker, { type: 'ready' | 'failed' }>) => void;
   reject: (err: Error) => void;
 }
 
@@ -41,7 +47,7 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
   );
 
   const waiting: Pending[] = [];
-  // The combinations sent to each worker, in the order it runs them.
+  // The tasks sent to each worker, in the order it runs them.
   const sent = new Map<Worker, Pending[]>(workers.map((w) => [w, []]));
   let crashed: Error | undefined;
   const dispatch = () => {
@@ -52,7 +58,7 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
         if (queue.length >= depth) continue;
         const pending = waiting.shift()!;
         queue.push(pending);
-        worker.postMessage({ type: 'job', job: pending.job } satisfies ToWorker);
+        worker.postMessage(pending.task);
       }
     }
   };
@@ -62,8 +68,8 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
       if (message.type === 'ready') return;
       const pending = sent.get(worker)!.shift();
       if (pending === undefined) return;
-      if (message.type === 'failed') pending.reject(new Error(`combination ${formatCombination(pending.job.params)}: ${message.message}`));
-      else pending.resolve({ ...message.outcome, equityTs: Array.from(message.outcome.equityTs), equity: Array.from(message.outcome.equity) });
+      if (message.type === 'failed') pending.reject(new Error(`${pending.name}: ${message.message}`));
+      else pending.resolve(message);
       dispatch();
     };
     worker.onerror = (event) => {
@@ -72,12 +78,19 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
     };
   }
 
-  const submit = (job: CombinationJob) =>
-    new Promise<CombinationOutcome>((resolve, reject) => {
+  const enqueue = (task: Pending['task'], name: string) =>
+    new Promise<Parameters<Pending['resolve']>[0]>((resolve, reject) => {
       if (crashed !== undefined) return reject(crashed);
-      waiting.push({ job, resolve, reject });
+      waiting.push({ task, name, resolve, reject });
       dispatch();
     });
+
+  const submit = async (job: CombinationJob): Promise<CombinationOutcome> => {
+    const message = await enqueue({ type: 'job', job }, `combination ${formatCombination(job.params)}`);
+    if (message.type !== 'outcome') throw new Error(`sweep worker answered a combination with ${message.type}`);
+    const { outcome } = message;
+    return { ...outcome, equityTs: toArray(outcome.equityTs), equity: toArray(outcome.equity) };
+  };
 
   return {
     submit,
@@ -101,8 +114,41 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
       );
       return outcomes;
     },
+    async splitLogits(totals) {
+      const splits = splitCount(totals.blocks);
+      // A few ranges per worker, so one slowed down by the machine does not hold up the rest.
+      const ranges = Math.min(splits, size * 4);
+      const parts = await Promise.all(
+        Array.from({ length: ranges }, async (_, r) => {
+          const first = Math.floor((splits * r) / ranges);
+          const end = Math.floor((splits * (r + 1)) / ranges);
+          const message = await enqueue({ type: 'logits', totals, first, end }, `PBO splits ${first}–${end - 1}`);
+          if (message.type !== 'logits') throw new Error(`sweep worker answered PBO splits with ${message.type}`);
+          return message.logits;
+        }),
+      );
+      const logits = new Float64Array(splits);
+      let at = 0;
+      for (const part of parts) {
+        logits.set(part, at);
+        at += part.length;
+      }
+      return logits;
+    },
     close() {
       for (const worker of workers) worker.terminate();
     },
   };
+}
+
+// A plain loop: Array.from goes through the iterator protocol, several times slower on a curve of thousands.
+function toArray(values: Float64Array): number[] {
+  const array = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) array[i] = values[i]!;
+  return array;
+}
+
+/** The same logits on this thread: for a pool whose workers are elsewhere (a sweep through Redis). */
+export function localSplitLogits(totals: BlockTotals): Float64Array {
+  return splitLogits(totals, 0, splitCount(totals.blocks));
 }

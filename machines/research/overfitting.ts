@@ -177,6 +177,17 @@ export const sharpeOfTotals: Performance = (sum, sumOfSquares, count) => {
 
 export const meanOfTotals: Performance = (sum, _sumOfSquares, count) => (count > 0 ? sum / count : 0);
 
+/** Σ r and Σ r² of every combination over each block: all a split's scores are computed from. */
+export interface BlockTotals {
+  combinations: number;
+  blocks: number;
+  /** Rows (periods) per block; leading rows beyond blocks × rowsPerBlock are left out. */
+  rowsPerBlock: number;
+  /** sums[c × blocks + b], squares[c × blocks + b]: combination c over block b. */
+  sums: Float64Array;
+  squares: Float64Array;
+}
+
 /**
  * CSCV: `returns[n]` is combination n's per-period returns, all the same length T. The T rows are cut into
  * `blocks` (S, even) equal parts; every choice of S/2 parts is a training set J and the rest its test set J̄.
@@ -188,6 +199,12 @@ export function probabilityOfOverfitting(
   blocks = 16,
   performance: Performance = sharpeOfTotals,
 ): Pbo {
+  const totals = blockTotals(returns, blocks);
+  return pboOfLogits(totals, splitLogits(totals, 0, splitCount(blocks), performance));
+}
+
+/** The per-block totals of CSCV, checked: at least 2 combinations, an even number of blocks, equal lengths. */
+export function blockTotals(returns: readonly (readonly number[])[], blocks = 16): BlockTotals {
   const n = returns.length;
   if (n < 2) throw new Error(`PBO needs at least 2 combinations, got ${n}`);
   if (blocks < 2 || blocks % 2 !== 0) throw new Error(`PBO needs an even number of blocks ≥ 2, got ${blocks}`);
@@ -196,7 +213,6 @@ export function probabilityOfOverfitting(
   const rowsPerBlock = Math.floor(length / blocks);
   if (rowsPerBlock < 1) throw new Error(`PBO needs at least ${blocks} returns per combination, got ${length}`);
   const offset = length - rowsPerBlock * blocks;
-  // sums[c × S + b], squares[c × S + b] = Σ r, Σ r² of combination c over block b.
   const sums = new Float64Array(n * blocks);
   const squares = new Float64Array(n * blocks);
   returns.forEach((r, c) => {
@@ -211,6 +227,22 @@ export function probabilityOfOverfitting(
       squares[c * blocks + b] = sumSq;
     }
   });
+  return { combinations: n, blocks, rowsPerBlock, sums, squares };
+}
+
+/** C(blocks, blocks / 2): how many splits CSCV scores. */
+export function splitCount(blocks: number): number {
+  let count = 1;
+  for (let k = 1; k <= blocks / 2; k++) count = (count * (blocks - k + 1)) / k;
+  return count;
+}
+
+/**
+ * λ of the splits [first, end) in lexicographic order of the training sets, so that ranges scored apart (on
+ * several threads) and put back in order give exactly the logits of one pass.
+ */
+export function splitLogits(totals: BlockTotals, first: number, end: number, performance: Performance = sharpeOfTotals): Float64Array {
+  const { combinations: n, blocks, rowsPerBlock, sums, squares } = totals;
   const half = blocks / 2;
   const count = half * rowsPerBlock;
   // Each set's blocks are summed in ascending order, so every score is the same double whatever the layout.
@@ -223,10 +255,13 @@ export function probabilityOfOverfitting(
     }
     return performance(sum, sumSq, count);
   };
-  const logits: number[] = [];
+  const logits = new Float64Array(Math.max(0, end - first));
   const test = new Int32Array(half);
   const trainSet = new Int32Array(half);
+  let split = 0;
   for (const train of choose(blocks, half)) {
+    if (split >= end) break;
+    if (split++ < first) continue;
     trainSet.set(train);
     for (let b = 0, t = 0, k = 0; b < blocks; b++) {
       if (k < half && train[k] === b) k++;
@@ -251,9 +286,15 @@ export function probabilityOfOverfitting(
     }
     const rank = below + (equal + 1) / 2;
     const omega = rank / (n + 1);
-    logits.push(Math.log(omega / (1 - omega)));
+    logits[split - 1 - first] = Math.log(omega / (1 - omega));
   }
-  return { pbo: logits.filter((l) => l <= 0).length / logits.length, logits, splits: logits.length, blocks, rowsPerBlock };
+  return logits;
+}
+
+/** PBO from every split's λ, in split order. */
+export function pboOfLogits(totals: BlockTotals, logits: ArrayLike<number>): Pbo {
+  const all = Array.from(logits);
+  return { pbo: all.filter((l) => l <= 0).length / all.length, logits: all, splits: all.length, blocks: totals.blocks, rowsPerBlock: totals.rowsPerBlock };
 }
 
 /** All k-element subsets of 0..n-1, in lexicographic order. */

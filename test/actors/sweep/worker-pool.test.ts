@@ -1,6 +1,7 @@
 // The sweep's worker pool against the same combinations run on this thread: every outcome identical (the equity
 // curve travels as transferred buffers), in the order asked, with each worker holding a second combination while
-// it runs one; a combination that throws fails the run with its parameters named.
+// it runs one; the PBO's splits scored across the workers equal one pass here; a combination that throws fails
+// the run with its parameters named.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
@@ -9,7 +10,9 @@ import { runCombination, type CombinationEnv, type CombinationJob } from '../../
 import { planSweep } from '../../../actors/sweep/run-sweep.ts';
 import { startWorkerPool, type LocalWorkerPool } from '../../../actors/sweep/worker-pool.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
+import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { formatCombination } from '../../../machines/research/grid.ts';
+import { blockTotals, pboOfLogits, probabilityOfOverfitting } from '../../../machines/research/overfitting.ts';
 import { DATA_DIR, tempDir } from '../../support/real-data.ts';
 
 const FROM = Date.parse('2018-01-01T00:00:00Z');
@@ -61,6 +64,17 @@ describe('the sweep worker pool', () => {
       expect(there).toEqual(here);
     }
     expect(outcomes.some((o) => o.summary.trades > 0)).toBe(true);
+  }, 60_000);
+
+  test("scores the PBO's splits across the workers with exactly the logits of one pass on this thread", async () => {
+    const outcomes = await pool.run(jobsOf(), () => {});
+    const returns = outcomes.map((o) => periodReturns(o.equity));
+    const here = probabilityOfOverfitting(returns, 16);
+    const totals = blockTotals(returns, 16);
+    const there = pboOfLogits(totals, await pool.splitLogits(totals));
+    expect(there.splits).toBe(12_870);
+    expect(there).toEqual(here);
+    expect(new Set(here.logits).size).toBeGreaterThan(1);
   }, 60_000);
 
   test('a combination that throws fails the run, naming its parameters', async () => {
