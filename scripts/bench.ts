@@ -1,8 +1,9 @@
 // bun run bench — bars/second through the actor pipeline (in memory and persisted) vs a plain loop.
 import { tmpdir } from 'node:os';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
-import { runSweepBench } from '../actors/sweep/bench-sweep.ts';
+import { runSweepBench, runSweepProbe } from '../actors/sweep/bench-sweep.ts';
 import { memoryDbPath, runMemoryProbe, writeSyntheticMarketDb, type MemoryProbe } from '../actors/bench-memory.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { BENCH_POLICY, runAlertsBench } from '../actors/bench-alerts.ts';
@@ -23,8 +24,11 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
   --symbols M   symbols (default 4)
   --soak-bars K bars in the soak, all symbols together (default a fifth of N × M: 200,000 at the defaults;
                 0 leaves the soak out)
-  --sweep-rounds R  rounds of the sweep bench (the README's grid on the real BTC/USD candles, 76 combinations, 1 worker then one per
-                core; default 3, 0 skips it); reports sweep_combos_per_s for both and their ratio (medians)
+  --sweep-rounds R  rounds of the sweep bench (default 3, 0 skips it): on the real BTC/USD daily candles 2016–2024, the
+                README's grid (76 combinations) and a research-scale one (1,577), each sweep in a fresh process with
+                1 worker, 1 worker pinned to one CPU (taskset) and one worker per core; reports combos/s of each,
+                all cores ÷ 1 worker (sweep_speedup), all cores ÷ one CPU (sweep_speedup_per_core) and the CPU
+                cores the 1-worker sweep used (JIT and GC threads run beside its worker); medians
   --json        print the figures as one JSON object on the last line
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
   --skip-alerts     leave out the alert-delivery section: the in-memory pipeline (at most 50,000 bars per
@@ -44,9 +48,11 @@ await runMain(async () => {
       'skip-dashboard': { type: 'boolean' },
       'skip-alerts': { type: 'boolean' },
       'memory-bars': { type: 'string' },
-      // Internal: the child process of the memory bench.
+      // Internal: the child processes of the memory and sweep benches.
       'memory-probe': { type: 'string' },
       'memory-db': { type: 'string' },
+      'sweep-probe': { type: 'string' },
+      'sweep-grid': { type: 'string' },
     },
     USAGE,
   );
@@ -63,6 +69,15 @@ await runMain(async () => {
       venue: loadVenueConfig(),
     });
     console.log(JSON.stringify(probe));
+    return;
+  }
+  if (args['sweep-probe'] !== undefined) {
+    const outDir = mkdtempSync(join(tmpdir(), 'qs-sweep-probe-'));
+    try {
+      console.log(JSON.stringify(await runSweepProbe(args['memory-db']!, args['sweep-grid']!, Number(args['sweep-probe']), outDir)));
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
     return;
   }
   const memoryBars = (args['memory-bars'] ?? '100000,5000000').split(',').map(Number);
@@ -147,12 +162,32 @@ await runMain(async () => {
   }
   const sweepRounds = Number(args['sweep-rounds'] ?? 3);
   if (!Number.isInteger(sweepRounds) || sweepRounds < 0) throw new Error(`--sweep-rounds must be a whole number, got "${args['sweep-rounds']}"`);
-  const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds);
+  const sweepProbe = (dbPath: string, grid: string, workers: number) => [process.execPath, import.meta.path, '--sweep-probe', String(workers), '--sweep-grid', grid, '--memory-db', dbPath];
+  const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds, sweepProbe);
   if (typeof sweepBench === 'string') console.log(sweepBench);
   else if (sweepBench !== undefined) {
-    console.log(`sweep (${sweepBench.sweep_combinations} combinations, median of ${sweepBench.sweep_rounds}) ${sweepBench.sweep_combos_per_s_1_worker} combos/s on 1 worker, ${sweepBench.sweep_combos_per_s_all_cores} on ${sweepBench.sweep_workers_all}: ${sweepBench.sweep_speedup}×`);
+    console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}):`);
+    for (const s of [sweepBench.readme, sweepBench.large]) {
+      const pinned = s.combos_per_s_1_core === null ? '' : `; ${s.combos_per_s_1_core} on 1 worker pinned to one CPU → ${s.speedup_per_core}× per core`;
+      console.log(`  ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all}: ${s.speedup}×${pinned}`);
+    }
   }
-  const sweep = typeof sweepBench === 'object' ? sweepBench : {};
+  const sweep =
+    typeof sweepBench === 'object'
+      ? {
+          sweep_grid: sweepBench.readme.grid,
+          sweep_combinations: sweepBench.readme.combinations,
+          sweep_rounds: sweepRounds,
+          sweep_workers_all: sweepBench.readme.workers_all,
+          sweep_combos_per_s_1_worker: sweepBench.readme.combos_per_s_1_worker,
+          sweep_combos_per_s_all_cores: sweepBench.readme.combos_per_s_all_cores,
+          sweep_speedup: sweepBench.readme.speedup,
+          sweep_cpu_cores_1_worker: sweepBench.readme.cpu_cores_1_worker,
+          sweep_combos_per_s_1_core: sweepBench.readme.combos_per_s_1_core,
+          sweep_speedup_per_core: sweepBench.readme.speedup_per_core,
+          sweep_large: sweepBench.large,
+        }
+      : {};
   const peakRss =
     memory === undefined
       ? undefined

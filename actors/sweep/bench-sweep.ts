@@ -1,6 +1,13 @@
-// Sweep throughput for `bun run bench`: the same grid on the real BTC/USD candles with one worker and with one per
-// core, rounds interleaved so both see the same machine load; medians reported.
-import { existsSync } from 'node:fs';
+// Sweep throughput for `bun run bench`, on the real BTC/USD daily candles 2016–2024: the README's grid (76
+// combinations, about a second of work) and a research-scale grid (1,577), each with one worker, one worker
+// pinned to a single CPU, and one worker per core. Every sweep runs in a fresh process (its workers' JIT starts
+// cold, as for a user) and is timed around runSweep; rounds are interleaved so all see the same machine load, and
+// medians are reported.
+//
+// Why the pinned run: JavaScriptCore compiles on background threads and collects garbage concurrently, so a
+// one-worker sweep also uses part of a second core (`cpu_cores_1_worker`). Against it, "all cores" measures what
+// `--workers 1` → default gains on this machine; against one CPU it measures how the work itself scales.
+import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { dataDir } from '../adapters/cli.ts';
@@ -8,20 +15,66 @@ import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
 import { runSweep } from './run-sweep.ts';
 
-export interface SweepBench {
-  sweep_grid: string;
-  sweep_combinations: number;
-  sweep_rounds: number;
-  sweep_workers_all: number;
-  sweep_combos_per_s_1_worker: number;
-  sweep_combos_per_s_all_cores: number;
-  sweep_speedup: number;
+export const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
+const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
+const FROM = '2016-01-01T00:00:00Z';
+const TO = '2024-12-31T23:59:59.999Z';
+
+export interface SweepProbe {
+  combinations: number;
+  seconds: number;
+  cpu_seconds: number;
 }
 
-const GRID = 'lookback=10:60:5,entry_z=1.5:3:0.25';
-const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
+export interface SweepScaling {
+  grid: string;
+  combinations: number;
+  rounds: number;
+  workers_all: number;
+  combos_per_s_1_worker: number;
+  combos_per_s_all_cores: number;
+  /** all cores ÷ 1 worker. */
+  speedup: number;
+  /** CPU time ÷ wall time of the 1-worker sweep. */
+  cpu_cores_1_worker: number;
+  /** 1 worker pinned to one CPU (taskset); null where taskset is missing or there is one CPU. */
+  combos_per_s_1_core: number | null;
+  speedup_per_core: number | null;
+}
 
-export async function runSweepBench(tmpDir: string, rounds: number): Promise<SweepBench | string> {
+/** One sweep in this process (the bench's child): `workers` workers on the prepared market DB. */
+export async function runSweepProbe(dbPath: string, grid: string, workers: number, outDir: string): Promise<SweepProbe> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await runSweep({
+    strategyName: 'mean_reversion',
+    grid,
+    metric: 'sharpe',
+    symbols: ['BTC/USD'],
+    timeframe: '1d',
+    fromTs: Date.parse(FROM),
+    toTs: Date.parse(TO),
+    workers,
+    keep: 0,
+    dbPath,
+    outDir,
+    quiet: true,
+    now: () => Date.now(),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { combinations: result.report.outcomes.length, seconds, cpu_seconds: (used.user + used.system) / 1e6 };
+}
+
+/**
+ * `probeCommand(grid, workers)` is the command line of a child that runs runSweepProbe and prints its JSON on the
+ * last line (scripts/bench.ts --sweep-probe).
+ */
+export async function runSweepBench(
+  tmpDir: string,
+  rounds: number,
+  probeCommand: (dbPath: string, grid: string, workers: number) => string[],
+): Promise<{ readme: SweepScaling; large: SweepScaling } | string> {
   const csv = join(dataDir(), FILE);
   if (!existsSync(csv)) return `sweep bench skipped: ${csv} not found`;
   const dbPath = join(tmpDir, `qs-sweep-bench-${process.pid}.db`);
@@ -29,40 +82,50 @@ export async function runSweepBench(tmpDir: string, rounds: number): Promise<Swe
   importCsvFile(db, { file: csv, symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
   closeDb(db);
   const all = availableParallelism();
-  const rates: Record<'one' | 'all', number[]> = { one: [], all: [] };
-  let combinations = 0;
-  for (let round = 0; round < rounds; round++) {
-    for (const [key, workers] of [['one', 1], ['all', all]] as const) {
-      const started = performance.now();
-      const result = await runSweep({
-        strategyName: 'mean_reversion',
-        grid: GRID,
-        metric: 'sharpe',
-        symbols: ['BTC/USD'],
-        timeframe: '1d',
-        fromTs: Date.parse('2016-01-01T00:00:00Z'),
-        toTs: Date.parse('2024-12-31T23:59:59.999Z'),
-        workers,
-        keep: 0,
-        dbPath,
-        outDir: join(tmpDir, `qs-sweep-bench-${process.pid}`),
-        quiet: true,
-        now: () => Date.now(),
-      });
-      combinations = result.report.outcomes.length;
-      rates[key].push(combinations / ((performance.now() - started) / 1000));
-    }
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const one = median(rates.one);
-  const many = median(rates.all);
-  return {
-    sweep_grid: GRID,
-    sweep_combinations: combinations,
-    sweep_rounds: rounds,
-    sweep_workers_all: all,
-    sweep_combos_per_s_1_worker: Number(one.toFixed(2)),
-    sweep_combos_per_s_all_cores: Number(many.toFixed(2)),
-    sweep_speedup: Number((many / one).toFixed(2)),
+  const taskset = all > 1 ? Bun.which('taskset') : null;
+  const probe = (grid: string, workers: number, pinned: boolean): SweepProbe => {
+    const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...probeCommand(dbPath, grid, workers)];
+    const child = Bun.spawnSync(command, { stderr: 'inherit' });
+    const lines = child.stdout.toString().trim().split('\n');
+    if (child.exitCode !== 0) throw new Error(`sweep probe (${workers} workers${pinned ? ', one CPU' : ''}) failed (exit ${child.exitCode}): ${lines.at(-1)}`);
+    return JSON.parse(lines.at(-1)!) as SweepProbe;
   };
+  try {
+    const scaling = (grid: string): SweepScaling => {
+      const runs = { one: [] as SweepProbe[], pinned: [] as SweepProbe[], all: [] as SweepProbe[] };
+      for (let round = 0; round < rounds; round++) {
+        runs.one.push(probe(grid, 1, false));
+        if (taskset !== null) runs.pinned.push(probe(grid, 1, true));
+        runs.all.push(probe(grid, all, false));
+      }
+      const combinations = runs.one[0]!.combinations;
+      const rate = (probes: SweepProbe[]) => median(probes.map((p) => p.combinations / p.seconds));
+      const one = rate(runs.one);
+      const many = rate(runs.all);
+      const pinned = taskset === null ? null : rate(runs.pinned);
+      return {
+        grid,
+        combinations,
+        rounds,
+        workers_all: all,
+        combos_per_s_1_worker: round2(one),
+        combos_per_s_all_cores: round2(many),
+        speedup: round2(many / one),
+        cpu_cores_1_worker: round2(median(runs.one.map((p) => p.cpu_seconds / p.seconds))),
+        combos_per_s_1_core: pinned === null ? null : round2(pinned),
+        speedup_per_core: pinned === null ? null : round2(many / pinned),
+      };
+    };
+    return { readme: scaling(SWEEP_BENCH_GRIDS.readme), large: scaling(SWEEP_BENCH_GRIDS.large) };
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+function round2(x: number): number {
+  return Number(x.toFixed(2));
 }
