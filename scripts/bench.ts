@@ -169,7 +169,7 @@ await runMain(async () => {
     console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}):`);
     for (const s of [sweepBench.readme, sweepBench.large]) {
       const pinned = s.combos_per_s_1_core === null ? '' : `; ${s.combos_per_s_1_core} on 1 worker pinned to one CPU → ${s.speedup_per_core}× per core`;
-      console.log(`  ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all}: ${s.speedup}×${pinned}`);
+      console.log(`  ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}): ${s.speedup}×${pinned}`);
     }
   }
   const sweep =
@@ -183,6 +183,7 @@ await runMain(async () => {
           sweep_combos_per_s_all_cores: sweepBench.readme.combos_per_s_all_cores,
           sweep_speedup: sweepBench.readme.speedup,
           sweep_cpu_cores_1_worker: sweepBench.readme.cpu_cores_1_worker,
+          sweep_cpu_cores_all_cores: sweepBench.readme.cpu_cores_all_cores,
           sweep_combos_per_s_1_core: sweepBench.readme.combos_per_s_1_core,
           sweep_speedup_per_core: sweepBench.readme.speedup_per_core,
           sweep_large: sweepBench.large,

@@ -35,8 +35,9 @@ export interface SweepScaling {
   combos_per_s_all_cores: number;
   /** all cores ÷ 1 worker. */
   speedup: number;
-  /** CPU time ÷ wall time of the 1-worker sweep. */
+  /** CPU time ÷ wall time of the 1-worker and the all-cores sweep. */
   cpu_cores_1_worker: number;
+  cpu_cores_all_cores: number;
   /** 1 worker pinned to one CPU (taskset); null where taskset is missing or there is one CPU. */
   combos_per_s_1_core: number | null;
   speedup_per_core: number | null;
@@ -112,6 +113,7 @@ export async function runSweepBench(
         combos_per_s_all_cores: round2(many),
         speedup: round2(many / one),
         cpu_cores_1_worker: round2(median(runs.one.map((p) => p.cpu_seconds / p.seconds))),
+        cpu_cores_all_cores: round2(median(runs.all.map((p) => p.cpu_seconds / p.seconds))),
         combos_per_s_1_core: pinned === null ? null : round2(pinned),
         speedup_per_core: pinned === null ? null : round2(many / pinned),
       };
