@@ -11,8 +11,9 @@ import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
 import { currencyDecimals, quoteCurrency, stepDecimals } from '../machines/metrics/money.ts';
-import { computePerformance, PerformanceStream, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
-import { EquitySampler, periodsPerYear, sampleEquity } from '../machines/metrics/periods.ts';
+import { PerformanceStream, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
+import { metricsKind } from '../machines/metrics/run-metrics.ts';
+import { EquitySampler, periodsPerYear } from '../machines/metrics/periods.ts';
 import { roundTrips, type RoundTrip } from '../machines/metrics/round-trips.ts';
 import { monthlyReturns, PeriodEndPoints } from '../machines/metrics/tables.ts';
 import type { RiskLimits } from '../machines/risk/limits.ts';
@@ -328,10 +329,6 @@ function readCurve(runDb: Db, runId: string, timeframe: string, kinds: Set<Marke
   };
 }
 
-function metricsKind(kinds: Set<MarketKind>): 'crypto' | 'stock' | 'mixed' {
-  return kinds.size > 1 ? 'mixed' : kinds.has('stock') ? 'stock' : 'crypto';
-}
-
 export function loadEquity(db: Db, runId: string): EquityPoint[] {
   return db
     .select({ ts: equitySnapshots.ts, equity: equitySnapshots.equity, grossExposure: equitySnapshots.grossExposure })
@@ -339,23 +336,6 @@ export function loadEquity(db: Db, runId: string): EquityPoint[] {
     .where(eq(equitySnapshots.runId, runId))
     .orderBy(asc(equitySnapshots.seq))
     .all();
-}
-
-/**
- * Sharpe and Sortino need evenly spaced returns: a mixed crypto+stock run is sampled once per UTC day and
- * annualised on the 365-day calendar; single-calendar runs use one point per bar.
- */
-export function metricsFor(
-  equity: EquityPoint[],
-  trades: RoundTrip[],
-  fees: number,
-  timeframe: string,
-  kinds: Set<MarketKind>,
-): PerformanceSummary {
-  const kind = metricsKind(kinds);
-  const tfMs = timeframeMs(timeframe);
-  const points = kind === 'mixed' ? sampleEquity(equity, Math.max(tfMs, DAY_MS)) : equity;
-  return computePerformance({ equity: points, trades, fees, periodsPerYear: periodsPerYear(tfMs, kind) });
 }
 
 function isoDay(ts: number): string {

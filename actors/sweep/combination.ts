@@ -11,7 +11,7 @@ import type { Combination } from '../../machines/research/grid.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { StrategyDefinition } from '../../machines/strategies/strategy.ts';
 import type { VenueConfig } from '../adapters/config.ts';
-import { metricsFor } from '../backtest.ts';
+import { metricsFor } from '../../machines/metrics/run-metrics.ts';
 import { createPipeline } from '../pipeline.ts';
 import { replayColumns, type CandleColumns } from './shared-candles.ts';
 

@@ -16,7 +16,8 @@ import { heatmap, rankByMetric, sensitivity, stitchEquity, type Heatmap, type Se
 import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '../../machines/research/walk-forward-windows.ts';
 import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { createProgress } from '../adapters/progress.ts';
-import { metricsFor, runBacktest } from '../backtest.ts';
+import { metricsFor } from '../../machines/metrics/run-metrics.ts';
+import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
 import { startQueuePool } from './queue-pool.ts';

@@ -1,5 +1,5 @@
 // What each dashboard panel shows, computed from one run's DB: plain data, rendered by web/views/.
-import { metricsFor } from '../../actors/backtest.ts';
+import { metricsFor } from '../../machines/metrics/run-metrics.ts';
 import type { Db } from '../../db/client.ts';
 import { DAY_MS } from '../../machines/data/timeframe.ts';
 import type { MarketKind } from '../../machines/domain.ts';
