@@ -44,8 +44,9 @@ export interface CombinationOutcome {
   toTs?: number;
   bars: number;
   summary: PerformanceSummary;
-  equityTs: number[];
-  equity: number[];
+  /** The equity curve as float64 columns: passed between threads without a copy, never scanned by the GC. */
+  equityTs: Float64Array;
+  equity: Float64Array;
 }
 
 export interface CombinationEnv {
@@ -96,8 +97,8 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     toTs: job.toTs,
     bars: replayed.bars,
     summary,
-    equityTs: equity.map((p) => p.ts),
-    equity: equity.map((p) => p.equity),
+    equityTs: Float64Array.from(equity, (p) => p.ts),
+    equity: Float64Array.from(equity, (p) => p.equity),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
-import { configDigest, connect, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination } from './sweep-queue.ts';
+import { configDigest, connect, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import { localSplitLogits, type WorkerPool } from './worker-pool.ts';
 
 /** How often the coordinator looks for finished jobs; only latency depends on it. */
@@ -25,7 +25,7 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
     redis.disconnect();
     throw err;
   });
-  const queue = new Queue<QueuedCombination, CombinationOutcome>(SWEEP_QUEUE, {
+  const queue = new Queue<QueuedCombination, QueuedOutcome>(SWEEP_QUEUE, {
     connection: redis,
     // The outcome is in each job; the event stream need not keep many copies of it.
     streams: { events: { maxLen: 100 } },
@@ -53,12 +53,13 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
           },
         })),
       );
-      const take = async (job: Job<QueuedCombination, CombinationOutcome>) => {
+      const take = async (job: Job<QueuedCombination, QueuedOutcome>) => {
         const id = job.id!;
         if (!byQueueId.has(id) || outcomes.has(id)) return;
-        outcomes.set(id, job.returnvalue);
+        const outcome = fromQueuedOutcome(job.returnvalue);
+        outcomes.set(id, outcome);
         outstanding.delete(id);
-        onOutcome(job.returnvalue);
+        onOutcome(outcome);
         await job.remove().catch(() => undefined);
       };
       while (outcomes.size < jobs.length) {

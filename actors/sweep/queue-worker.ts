@@ -7,8 +7,7 @@
 // worker (every lockMs) moves the job back to the queue, up to MAX_STALLED times, and another worker runs it.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { CombinationOutcome } from './combination.ts';
-import { configDigest, connect, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, type QueuedCombination } from './sweep-queue.ts';
+import { configDigest, connect, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, toQueuedOutcome, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import { startWorkerPool, type LocalWorkerPool } from './worker-pool.ts';
 
 export interface SweepWorkerOptions {
@@ -70,9 +69,9 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
     }
   };
 
-  const worker = new Worker<QueuedCombination, CombinationOutcome>(
+  const worker = new Worker<QueuedCombination, QueuedOutcome>(
     SWEEP_QUEUE,
-    async (job: Job<QueuedCombination, CombinationOutcome>) => {
+    async (job: Job<QueuedCombination, QueuedOutcome>) => {
       log(`took ${job.id}`);
       const context = await contextFor(job.data.sweepId);
       context.inFlight++;
@@ -81,7 +80,7 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
           throw new UnrecoverableError(err.message);
         });
         log(`done ${job.id}`);
-        return outcome;
+        return toQueuedOutcome(outcome);
       } finally {
         context.inFlight--;
         void closeFinished();

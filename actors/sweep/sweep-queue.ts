@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import IORedis, { type Redis } from 'ioredis';
 import { CONFIG_DIR } from '../adapters/config.ts';
-import type { CombinationJob, SweepSetup } from './combination.ts';
+import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 
 export const SWEEP_QUEUE = 'quantsage-sweep';
@@ -20,6 +20,18 @@ export const MAX_STALLED = 3;
 export interface QueuedCombination {
   sweepId: string;
   job: CombinationJob;
+}
+
+/** A combination's outcome as a job's return value, which BullMQ stores as JSON: the curve as plain arrays. */
+export type QueuedOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity'> & { equityTs: number[]; equity: number[] };
+
+export function toQueuedOutcome(outcome: CombinationOutcome): QueuedOutcome {
+  return { ...outcome, equityTs: Array.from(outcome.equityTs), equity: Array.from(outcome.equity) };
+}
+
+/** Exact: a double written as JSON text reads back as the same double. */
+export function fromQueuedOutcome(outcome: QueuedOutcome): CombinationOutcome {
+  return { ...outcome, equityTs: Float64Array.from(outcome.equityTs), equity: Float64Array.from(outcome.equity) };
 }
 
 /** Unique per sweep and combination: adding it twice is a no-op, and the coordinator collects it once. */

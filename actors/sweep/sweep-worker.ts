@@ -11,11 +11,9 @@ export type ToWorker =
   | { type: 'init'; setup: SweepSetup; candles: CandleColumns }
   | { type: 'job'; job: CombinationJob }
   | { type: 'logits'; totals: BlockTotals; first: number; end: number };
-/** An outcome on its way to the pool: the equity curve as transferred buffers (no copy, nothing to parse). */
-export type TransferredOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity'> & { equityTs: Float64Array; equity: Float64Array };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'outcome'; outcome: TransferredOutcome }
+  | { type: 'outcome'; outcome: CombinationOutcome }
   | { type: 'logits'; logits: Float64Array }
   | { type: 'failed'; message: string };
 
@@ -44,9 +42,8 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   }
   try {
     const outcome = runCombination(setup!, env!, candles!, message.job);
-    const equityTs = new Float64Array(outcome.equityTs);
-    const equity = new Float64Array(outcome.equity);
-    self.postMessage({ type: 'outcome', outcome: { ...outcome, equityTs, equity } } satisfies FromWorker, [equityTs.buffer, equity.buffer]);
+    // The curve's buffers are transferred: no copy, nothing to parse on the other side.
+    self.postMessage({ type: 'outcome', outcome } satisfies FromWorker, [outcome.equityTs.buffer, outcome.equity.buffer]);
   } catch (err) {
     self.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }

@@ -88,8 +88,7 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
   const submit = async (job: CombinationJob): Promise<CombinationOutcome> => {
     const message = await enqueue({ type: 'job', job }, `combination ${formatCombination(job.params)}`);
     if (message.type !== 'outcome') throw new Error(`sweep worker answered a combination with ${message.type}`);
-    const { outcome } = message;
-    return { ...outcome, equityTs: toArray(outcome.equityTs), equity: toArray(outcome.equity) };
+    return message.outcome;
   };
 
   return {
@@ -139,13 +138,6 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
       for (const worker of workers) worker.terminate();
     },
   };
-}
-
-// A plain loop: Array.from goes through the iterator protocol, several times slower on a curve of thousands.
-function toArray(values: Float64Array): number[] {
-  const array = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) array[i] = values[i]!;
-  return array;
 }
 
 /** The same logits on this thread: for a pool whose workers are elsewhere (a sweep through Redis). */

@@ -56,7 +56,7 @@ function mean(values: number[]): number {
 }
 
 /** Simple per-period returns; a period that starts at equity ≤ 0 has no defined return and is left out. */
-export function periodReturns(equity: readonly number[]): number[] {
+export function periodReturns(equity: ArrayLike<number>): number[] {
   const returns: number[] = [];
   for (let i = 1; i < equity.length; i++) {
     const previous = equity[i - 1]!;

@@ -65,7 +65,7 @@ export interface EquitySegment {
  * Chains out-of-sample segments into one curve starting at `capital`: each segment is scaled so it starts where
  * the previous one ended (each test window is traded from fresh capital; its returns are what is compounded).
  */
-export function stitchEquity(segments: readonly EquitySegment[], capital: number): EquitySegment {
+export function stitchEquity(segments: readonly { ts: ArrayLike<number>; equity: ArrayLike<number> }[], capital: number): EquitySegment {
   const out: EquitySegment = { ts: [], equity: [] };
   let level = capital;
   for (const segment of segments) {

@@ -49,7 +49,7 @@ export function scriptSafeJson(value: unknown): string {
  * Reduces a series to at most ~maxPoints by keeping the min and the max of each bucket (in time order), plus the
  * first and last points, so spikes and the worst drawdown survive the reduction.
  */
-export function downsampleMinMax(x: number[], y: number[], maxPoints = MAX_CHART_POINTS): ChartSeries {
+export function downsampleMinMax(x: ArrayLike<number>, y: ArrayLike<number>, maxPoints = MAX_CHART_POINTS): ChartSeries {
   const reducer = new MinMaxDownsampler(x.length, maxPoints);
   for (let i = 0; i < x.length; i++) reducer.add(x[i]!, y[i]!);
   return reducer.result();

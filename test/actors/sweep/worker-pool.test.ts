@@ -60,7 +60,7 @@ describe('the sweep worker pool', () => {
     for (const job of jobs) {
       const here = runCombination(plan.setup, env, plan.columns, job);
       const there = outcomes[job.id]!;
-      expect(Array.isArray(there.equity)).toBe(true);
+      expect(there.equity).toBeInstanceOf(Float64Array);
       expect(there).toEqual(here);
     }
     expect(outcomes.some((o) => o.summary.trades > 0)).toBe(true);
