@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { getInstrument, loadCandles } from '../../db/candles.ts';
 import { closeDb, openDb, openExistingDb } from '../../db/client.ts';
 import { sweepResults, sweeps } from '../../db/schema.ts';
@@ -55,6 +55,8 @@ export interface SweepRequest {
   /** Writes the HTML report (web/report/render-sweep-report.ts), injected so actors/ does not import web/. */
   renderReport?: (report: SweepReport) => string;
 }
+
+const RESULT_COLUMNS = ['sweepId', 'combination', 'phase', 'window', 'fromTs', 'toTs', 'params', 'metric', 'summary'] as const;
 
 export interface ScoredOutcome extends CombinationOutcome {
   metric: number | null;
@@ -145,9 +147,14 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     const progress = createProgress('sweep', { quiet: req.quiet, unit: 'backtests' });
     let done = 0;
     const tick = () => progress.update(++done, totalJobs);
+    // Prepared once: building the insert for every row was most of the main thread's work per combination.
+    const insert = sweepDb
+      .insert(sweepResults)
+      .values(Object.fromEntries(RESULT_COLUMNS.map((c) => [c, sql.placeholder(c)])) as never)
+      .prepare();
     const store = (outcome: CombinationOutcome, phase: 'full' | 'train' | 'test', window: number | null): ScoredOutcome => {
       const scored = { ...outcome, metric: metricOf(outcome.summary, metric) };
-      sweepDb.insert(sweepResults).values({
+      insert.run({
         sweepId,
         combination: outcome.id % combos.length,
         phase,
@@ -156,8 +163,8 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
         toTs: outcome.toTs ?? null,
         params: outcome.params,
         metric: scored.metric,
-        summary: outcome.summary as unknown as Record<string, unknown>,
-      }).run();
+        summary: outcome.summary,
+      } satisfies Record<(typeof RESULT_COLUMNS)[number], unknown>);
       return scored;
     };
 
