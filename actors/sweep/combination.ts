@@ -5,9 +5,10 @@
 // event history is dropped: only the best K are re-run with a run DB (runBacktest).
 import { createEventBatcher, type RecordedType, type Row } from '../../db/events.ts';
 import type { CostModel, Market, MarketKind } from '../../machines/domain.ts';
-import type { EquityPoint, PerformanceSummary } from '../../machines/metrics/performance.ts';
+import { periodReturns, type EquityPoint, type PerformanceSummary } from '../../machines/metrics/performance.ts';
 import { roundTrips, type FillLike } from '../../machines/metrics/round-trips.ts';
 import type { Combination } from '../../machines/research/grid.ts';
+import { combinationBlockTotals, pboBlocks, periodSharpe, type CombinationBlockTotals } from '../../machines/research/overfitting.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { StrategyDefinition } from '../../machines/strategies/strategy.ts';
 import type { VenueConfig } from '../adapters/config.ts';
@@ -47,6 +48,16 @@ export interface CombinationOutcome {
   /** The equity curve as float64 columns: passed between threads without a copy, never scanned by the GC. */
   equityTs: Float64Array;
   equity: Float64Array;
+  /** What the sweep's overfitting measures need from this curve, computed here rather than on the coordinator. */
+  returnStats: ReturnStats;
+}
+
+export interface ReturnStats {
+  /** Per-period returns of the equity curve, and their Sharpe (mean / sample std). */
+  count: number;
+  sharpe: number;
+  /** This combination's block totals for the PBO (none for a curve too short to cut in two). */
+  blocks?: CombinationBlockTotals;
 }
 
 export interface CombinationEnv {
@@ -90,6 +101,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
   const fees = fills.reduce((sum, f) => sum + f.fee, 0);
   const kinds = new Set(setup.instruments.map((i) => i.kind));
   const summary = metricsFor(equity, trades, fees, setup.timeframe, kinds);
+  const curve = Float64Array.from(equity, (p) => p.equity);
   return {
     id: job.id,
     params: job.params,
@@ -98,8 +110,15 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     bars: replayed.bars,
     summary,
     equityTs: Float64Array.from(equity, (p) => p.ts),
-    equity: Float64Array.from(equity, (p) => p.equity),
+    equity: curve,
+    returnStats: returnStats(curve),
   };
+}
+
+function returnStats(equity: Float64Array): ReturnStats {
+  const returns = periodReturns(equity);
+  const blocks = pboBlocks(returns.length);
+  return { count: returns.length, sharpe: periodSharpe(returns), blocks: blocks >= 2 ? combinationBlockTotals(returns, blocks) : undefined };
 }
 
 const SUMMARY_TYPES: ReadonlySet<RecordedType> = new Set(['EquitySnapshot', 'Fill']);

@@ -11,7 +11,7 @@ import { sweepResults, sweeps } from '../../db/schema.ts';
 import { timeframeMs } from '../../machines/data/timeframe.ts';
 import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
 import { expandGrid, formatCombination, parseGrid, type Combination, type GridAxis } from '../../machines/research/grid.ts';
-import { blockTotals, deflatedSharpe, pboOfLogits, periodSharpe, type DeflatedSharpe, type Pbo } from '../../machines/research/overfitting.ts';
+import { deflatedSharpe, joinBlockTotals, pboOfLogits, type CombinationBlockTotals, type DeflatedSharpe, type Pbo } from '../../machines/research/overfitting.ts';
 import { heatmap, rankByMetric, sensitivity, stitchEquity, type Heatmap, type Sensitivity } from '../../machines/research/sweep-tables.ts';
 import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '../../machines/research/walk-forward-windows.ts';
 import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
@@ -404,16 +404,14 @@ async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutc
 }
 
 async function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome, pool: WorkerPool): Promise<{ deflated?: DeflatedSharpe; pbo?: Pbo }> {
-  const returns = outcomes.map((o) => periodReturns(o.equity));
   if (outcomes.length < 2) return {};
-  const bestReturns = returns[outcomes.indexOf(best)]!;
-  const deflated = deflatedSharpe(bestReturns, returns.map(periodSharpe));
-  const length = returns[0]!.length;
-  const sameLength = returns.every((r) => r.length === length);
-  const blocks = Math.min(16, 2 * Math.floor(length / 2));
-  if (!sameLength || blocks < 2) return { deflated };
+  // Each combination's Sharpe and block totals were computed by the worker that ran it (returnStats).
+  const deflated = deflatedSharpe(periodReturns(best.equity), outcomes.map((o) => o.returnStats.sharpe));
+  const parts = outcomes.map((o) => o.returnStats.blocks);
+  const first = parts[0];
+  if (first === undefined || parts.some((p) => p === undefined || p.returns !== first.returns)) return { deflated };
   // The splits are scored on the pool's workers (12,870 of them × N combinations); same logits as one pass.
-  const totals = blockTotals(returns, blocks);
+  const totals = joinBlockTotals(parts as CombinationBlockTotals[]);
   return { deflated, pbo: pboOfLogits(totals, await pool.splitLogits(totals)) };
 }
 

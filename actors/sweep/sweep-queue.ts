@@ -22,16 +22,32 @@ export interface QueuedCombination {
   job: CombinationJob;
 }
 
-/** A combination's outcome as a job's return value, which BullMQ stores as JSON: the curve as plain arrays. */
-export type QueuedOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity'> & { equityTs: number[]; equity: number[] };
+/** A combination's outcome as a job's return value, which BullMQ stores as JSON: float64 columns as plain arrays. */
+export type QueuedOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity' | 'returnStats'> & {
+  equityTs: number[];
+  equity: number[];
+  returnStats: { count: number; sharpe: number; blocks?: { returns: number; blocks: number; sums: number[]; squares: number[] } };
+};
 
 export function toQueuedOutcome(outcome: CombinationOutcome): QueuedOutcome {
-  return { ...outcome, equityTs: Array.from(outcome.equityTs), equity: Array.from(outcome.equity) };
+  const { blocks } = outcome.returnStats;
+  return {
+    ...outcome,
+    equityTs: Array.from(outcome.equityTs),
+    equity: Array.from(outcome.equity),
+    returnStats: { ...outcome.returnStats, blocks: blocks && { ...blocks, sums: Array.from(blocks.sums), squares: Array.from(blocks.squares) } },
+  };
 }
 
 /** Exact: a double written as JSON text reads back as the same double. */
 export function fromQueuedOutcome(outcome: QueuedOutcome): CombinationOutcome {
-  return { ...outcome, equityTs: Float64Array.from(outcome.equityTs), equity: Float64Array.from(outcome.equity) };
+  const { blocks } = outcome.returnStats;
+  return {
+    ...outcome,
+    equityTs: Float64Array.from(outcome.equityTs),
+    equity: Float64Array.from(outcome.equity),
+    returnStats: { ...outcome.returnStats, blocks: blocks && { ...blocks, sums: Float64Array.from(blocks.sums), squares: Float64Array.from(blocks.squares) } },
+  };
 }
 
 /** Unique per sweep and combination: adding it twice is a no-op, and the coordinator collects it once. */

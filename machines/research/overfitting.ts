@@ -207,27 +207,57 @@ export function probabilityOfOverfitting(
 export function blockTotals(returns: readonly (readonly number[])[], blocks = 16): BlockTotals {
   const n = returns.length;
   if (n < 2) throw new Error(`PBO needs at least 2 combinations, got ${n}`);
-  if (blocks < 2 || blocks % 2 !== 0) throw new Error(`PBO needs an even number of blocks ≥ 2, got ${blocks}`);
   const length = returns[0]!.length;
   if (returns.some((r) => r.length !== length)) throw new Error('PBO needs every combination to have the same number of returns');
-  const rowsPerBlock = Math.floor(length / blocks);
-  if (rowsPerBlock < 1) throw new Error(`PBO needs at least ${blocks} returns per combination, got ${length}`);
-  const offset = length - rowsPerBlock * blocks;
+  return joinBlockTotals(returns.map((r) => combinationBlockTotals(r, blocks)));
+}
+
+/** One combination's share of the block totals: computed where the combination ran, joined by the sweep. */
+export interface CombinationBlockTotals {
+  returns: number;
+  blocks: number;
+  sums: Float64Array;
+  squares: Float64Array;
+}
+
+export function combinationBlockTotals(returns: readonly number[], blocks: number): CombinationBlockTotals {
+  if (blocks < 2 || blocks % 2 !== 0) throw new Error(`PBO needs an even number of blocks ≥ 2, got ${blocks}`);
+  const rowsPerBlock = Math.floor(returns.length / blocks);
+  if (rowsPerBlock < 1) throw new Error(`PBO needs at least ${blocks} returns per combination, got ${returns.length}`);
+  const offset = returns.length - rowsPerBlock * blocks;
+  const sums = new Float64Array(blocks);
+  const squares = new Float64Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = offset + b * rowsPerBlock; i < offset + (b + 1) * rowsPerBlock; i++) {
+      sum += returns[i]!;
+      sumSq += returns[i]! * returns[i]!;
+    }
+    sums[b] = sum;
+    squares[b] = sumSq;
+  }
+  return { returns: returns.length, blocks, sums, squares };
+}
+
+/** The blocks CSCV cuts T returns into: 16, or fewer (even) for a short series. */
+export function pboBlocks(returns: number): number {
+  return Math.min(16, 2 * Math.floor(returns / 2));
+}
+
+/** The combinations' totals side by side; every combination must have the same number of returns and blocks. */
+export function joinBlockTotals(parts: readonly CombinationBlockTotals[]): BlockTotals {
+  const n = parts.length;
+  if (n < 2) throw new Error(`PBO needs at least 2 combinations, got ${n}`);
+  const { returns, blocks } = parts[0]!;
+  if (parts.some((p) => p.returns !== returns || p.blocks !== blocks)) throw new Error('PBO needs every combination to have the same number of returns');
   const sums = new Float64Array(n * blocks);
   const squares = new Float64Array(n * blocks);
-  returns.forEach((r, c) => {
-    for (let b = 0; b < blocks; b++) {
-      let sum = 0;
-      let sumSq = 0;
-      for (let i = offset + b * rowsPerBlock; i < offset + (b + 1) * rowsPerBlock; i++) {
-        sum += r[i]!;
-        sumSq += r[i]! * r[i]!;
-      }
-      sums[c * blocks + b] = sum;
-      squares[c * blocks + b] = sumSq;
-    }
+  parts.forEach((p, c) => {
+    sums.set(p.sums, c * blocks);
+    squares.set(p.squares, c * blocks);
   });
-  return { combinations: n, blocks, rowsPerBlock, sums, squares };
+  return { combinations: n, blocks, rowsPerBlock: Math.floor(returns / blocks), sums, squares };
 }
 
 /** C(blocks, blocks / 2): how many splits CSCV scores. */

@@ -8,6 +8,8 @@ import { Database } from 'bun:sqlite';
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
 import { runSweep, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
+import { periodReturns } from '../../../machines/metrics/performance.ts';
+import { deflatedSharpe, periodSharpe, probabilityOfOverfitting } from '../../../machines/research/overfitting.ts';
 import { renderSweepReport } from '../../../web/report/render-sweep-report.ts';
 import { DATA_DIR, tempDir } from '../../support/real-data.ts';
 
@@ -73,6 +75,15 @@ describe('a sweep on real data', () => {
     expect(summary.deflated_sharpe).toBeLessThanOrEqual(1);
     expect(summary.pbo).toBeGreaterThanOrEqual(0);
     expect(summary.pbo).toBeLessThanOrEqual(1);
+  });
+
+  test('its deflated Sharpe and PBO (worked out on the workers) equal one pass of the formulas over every curve', () => {
+    const byId = [...sweep.report.outcomes].sort((a, b) => a.id - b.id);
+    const returns = byId.map((o) => periodReturns(o.equity));
+    const best = sweep.report.outcomes[0]!;
+    expect(sweep.report.deflated).toEqual(deflatedSharpe(periodReturns(best.equity), returns.map(periodSharpe)));
+    expect(sweep.report.pbo).toEqual(probabilityOfOverfitting(returns, 16));
+    expect(sweep.report.pbo!.splits).toBe(12_870);
   });
 
   test('each sampled combination equals a separate bun run backtest with the same --param values', () => {
