@@ -101,7 +101,13 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
   const fees = fills.reduce((sum, f) => sum + f.fee, 0);
   const kinds = new Set(setup.instruments.map((i) => i.kind));
   const summary = metricsFor(equity, trades, fees, setup.timeframe, kinds);
-  const curve = Float64Array.from(equity, (p) => p.equity);
+  // Plain loops: Float64Array.from with a map function goes through the iterator protocol.
+  const curveTs = new Float64Array(equity.length);
+  const curve = new Float64Array(equity.length);
+  for (let i = 0; i < equity.length; i++) {
+    curveTs[i] = equity[i]!.ts;
+    curve[i] = equity[i]!.equity;
+  }
   return {
     id: job.id,
     params: job.params,
@@ -109,7 +115,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     toTs: job.toTs,
     bars: replayed.bars,
     summary,
-    equityTs: Float64Array.from(equity, (p) => p.ts),
+    equityTs: curveTs,
     equity: curve,
     returnStats: returnStats(curve),
   };
