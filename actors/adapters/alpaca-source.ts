@@ -12,7 +12,8 @@ import { errorClassNames, type FailureInfo } from '../../machines/data/retry-pol
 import { isSessionTimeframe } from '../../machines/data/timeframe.ts';
 import { alpacaTimeframe } from '../../machines/data/venue-timeframes.ts';
 import { MalformedResponse } from './ccxt-source.ts';
-import { CollectError, type CandleSource, type PageRequest, type VenuePage } from './collect.ts';
+import type { CandleSource, PageRequest, VenuePage } from './collect.ts';
+import { CollectError } from './with-retries.ts';
 
 export type AlpacaFeed = 'iex' | 'sip' | 'otc' | 'boats';
 

@@ -4,7 +4,8 @@
 import ccxt, { type Exchange } from 'ccxt';
 import type { VenueCandle } from '../../machines/data/collection-plan.ts';
 import { classifyFailure, errorClassNames, parseRetryAfter, type FailureInfo } from '../../machines/data/retry-policy.ts';
-import { CollectError, type CandleSource, type MarketRules, type PageRequest, type VenuePage } from './collect.ts';
+import type { CandleSource, MarketRules, PageRequest, VenuePage } from './collect.ts';
+import { CollectError } from './with-retries.ts';
 
 export interface CcxtSourceOptions {
   /** A CCXT exchange id, e.g. `binance`. */

@@ -7,7 +7,8 @@ import { DEFAULT_RETRY_POLICY } from '../../machines/data/retry-policy.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
 import { createAlpacaSource, type AlpacaFeed } from './alpaca-source.ts';
 import { createCcxtSource } from './ccxt-source.ts';
-import { collectCandles, CollectError, type CandleSource, type SymbolReport } from './collect.ts';
+import { collectCandles, type CandleSource, type SymbolReport } from './collect.ts';
+import { CollectError } from './with-retries.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { sleep } from './sleep.ts';
 

@@ -12,10 +12,11 @@ import {
   type TimeRange,
   type VenueCandle,
 } from '../../machines/data/collection-plan.ts';
-import { decideRetry, DEFAULT_RETRY_POLICY, type FailureInfo, type RetryPolicy } from '../../machines/data/retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, type FailureInfo, type RetryPolicy } from '../../machines/data/retry-policy.ts';
 import { assertSupportedTimeframe, timeframeMs } from '../../machines/data/timeframe.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
 import type { Market, MarketKind } from '../../machines/domain.ts';
+import { CollectError, withRetries, type RetryEvent, type RetryLoop } from './with-retries.ts';
 
 export type MarketRules = Partial<Pick<Market, 'amountStep' | 'priceStep' | 'minQty' | 'minNotional'>>;
 
@@ -57,11 +58,6 @@ export interface CandleSource {
   close(): Promise<void>;
 }
 
-/** A failure that retrying cannot fix; its message is the one line shown to the user. */
-export class CollectError extends Error {
-  override name = 'CollectError';
-}
-
 export interface CollectOptions {
   symbols: string[];
   timeframe: string;
@@ -72,14 +68,6 @@ export interface CollectOptions {
   pageSize?: number;
   retry?: RetryPolicy;
   outlierRangeMultiple?: number;
-}
-
-export interface RetryEvent {
-  where: string;
-  attempt: number;
-  delayMs: number;
-  reason: string;
-  message: string;
 }
 
 export interface CollectDeps {
@@ -113,13 +101,6 @@ export interface SymbolReport {
   interrupted: boolean;
 }
 
-const MESSAGE_CHARS = 240;
-
-function oneLine(text: string): string {
-  const line = text.split('\n')[0]!.trim();
-  return line.length > MESSAGE_CHARS ? `${line.slice(0, MESSAGE_CHARS)}...` : line;
-}
-
 /** Collects every symbol in turn; throws CollectError (nothing half-written) when the venue refuses. */
 export async function collectCandles(db: Db, source: CandleSource, opts: CollectOptions, deps: CollectDeps): Promise<SymbolReport[]> {
   const timeframe = canonicalTimeframe(opts.timeframe);
@@ -138,34 +119,28 @@ export async function collectCandles(db: Db, source: CandleSource, opts: Collect
   }
 
   let retries = 0;
-  const withRetries = async <T>(where: string, run: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await run();
-      } catch (error) {
-        if (error instanceof CollectError) throw error;
-        const failure = source.describeFailure(error);
-        const decision = decideRetry(failure, attempt, policy);
-        if (decision.action === 'stop') throw new CollectError(`${where}: ${decision.reason} (${oneLine(failure.message)})`);
-        retries++;
-        deps.onRetry?.({ where, attempt, delayMs: decision.delayMs, reason: decision.reason, message: oneLine(failure.message) });
-        await deps.sleep(decision.delayMs, deps.signal);
-        if (deps.signal?.aborted) throw new CollectError(`${where}: interrupted while waiting to retry`);
-      }
-    }
+  const retryLoop: RetryLoop = {
+    policy,
+    describeFailure: (error) => source.describeFailure(error),
+    sleep: (ms, signal) => deps.sleep(ms, signal),
+    onRetry: (event) => {
+      retries++;
+      deps.onRetry?.(event);
+    },
   };
+  const retrying = <T>(where: string, run: () => Promise<T>): Promise<T> => withRetries(where, run, retryLoop, deps.signal);
 
   const nowAtStart = deps.now();
   const plans = opts.symbols.map((symbol) => planSymbol(db, source, { ...opts, timeframe }, symbol, nowAtStart));
   // A complete series needs no venue at all: a backtest with --collect then runs offline.
   if (plans.some((plan) => plan.ranges.length > 0)) {
-    await withRetries(source.exchange, () => source.prepare(opts.symbols, timeframe));
+    await retrying(source.exchange, () => source.prepare(opts.symbols, timeframe));
   }
   const reports: SymbolReport[] = [];
   for (const plan of plans) {
     if (deps.signal?.aborted) break;
     retries = 0;
-    const report = await collectSymbol(db, source, { ...opts, timeframe, pageSize }, plan, deps, withRetries);
+    const report = await collectSymbol(db, source, { ...opts, timeframe, pageSize }, plan, deps, retrying);
     report.retries = retries;
     reports.push(report);
   }
@@ -192,7 +167,7 @@ async function collectSymbol(
   opts: CollectOptions & { pageSize: number },
   plan: SymbolPlan,
   deps: CollectDeps,
-  withRetries: <T>(where: string, run: () => Promise<T>) => Promise<T>,
+  retrying: <T>(where: string, run: () => Promise<T>) => Promise<T>,
 ): Promise<SymbolReport> {
   const { timeframe } = opts;
   const { symbol, toTs, ranges } = plan;
@@ -228,7 +203,7 @@ async function collectSymbol(
       report.requests++;
       // A resumed page starts 1 ms after a stored bar: name that bar rather than a time nobody typed.
       const position = startTs % 1000 === 1 ? `after ${formatBarTime(startTs - 1, timeframe)}` : `from ${formatBarTime(startTs, timeframe)}`;
-      const page = await withRetries(`${where} ${position}`, () => source.fetchPage(request));
+      const page = await retrying(`${where} ${position}`, () => source.fetchPage(request));
       const outcome = acceptPage({
         ...shape,
         candles: page.candles,

@@ -6,10 +6,11 @@
 import { nextExpectedBarTs } from '../../machines/data/collection-plan.ts';
 import { barCloseTs } from '../../machines/data/csv-layouts.ts';
 import type { FeedCursor } from '../../machines/data/live-bars.ts';
-import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../machines/data/retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../machines/data/retry-policy.ts';
 import { timeframeMs } from '../../machines/data/timeframe.ts';
 import type { Bar } from '../../machines/domain.ts';
-import { CollectError, type CandleSource, type RetryEvent } from '../adapters/collect.ts';
+import type { CandleSource } from '../adapters/collect.ts';
+import { withRetries, type RetryEvent, type RetryLoop } from '../adapters/with-retries.ts';
 import type { BarSource } from './bar-source.ts';
 import type { Clock } from './session-runtime.ts';
 
@@ -32,12 +33,6 @@ export interface VenueBarSourceOptions {
 }
 
 const MAX_PAGES_PER_POLL = 50;
-const MESSAGE_CHARS = 240;
-
-function oneLine(text: string): string {
-  const line = text.split('\n')[0]!.trim();
-  return line.length > MESSAGE_CHARS ? `${line.slice(0, MESSAGE_CHARS)}...` : line;
-}
 
 export interface VenueBarSource extends BarSource {
   /** Loads the venue's markets and checks symbols and timeframe (retried); `next` does it when not done yet. */
@@ -56,20 +51,11 @@ export function venueBarSource(opts: VenueBarSourceOptions): VenueBarSource {
   /** No poll before this time. */
   let nextPollAt = Number.NEGATIVE_INFINITY;
 
-  const withRetries = async <T>(where: string, run: () => Promise<T>, signal: AbortSignal): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await run();
-      } catch (error) {
-        if (error instanceof CollectError) throw error;
-        const failure = source.describeFailure(error);
-        const decision = decideRetry(failure, attempt, policy);
-        if (decision.action === 'stop') throw new CollectError(`${where}: ${decision.reason} (${oneLine(failure.message)})`);
-        opts.onRetry?.({ where, attempt, delayMs: decision.delayMs, reason: decision.reason, message: oneLine(failure.message) });
-        await opts.sleep(decision.delayMs, signal);
-        if (signal.aborted) throw new CollectError(`${where}: interrupted while waiting to retry`);
-      }
-    }
+  const retryLoop: RetryLoop = {
+    policy,
+    describeFailure: (error) => source.describeFailure(error),
+    sleep: (ms, signal) => opts.sleep(ms, signal),
+    onRetry: (event) => opts.onRetry?.(event),
   };
 
   /** Open time of the first bar the session still needs of a symbol. */
@@ -87,7 +73,7 @@ export function venueBarSource(opts: VenueBarSourceOptions): VenueBarSource {
     let startTs = sinceTs;
     for (let page = 0; page < MAX_PAGES_PER_POLL && !signal.aborted; page++) {
       const request = { symbol, timeframe, range: { startTs, endTs: nowTs }, limit: source.maxPageSize };
-      const got = await withRetries(`${source.exchange} ${symbol} ${timeframe}`, () => source.fetchPage(request), signal);
+      const got = await withRetries(`${source.exchange} ${symbol} ${timeframe}`, () => source.fetchPage(request), retryLoop, signal);
       let latest = got.cursorTs ?? Number.NEGATIVE_INFINITY;
       for (const c of got.candles) {
         latest = Math.max(latest, c.ts);
@@ -106,7 +92,7 @@ export function venueBarSource(opts: VenueBarSourceOptions): VenueBarSource {
 
   const prepare = async (signal: AbortSignal = new AbortController().signal): Promise<void> => {
     if (prepared) return;
-    await withRetries(source.exchange, () => source.prepare(symbols, timeframe), signal);
+    await withRetries(source.exchange, () => source.prepare(symbols, timeframe), retryLoop, signal);
     prepared = true;
   };
 

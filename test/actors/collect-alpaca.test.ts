@@ -1,7 +1,8 @@
 // Collection through the Alpaca SDK's real HTTP stack against a local server replaying recorded stock bars.
 import { describe, expect, test } from 'bun:test';
 import { createAlpacaSource } from '../../actors/adapters/alpaca-source.ts';
-import { collectCandles, CollectError, type CollectOptions } from '../../actors/adapters/collect.ts';
+import { collectCandles, type CollectOptions } from '../../actors/adapters/collect.ts';
+import { CollectError } from '../../actors/adapters/with-retries.ts';
 import { validateStoredCandles } from '../../actors/adapters/csv-import.ts';
 import { getInstrument } from '../../db/candles.ts';
 import recorded from '../fixtures/alpaca/stock-bars.json';

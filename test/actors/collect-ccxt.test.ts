@@ -1,7 +1,8 @@
 // Collection through CCXT's real HTTP stack against a local server replaying recorded Binance responses.
 import { describe, expect, test } from 'bun:test';
 import { createCcxtSource, rewriteApiUrls } from '../../actors/adapters/ccxt-source.ts';
-import { collectCandles, CollectError, type CollectOptions } from '../../actors/adapters/collect.ts';
+import { collectCandles, type CollectOptions } from '../../actors/adapters/collect.ts';
+import { CollectError } from '../../actors/adapters/with-retries.ts';
 import { getInstrument } from '../../db/candles.ts';
 import { candles } from '../../db/schema.ts';
 import recorded from '../fixtures/ccxt/binance-klines-btcusdt-1h.json';
