@@ -4,7 +4,8 @@
 // It never hears MarketData; an EquitySnapshot costs a peak comparison and a step check.
 import { fromMutableTransition } from './mutable-transition.ts';
 import type { Alert } from '../machines/alerts/alert.ts';
-import { AlertRules, SESSION_KEY_PREFIX, type AlertDraft, type AlertRuleConfig, type AlertSource } from '../machines/alerts/alert-rules.ts';
+import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from '../machines/alerts/alert-rule-settings.ts';
+import { AlertRules, ruleConfig, SESSION_KEY_PREFIX, type AlertDraft, type AlertSource } from '../machines/alerts/alert-rules.ts';
 import { AlertDedup } from '../machines/alerts/dedup.ts';
 import type { PipelineMessage } from './messages.ts';
 import type { Publish } from './router.ts';
@@ -14,14 +15,15 @@ export interface AlertsOptions {
   deliver(alert: Alert): void;
   /** Wall clock for each alert's `wallTs` (never used for deduplication, which runs on bar time). */
   now(): number;
-  rules?: AlertRuleConfig;
-  /** Deduplication window in bar-time ms (default 60 s). */
-  dedupWindowMs?: number;
+  /** The alerts config's `rules:` (drawdown steps, deduplication window); default DEFAULT_ALERT_RULES. */
+  rules?: AlertRuleSettings;
 }
 
 export interface AlertsInput extends AlertsOptions {
   publish: Publish;
   runId: string;
+  /** The circuit breaker's drawdown limit (config/risk.yaml), quoted in the trip alert. */
+  maxDrawdownPct?: number;
 }
 
 interface AlertsState {
@@ -56,9 +58,12 @@ export const alertsLogic = fromMutableTransition(
     }
     return s;
   },
-  ({ input }: { input: AlertsInput }): AlertsState => ({
-    input,
-    rules: new AlertRules(input.rules),
-    dedup: new AlertDedup(input.dedupWindowMs),
-  }),
+  ({ input }: { input: AlertsInput }): AlertsState => {
+    const settings = input.rules ?? DEFAULT_ALERT_RULES;
+    return {
+      input,
+      rules: new AlertRules(ruleConfig(settings, input.maxDrawdownPct)),
+      dedup: new AlertDedup(settings.dedupWindowMs),
+    };
+  },
 );

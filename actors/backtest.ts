@@ -8,6 +8,7 @@ import { countEquity, streamEquity } from '../db/events.ts';
 import { closeDb, openDb, type Db } from '../db/client.ts';
 import { createThreadedEventWriter, type ThreadedEventWriter } from '../db/threaded-writer.ts';
 import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
+import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from '../machines/alerts/alert-rule-settings.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
 import { currencyDecimals, quoteCurrency, stepDecimals } from '../machines/metrics/money.ts';
@@ -50,6 +51,8 @@ export interface BacktestRequest {
   tap?: (message: PipelineMessage) => void;
   /** Where alerts go besides the run DB (`--alerts`: the configured sinks); default: the run DB only. */
   alerts?: AlertDelivery;
+  /** The alerts config's `rules:` (the commands read config/alerts.yaml); default DEFAULT_ALERT_RULES. */
+  alertRules?: AlertRuleSettings;
 }
 
 /** The run's own database: `<out>/<run-id>.db`. */
@@ -115,10 +118,12 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   const dbPath = runDbPath(req.outDir, req.runId);
   const reportPath = join(req.outDir, `${req.runId}.html`);
   const runDb = openDb(dbPath);
+  const alertRules = req.alertRules ?? DEFAULT_ALERT_RULES;
   const config = {
     // The definition rides along so the run DB and the report say which z-score / average ran, not just the YAML.
     strategy: { name: req.strategy.name, ...req.strategyParams, definition: req.strategy.description },
     risk: req.limits,
+    alertRules,
     costs: Object.fromEntries(costs),
     markets: Object.fromEntries(markets),
     prices: priceNotes,
@@ -154,7 +159,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
       writer,
       tap: req.tap,
       // Alerts are stamped with the wall clock the run finishes by (the simulation never reads it).
-      alerts: { runId: req.runId, deliver: (req.alerts ?? databaseOnly).deliver, now: req.now ?? (() => req.startedAt) },
+      alerts: { runId: req.runId, deliver: (req.alerts ?? databaseOnly).deliver, now: req.now ?? (() => req.startedAt), rules: alertRules },
       orderLifecycle: 'compiled',
     });
     const fed = replay(streamCandles(req.marketDb, query), totalBars, pipeline.push, req.onProgress);

@@ -3,7 +3,6 @@
 // logic, the feed's source and the clock plugged in around it.
 import { createActor, setup, type ActorRefFrom, type AnyActorRef } from 'xstate';
 import type { EventWriter } from '../db/events.ts';
-import { DEFAULT_DRAWDOWN_STEPS } from '../machines/alerts/alert-rules.ts';
 import type { CostModel, Market } from '../machines/domain.ts';
 import { circuitBreakerMachine } from '../machines/risk/circuit-breaker.machine.ts';
 import type { RiskLimits } from '../machines/risk/limits.ts';
@@ -102,8 +101,8 @@ export const pipelineMachine = setup({
       }),
     ];
     if (input.alerts) {
-      const alerts = { ...input.alerts, rules: input.alerts.rules ?? defaultRules(input.limits) };
-      children.push(spawn('alerts', { id: 'alerts', systemId: 'alerts', input: { ...alerts, publish } }));
+      const alerts = { ...input.alerts, maxDrawdownPct: input.limits.maxDrawdownPct, publish };
+      children.push(spawn('alerts', { id: 'alerts', systemId: 'alerts', input: alerts }));
     }
     if (input.writer) {
       children.push(spawn('recorder', { id: 'recorder', systemId: 'recorder', input: { writer: input.writer } }));
@@ -118,10 +117,6 @@ export const pipelineMachine = setup({
     stopped: { type: 'final' },
   },
 });
-
-function defaultRules(limits: RiskLimits) {
-  return { drawdownSteps: DEFAULT_DRAWDOWN_STEPS, maxDrawdownPct: limits.maxDrawdownPct };
-}
 
 export type PipelineActor = ActorRefFrom<typeof pipelineMachine>;
 

@@ -3,6 +3,7 @@ import { backtestFromConfig } from '../actors/adapters/backtest-from-config.ts';
 import { parseCommandArgs, parseDateFlag, parseNameList, parsePositiveNumber, parseTimeframeFlag, required, runMain } from '../actors/adapters/cli.ts';
 import { parseFeed, parseSourceName } from '../actors/adapters/collect-command.ts';
 import { formatSummary, summaryJson } from '../actors/adapters/summary-table.ts';
+import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS } from '../machines/data/timeframe.ts';
 import { parseParamFlags } from '../machines/research/grid.ts';
@@ -31,7 +32,8 @@ conservative fills, writes the run to data/backtests/<run-id>.db and an HTML rep
   --feed NAME         with --collect: the alpaca data feed (iex, sip)
   --base-url URL      with --collect: send the venue requests to this origin instead
   --alerts            also send the run's alerts to the sinks of config/alerts.yaml (--alerts-config FILE
-                      for another file); without it alerts are only written to the run DB`;
+                      for another file); without it alerts are only written to the run DB. Either way the
+                      alerts follow the rules: of that file (drawdown steps, deduplication window)`;
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -97,7 +99,7 @@ await runMain(async () => {
     outDir: args.out ?? 'data/backtests',
     quiet: args.quiet,
     collect,
-    alerts: args.alerts || args['alerts-config'] !== undefined ? { configPath: args['alerts-config'] ?? 'config/alerts.yaml' } : undefined,
+    alerts: args.alerts || args['alerts-config'] !== undefined ? { configPath: args['alerts-config'] ?? ALERTS_CONFIG } : undefined,
   });
   console.log(formatSummary(result));
   if (args.json) console.log(summaryJson(result));

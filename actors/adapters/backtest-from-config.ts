@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeDb, openExistingDb } from '../../db/client.ts';
 import { openAlertDelivery, type OpenAlertDelivery } from '../alerts/alert-delivery.ts';
+import { ALERTS_CONFIG, loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { runBacktest, runDbPath, type BacktestResult } from '../backtest.ts';
 import { collectForBacktest, type SourceSpec } from './collect-command.ts';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from './config.ts';
@@ -24,8 +25,9 @@ export interface BacktestCommand {
   /** Download missing candles first (bun run backtest --collect); the source defaults per symbol. */
   collect?: Partial<SourceSpec>;
   /**
-   * `--alerts [config]`: send the run's alerts to the sinks of this config file too (default: the run DB only,
-   * so a ten-year backtest cannot flood a channel).
+   * `--alerts` / `--alerts-config FILE`: send the run's alerts to the sinks of this config file too (default: the
+   * run DB only, so a ten-year backtest cannot flood a channel). Either way the alerts follow the `rules:` of this
+   * file, or of config/alerts.yaml without it.
    */
   alerts?: { configPath: string; open?: OpenAlertDelivery };
 }
@@ -38,6 +40,7 @@ export function newRunId(prefix: string, now: Date): string {
 export async function backtestFromConfig(cmd: BacktestCommand): Promise<BacktestResult> {
   const venue = loadVenueConfig();
   const limits = loadRiskLimits();
+  const alertRules = loadAlertsConfig(cmd.alerts?.configPath ?? ALERTS_CONFIG).rules;
   const { strategy, params } = await loadStrategy(cmd.strategyName, undefined, cmd.params);
   const capital = cmd.capital ?? venue.startingCapital;
   if (cmd.collect) {
@@ -75,6 +78,7 @@ export async function backtestFromConfig(cmd: BacktestCommand): Promise<Backtest
       now: () => Date.now(),
       onProgress: progress.update,
       alerts,
+      alertRules,
     });
     progress.finish();
     return result;

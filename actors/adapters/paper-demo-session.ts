@@ -4,6 +4,7 @@ import { loadCandles } from '../../db/candles.ts';
 import { closeDb, openDb } from '../../db/client.ts';
 import type { CandleRow } from '../../db/schema.ts';
 import type { Bar, CostModel, Market } from '../../machines/domain.ts';
+import { loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { demoBarSource } from '../session/demo-bar-source.ts';
 import type { SessionSnapshot } from '../session/session-config.ts';
 import type { BarSource } from '../session/bar-source.ts';
@@ -42,6 +43,7 @@ export async function demoSession(req: DemoRequest): Promise<DemoSession> {
   const venue = loadVenueConfig();
   const capital = numberFlag('capital', req.capital, venue.startingCapital, (n) => n > 0, 'a positive amount');
   const risk = loadRiskLimits();
+  const alertRules = loadAlertsConfig().rules;
   const { strategy, params } = await loadStrategy(req.strategyName);
   const files = sharedFilesFor(req.symbols);
 
@@ -78,6 +80,7 @@ export async function demoSession(req: DemoRequest): Promise<DemoSession> {
     risk,
     costs,
     markets,
+    alertRules,
     source: { kind: 'demo', from: new Date(req.fromTs).toISOString().slice(0, 10), bars },
   };
   const intervalMs = speed > 0 ? 1000 / speed : 0;

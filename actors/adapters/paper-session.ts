@@ -15,7 +15,7 @@ import type { AlertDelivery } from '../alerts/alert-delivery.ts';
 import type { PipelineMessage } from '../messages.ts';
 import type { BarSource } from '../session/bar-source.ts';
 import { runSessionLoop } from '../session/run-loop.ts';
-import { snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
+import { completeSnapshot, snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
 import { LiveOrders } from '../session/live-orders.ts';
 import type { OrderVenue } from '../session/order-venue.ts';
 import { Session, type Clock } from '../session/session-runtime.ts';
@@ -193,7 +193,7 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     const snapshot: SessionSnapshot =
       previous !== undefined && req.snapshot.mode === 'live' ? { ...req.snapshot, capital: (previous.config as Partial<SessionSnapshot>).capital ?? req.snapshot.capital } : req.snapshot;
     if (previous !== undefined) {
-      const field = snapshotDifference(previous.config, snapshot);
+      const field = snapshotDifference(completeSnapshot(previous.config as Partial<SessionSnapshot>), completeSnapshot(snapshot));
       if (field !== undefined) {
         throw new Error(
           `${req.dbPath}: session ${previous.id} was started with a different ${field}; ` +

@@ -9,6 +9,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../machines/data/retr
 import { assertSupportedTimeframe, DAY_MS, timeframeMs } from '../../machines/data/timeframe.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
 import type { Bar, CostModel, Market } from '../../machines/domain.ts';
+import { loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { sleep as wallSleep } from '../session/bar-source.ts';
 import type { SessionSnapshot } from '../session/session-config.ts';
 import type { Clock } from '../session/session-runtime.ts';
@@ -71,6 +72,7 @@ export async function venueSession(req: VenueSessionRequest): Promise<VenueSessi
   closeDb(openExistingDb(req.marketDbPath));
   const venue = loadVenueConfig();
   const risk = loadRiskLimits();
+  const alertRules = loadAlertsConfig().rules;
   const { strategy, params } = await loadStrategy(req.strategyName);
   const capital = req.capital ?? venue.startingCapital;
   const retry: RetryPolicy = req.maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries: req.maxRetries };
@@ -125,6 +127,7 @@ export async function venueSession(req: VenueSessionRequest): Promise<VenueSessi
     risk,
     costs,
     markets,
+    alertRules,
     source: {
       kind: req.source,
       exchange: candles.exchange,

@@ -4,6 +4,7 @@
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import type { AlertLevel } from '../../machines/alerts/alert.ts';
+import type { AlertRuleSettings } from '../../machines/alerts/alert-rule-settings.ts';
 import { parseConfig } from '../../machines/parse-config.ts';
 import { CONFIG_DIR, readYaml } from '../adapters/config.ts';
 import type { AlertSink } from './alert-sink.ts';
@@ -99,7 +100,8 @@ export type AlertsYaml = z.infer<typeof schema>;
 export interface AlertsConfig {
   /** Relative path, for messages. */
   file: string;
-  rules: { dedupWindowMs: number; drawdownStepsPct: number[] };
+  /** What the alerts actor raises: every command that runs one passes these (sessions keep them in their snapshot). */
+  rules: AlertRuleSettings;
   delivery: Omit<DispatcherOptions, 'onStatus' | 'onRaised' | 'clock' | 'wait'>;
   /** The run-database sink is built by the alerts actor's side; here only its switches. */
   database: { enabled: boolean; minLevel: AlertLevel };

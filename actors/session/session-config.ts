@@ -1,5 +1,6 @@
 // What a paper/live session runs with, frozen when it starts: stored as the run's config snapshot, and the
 // only thing a restart or `bun run replay` builds the pipeline from (editing config/ later changes nothing).
+import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from '../../machines/alerts/alert-rule-settings.ts';
 import type { CostModel, Market } from '../../machines/domain.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { EventWriter } from '../../db/events.ts';
@@ -21,6 +22,13 @@ export interface SessionSnapshot {
   source: Record<string, string | number>;
   /** Live sessions: the venue orders go to, and how protective stops are kept there. Absent: simulated fills. */
   venue?: { name: string; nativeStops: boolean };
+  /** The `rules:` of config/alerts.yaml. Absent in sessions recorded before they were kept: DEFAULT_ALERT_RULES. */
+  alertRules?: AlertRuleSettings;
+}
+
+/** The snapshot with every later-added setting filled in as the sessions recorded without it ran. */
+export function completeSnapshot(snapshot: Partial<SessionSnapshot>): Partial<SessionSnapshot> {
+  return { ...snapshot, alertRules: snapshot.alertRules ?? DEFAULT_ALERT_RULES };
 }
 
 export async function sessionPipeline(
@@ -43,8 +51,8 @@ export async function sessionPipeline(
     orderIdPrefix: `${runId}-`,
     writer,
     tap,
-    // Always raised, with the default rules: recovery and replay derive the same alerts the session recorded.
-    alerts: { runId, ...alerts },
+    // Always raised, with the rules the session started with: recovery and replay derive the alerts it recorded.
+    alerts: { runId, ...alerts, rules: snapshot.alertRules },
     venue:
       snapshot.venue !== undefined && executor === 'snapshot'
         ? { kind: 'live', nativeStops: snapshot.venue.nativeStops }

@@ -17,6 +17,7 @@ import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '..
 import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { createProgress } from '../adapters/progress.ts';
 import { metricsFor } from '../../machines/metrics/run-metrics.ts';
+import { loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
@@ -392,6 +393,7 @@ async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutc
       outDir,
       startedAt: req.now(),
       now: req.now,
+      alertRules: loadAlertsConfig().rules,
     });
     const { run_id: _id, db: _db, report: _report, ...summary } = result.summary;
     if (JSON.stringify(summary) !== JSON.stringify(outcome.summary)) {

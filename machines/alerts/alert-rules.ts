@@ -3,6 +3,7 @@
 // they need (peak equity, drawdown steps crossed, open positions, breaker state) lives in AlertRules itself.
 import { formatAmount } from '../metrics/money.ts';
 import type { AlertLevel } from './alert.ts';
+import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from './alert-rule-settings.ts';
 
 /** An alert before the actor stamps it with the wall time and the run id. */
 export interface AlertDraft {
@@ -31,7 +32,10 @@ export interface AlertRuleConfig {
   maxDrawdownPct?: number;
 }
 
-export const DEFAULT_DRAWDOWN_STEPS: readonly number[] = [0.05, 0.1, 0.15];
+/** The config's percent steps as fractions, with the breaker's drawdown limit (config/risk.yaml) to quote. */
+export function ruleConfig(settings: AlertRuleSettings, maxDrawdownPct?: number): AlertRuleConfig {
+  return { drawdownSteps: settings.drawdownStepsPct.map((pct) => pct / 100), maxDrawdownPct };
+}
 
 /**
  * Keys of alerts that come from the session process (its lifecycle, its failure) rather than from what the
@@ -67,7 +71,7 @@ export class AlertRules {
   private breakerState = 'trading';
   private reconcileMismatch = false;
 
-  constructor(private readonly config: AlertRuleConfig = { drawdownSteps: DEFAULT_DRAWDOWN_STEPS }) {
+  constructor(private readonly config: AlertRuleConfig = ruleConfig(DEFAULT_ALERT_RULES)) {
     const steps = [...config.drawdownSteps].sort((a, b) => a - b);
     for (const step of steps) {
       if (!(step > 0 && step < 1)) throw new Error(`alert drawdown steps must be fractions in (0, 1), got ${step}`);

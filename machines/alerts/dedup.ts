@@ -6,8 +6,7 @@
 // the same alerts from the same messages. Live, the session clock follows the wall clock to within one bar, so
 // a 60 s window is 60 s of trading time there too. Pure: no clock is read here, `now` is passed in.
 import type { AlertDraft } from './alert-rules.ts';
-
-export const DEFAULT_DEDUP_WINDOW_MS = 60_000;
+import { DEFAULT_ALERT_RULES } from './alert-rule-settings.ts';
 
 interface Window {
   key: string;
@@ -23,7 +22,7 @@ export class AlertDedup {
   private head = 0;
   private now = -Infinity;
 
-  constructor(readonly windowMs: number = DEFAULT_DEDUP_WINDOW_MS) {
+  constructor(readonly windowMs: number = DEFAULT_ALERT_RULES.dedupWindowMs) {
     if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw new Error(`alert dedup window must be a positive number of ms, got ${windowMs}`);
   }
 

@@ -1,8 +1,9 @@
-import { afterAll, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ALERTS_CONFIG, loadAlertsConfig, sinkSet } from '../../../actors/alerts/alerts-config.ts';
+import { DEFAULT_ALERT_RULES } from '../../../machines/alerts/alert-rule-settings.ts';
 import { SECRET_TOKEN } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'alerts-config-'));
@@ -51,6 +52,30 @@ test('a misspelt key is named with the key it probably meant', () => {
 test('drawdown steps must increase', () => {
   const path = withYaml(shipped.replace('[5, 10, 15]', '[10, 5]'));
   expect(errorOf(() => loadAlertsConfig(path))).toContain('rules.drawdown_steps_pct: must be strictly increasing');
+});
+
+test('the shipped rules are the defaults of runs that read no alerts config', () => {
+  expect(loadAlertsConfig().rules).toEqual(DEFAULT_ALERT_RULES);
+});
+
+describe('a bad rules value is one line naming the file, the field and the value', () => {
+  const cases: [string, string, string][] = [
+    ['dedup_window_s: 60', 'dedup_window_s: -1', 'rules.dedup_window_s: Too small: expected number to be >0, got -1'],
+    ['dedup_window_s: 60', 'dedup_window_s: 0', 'rules.dedup_window_s: Too small: expected number to be >0, got 0'],
+    ['dedup_window_s: 60', 'dedup_window_s: 1.5', 'rules.dedup_window_s: Invalid input: expected int, received number, got 1.5'],
+    ['dedup_window_s: 60', 'dedup_window_s: a minute', 'rules.dedup_window_s: Invalid input: expected number, received string, got "a minute"'],
+    ['[5, 10, 15]', '[10, 5]', 'rules.drawdown_steps_pct: must be strictly increasing, got [10,5]'],
+    ['[5, 10, 15]', '[5, ten]', 'rules.drawdown_steps_pct.1: Invalid input: expected number, received string, got "ten"'],
+    ['[5, 10, 15]', '[5, 100]', 'rules.drawdown_steps_pct.1: Too big: expected number to be <100, got 100'],
+    ['[5, 10, 15]', '[]', 'rules.drawdown_steps_pct: Too small: expected array to have >=1 items, got []'],
+  ];
+  for (const [shippedText, edited, problem] of cases) {
+    test(`${edited.includes(':') ? edited : `drawdown_steps_pct: ${edited}`}`, () => {
+      const path = withYaml(shipped.replace(shippedText, edited));
+      const message = errorOf(() => loadAlertsConfig(path));
+      expect(message).toBe(`${relative(process.cwd(), path)}: ${problem}`);
+    });
+  }
 });
 
 test('a secret pasted where a variable name belongs is refused without echoing it', () => {

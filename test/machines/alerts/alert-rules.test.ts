@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { AlertRules, type AlertSource } from '../../../machines/alerts/alert-rules.ts';
+import { AlertRules, ruleConfig, type AlertSource } from '../../../machines/alerts/alert-rules.ts';
 
 const equity = (ts: number, value: number): AlertSource => ({ type: 'EquitySnapshot', ts, equity: value });
 const risk = (kind: string, state: string, reason = 'why'): AlertSource => ({ type: 'RiskEvent', ts: 5, kind, state, reason });
@@ -212,6 +212,18 @@ describe('drawdown steps', () => {
     const rules = new AlertRules({ drawdownSteps: [0.05] });
     expect(keys(rules, [100, 96, 200, 191, 189])).toEqual(['drawdown:5%']);
     expect(rules.observe(equity(9, 189))[0]).toBeUndefined();
+  });
+
+  test('the config\'s percent steps become fractions of the peak, alerted under their percent', () => {
+    const rules = new AlertRules(ruleConfig({ dedupWindowMs: 60_000, drawdownStepsPct: [1, 2.5] }));
+    expect(keys(rules, [100, 99.01, 98.99, 97.6, 97.4])).toEqual(['drawdown:1%', 'drawdown:2.5%']);
+  });
+
+  test('the trip alert quotes the breaker\'s drawdown limit given with the steps', () => {
+    const rules = new AlertRules(ruleConfig({ dedupWindowMs: 60_000, drawdownStepsPct: [5] }, 0.25));
+    rules.observe(equity(1, 100_000));
+    rules.observe(equity(2, 74_000));
+    expect(rules.observe(risk('breaker_tripped', 'halted.drawdown'))[0]!.body).toContain('(limit 25%)');
   });
 
   test('steps must be fractions', () => {
