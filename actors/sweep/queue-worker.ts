@@ -1,6 +1,7 @@
 // bun run sweep:worker's engine: takes combination jobs from the BullMQ queue, runs them on this machine's cores
-// through the local worker pool (one Bun Worker per job slot), and returns each outcome as the job's return value.
-// The sweep's setup and candles are read from Redis once per sweep and kept while its jobs keep coming.
+// through one thread pool (a Bun Worker per job slot, kept for every sweep, so each thread compiles the pipeline
+// once), and returns each outcome as the job's return value. A sweep's setup and candles are read from Redis once
+// per sweep and kept on the threads while its jobs keep coming.
 //
 // A worker that dies mid-job: its lock (lockMs) is no longer renewed — the main thread renews it every lockMs / 2
 // and stays free to do so, because the backtests run on the pool's threads — so the stalled-job check of any other
@@ -8,14 +9,14 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { configDigest, connect, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, toQueuedOutcome, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
-import { startWorkerPool, type LocalWorkerPool } from './worker-pool.ts';
+import { startThreadPool, type LocalWorkerPool, type ThreadPool } from './worker-pool.ts';
 
 export interface SweepWorkerOptions {
   url: string;
   /** Jobs run at once, each on its own thread (default: one per core). */
   concurrency: number;
   lockMs?: number;
-  /** One line per job taken and finished (`took <job id>` / `done <job id>`). */
+  /** One line per sweep opened and per job taken and finished (`open <sweep id> …`, `took <job id>`, `done <job id>`). */
   log?: (line: string) => void;
 }
 
@@ -36,6 +37,8 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
   const redis: Redis = connect(options.url);
   const contexts = new Map<string, Promise<SweepContext>>();
   let latest: string | undefined;
+  let threads: ThreadPool | undefined;
+  let opened = 0;
 
   const contextFor = (sweepId: string): Promise<SweepContext> => {
     let context = contexts.get(sweepId);
@@ -47,7 +50,10 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
         if (digest !== data.digest) {
           throw new UnrecoverableError(`this worker's config/risk.yaml, config/backtest.yaml or ${data.setup.strategyName} differ from the coordinator's: run the same checkout`);
         }
-        return { sweepId, pool: await startWorkerPool(options.concurrency, data.setup, data.candles), inFlight: 0 };
+        threads ??= startThreadPool(options.concurrency);
+        const pool = await threads.open(data.setup, data.candles);
+        log(`open ${sweepId} on ${threads.size} thread(s), ${opened++} sweep(s) run on them before`);
+        return { sweepId, pool, inFlight: 0 };
       })();
       contexts.set(sweepId, context);
       // A failed set-up is not kept, so a later job of the sweep tries again (unless it failed for good).
@@ -57,7 +63,7 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
     return context;
   };
 
-  // A sweep's threads are closed once a newer sweep has started here and the older has no job in hand.
+  // A sweep's data leaves the threads once a newer sweep has started here and the older has no job in hand.
   const closeFinished = async () => {
     for (const [sweepId, pending] of contexts) {
       if (sweepId === latest) continue;
@@ -101,6 +107,7 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
     async close() {
       await worker.close();
       for (const pending of contexts.values()) (await pending.catch(() => undefined))?.pool.close();
+      threads?.close();
       redis.disconnect();
     },
   };

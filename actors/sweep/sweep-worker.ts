@@ -1,50 +1,56 @@
-// A Bun Worker of the sweep pool: receives the sweep's setup and the shared candle columns once, then runs the
-// combinations it is sent, one at a time, and posts each outcome back; also scores ranges of the PBO's splits.
+// A Bun Worker of the sweep thread pool. It keeps the setup and shared candle columns of each sweep it is opened
+// for — a sweep:worker's threads outlive its sweeps, so their compiled code stays warm — runs the combinations it is
+// sent, one at a time, and scores ranges of the PBO's splits. Every answer names the task it answers.
+import { splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { runCombination, type CombinationEnv, type CombinationJob, type CombinationOutcome, type SweepSetup } from './combination.ts';
-import { splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
 import type { CandleColumns } from './shared-candles.ts';
 
 declare const self: Worker;
 
 export type ToWorker =
-  | { type: 'init'; setup: SweepSetup; candles: CandleColumns }
-  | { type: 'job'; job: CombinationJob }
-  | { type: 'logits'; totals: BlockTotals; first: number; end: number };
+  | { type: 'open'; task: number; sweep: string; setup: SweepSetup; candles: CandleColumns }
+  | { type: 'job'; task: number; sweep: string; job: CombinationJob }
+  | { type: 'logits'; task: number; totals: BlockTotals; first: number; end: number }
+  | { type: 'forget'; sweep: string };
 export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'outcome'; outcome: CombinationOutcome }
-  | { type: 'logits'; logits: Float64Array }
-  | { type: 'failed'; message: string };
+  | { type: 'opened'; task: number }
+  | { type: 'outcome'; task: number; outcome: CombinationOutcome }
+  | { type: 'logits'; task: number; logits: Float64Array }
+  | { type: 'failed'; task: number; message: string };
 
-let setup: SweepSetup | undefined;
-let candles: CandleColumns | undefined;
-let env: CombinationEnv | undefined;
+interface OpenSweep {
+  setup: SweepSetup;
+  candles: CandleColumns;
+  env: CombinationEnv;
+}
+
+const sweeps = new Map<string, OpenSweep>();
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const message = event.data;
-  if (message.type === 'init') {
-    setup = message.setup;
-    candles = message.candles;
-    const { definition } = await loadStrategyDefinition(setup.strategyName);
-    env = { definition, limits: loadRiskLimits(), venue: loadVenueConfig() };
-    self.postMessage({ type: 'ready' } satisfies FromWorker);
-    return;
-  }
-  if (message.type === 'logits') {
-    try {
-      const logits = splitLogits(message.totals, message.first, message.end);
-      self.postMessage({ type: 'logits', logits } satisfies FromWorker, [logits.buffer]);
-    } catch (err) {
-      self.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
-    }
+  if (message.type === 'forget') {
+    sweeps.delete(message.sweep);
     return;
   }
   try {
-    const outcome = runCombination(setup!, env!, candles!, message.job);
-    // The curve's buffers are transferred: no copy, nothing to parse on the other side.
-    self.postMessage({ type: 'outcome', outcome } satisfies FromWorker, [outcome.equityTs.buffer, outcome.equity.buffer]);
+    if (message.type === 'open') {
+      // Read at every open: a long-running sweep:worker answers each sweep with the config it has now.
+      const { definition } = await loadStrategyDefinition(message.setup.strategyName);
+      const env = { definition, limits: loadRiskLimits(), venue: loadVenueConfig() };
+      sweeps.set(message.sweep, { setup: message.setup, candles: message.candles, env });
+      self.postMessage({ type: 'opened', task: message.task } satisfies FromWorker);
+    } else if (message.type === 'job') {
+      const sweep = sweeps.get(message.sweep);
+      if (sweep === undefined) throw new Error(`sweep ${message.sweep} is not open on this thread`);
+      const outcome = runCombination(sweep.setup, sweep.env, sweep.candles, message.job);
+      // The curve's buffers are transferred: no copy, nothing to parse on the other side.
+      self.postMessage({ type: 'outcome', task: message.task, outcome } satisfies FromWorker, [outcome.equityTs.buffer, outcome.equity.buffer]);
+    } else {
+      const logits = splitLogits(message.totals, message.first, message.end);
+      self.postMessage({ type: 'logits', task: message.task, logits } satisfies FromWorker, [logits.buffer]);
+    }
   } catch (err) {
-    self.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+    self.postMessage({ type: 'failed', task: message.task, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
   }
 };

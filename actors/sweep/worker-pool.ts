@@ -1,16 +1,18 @@
-// One Bun Worker per core, each holding the sweep's setup and the shared candles; combinations are handed out one
-// at a time to whichever worker is free, so a slow combination never holds up a whole batch. When every worker is
-// busy and more are waiting, each is sent a second one to start as soon as it finishes (no round trip through a
-// main thread that may be busy). A combination that throws fails the sweep with its parameters named. `submit`
-// takes one combination at a time, for a caller that receives them one by one (a queue worker,
-// actors/sweep/queue-worker.ts). The PBO's splits are scored on the same workers, a range each.
+// One Bun Worker per core. A sweep is opened on every thread (its setup and the shared candles, by reference);
+// its combinations are then handed out one at a time to whichever thread is free, so a slow combination never
+// holds up a whole batch. When every thread is busy and more are waiting, each is sent a second task to start as
+// soon as it finishes (no round trip through a main thread that may be busy). A combination that throws fails the
+// sweep with its parameters named. The PBO's splits are scored on the same threads, a range each.
+//
+// The threads outlive a sweep: `bun run sweep` opens one sweep and closes the threads with it, while a sweep:worker
+// keeps them for every sweep it serves, so each JavaScriptCore VM compiles the pipeline once (about a CPU-second).
 import { splitCount, splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import type { FromWorker, ToWorker } from './sweep-worker.ts';
 
-/** Tasks in hand per worker: the one running and the next. */
+/** Tasks in hand per thread: the one running and the next. */
 const DEPTH = 2;
 
 export interface WorkerPool {
@@ -21,121 +23,164 @@ export interface WorkerPool {
 }
 
 export interface LocalWorkerPool extends WorkerPool {
-  /** Runs one combination on the next free worker; rejects with the combination's parameters named. */
+  /** Runs one combination on the next free thread; rejects with the combination's parameters named. */
   submit(job: CombinationJob): Promise<CombinationOutcome>;
 }
 
+export interface ThreadPool {
+  readonly size: number;
+  /** Hands a sweep to every thread; its combinations then run on them. Closing the sweep keeps the threads. */
+  open(setup: SweepSetup, candles: CandleColumns): Promise<LocalWorkerPool>;
+  close(): void;
+}
+
+type Task = Extract<ToWorker, { type: 'job' | 'logits' }>;
+type Answer = Exclude<FromWorker, { type: 'failed' }>;
+type Unsent<T> = T extends unknown ? Omit<T, 'task'> : never;
+
 interface Pending {
-  task: Extract<ToWorker, { type: 'job' | 'logits' }>;
   /** What failed, for the error message. */
   name: string;
-  resolve: (message: Exclude<FromWorker, { type: 'ready' | 'failed' }>) => void;
+  /** The sweep a combination belongs to (dropped when its run fails). */
+  sweep?: string;
+  thread?: Worker;
+  resolve: (answer: Answer) => void;
   reject: (err: Error) => void;
 }
 
-export async function startWorkerPool(size: number, setup: SweepSetup, candles: CandleColumns): Promise<LocalWorkerPool> {
-  const workers = Array.from({ length: size }, () => new Worker(new URL('./sweep-worker.ts', import.meta.url).href));
-  await Promise.all(
-    workers.map(
-      (worker) =>
-        new Promise<void>((resolve, reject) => {
-          worker.onmessage = (event: MessageEvent<FromWorker>) => (event.data.type === 'ready' ? resolve() : reject(new Error('sweep worker did not start')));
-          worker.onerror = (event) => reject(new Error(`sweep worker failed to start: ${event.message}`));
-          worker.postMessage({ type: 'init', setup, candles } satisfies ToWorker);
-        }),
-    ),
-  );
-
-  const waiting: Pending[] = [];
-  // The tasks sent to each worker, in the order it runs them.
-  const sent = new Map<Worker, Pending[]>(workers.map((w) => [w, []]));
+export function startThreadPool(size: number): ThreadPool {
+  const threads = Array.from({ length: size }, () => new Worker(new URL('./sweep-worker.ts', import.meta.url).href));
+  const load = new Map<Worker, number>(threads.map((t) => [t, 0]));
+  const pending = new Map<number, Pending>();
+  const waiting: { message: Task; pending: Pending }[] = [];
+  let nextTask = 0;
+  let nextSweep = 0;
   let crashed: Error | undefined;
+
   const dispatch = () => {
     for (let depth = 1; depth <= DEPTH; depth++) {
-      for (const worker of workers) {
-        const queue = sent.get(worker)!;
+      for (const thread of threads) {
         if (waiting.length === 0) return;
-        if (queue.length >= depth) continue;
-        const pending = waiting.shift()!;
-        queue.push(pending);
-        worker.postMessage(pending.task);
+        if (load.get(thread)! >= depth) continue;
+        const next = waiting.shift()!;
+        next.pending.thread = thread;
+        load.set(thread, load.get(thread)! + 1);
+        thread.postMessage(next.message);
       }
     }
   };
-  for (const worker of workers) {
-    worker.onmessage = (event: MessageEvent<FromWorker>) => {
-      const message = event.data;
-      if (message.type === 'ready') return;
-      const pending = sent.get(worker)!.shift();
-      if (pending === undefined) return;
-      if (message.type === 'failed') pending.reject(new Error(`${pending.name}: ${message.message}`));
-      else pending.resolve(message);
+  for (const thread of threads) {
+    thread.onmessage = (event: MessageEvent<FromWorker>) => {
+      const answer = event.data;
+      const task = pending.get(answer.task);
+      if (task === undefined) return;
+      pending.delete(answer.task);
+      if (task.thread !== undefined) load.set(task.thread, load.get(task.thread)! - 1);
+      if (answer.type === 'failed') task.reject(new Error(`${task.name}: ${answer.message}`));
+      else task.resolve(answer);
       dispatch();
     };
-    worker.onerror = (event) => {
+    thread.onerror = (event) => {
       crashed = new Error(`sweep worker crashed: ${event.message}`);
-      for (const pending of [...[...sent.values()].flatMap((queue) => queue.splice(0)), ...waiting.splice(0)]) pending.reject(crashed);
+      for (const task of [...pending.values(), ...waiting.splice(0).map((w) => w.pending)]) task.reject(crashed);
+      pending.clear();
     };
   }
 
-  const enqueue = (task: Pending['task'], name: string) =>
-    new Promise<Parameters<Pending['resolve']>[0]>((resolve, reject) => {
+  /** Queues a task for the next free thread, or (with `thread`) sends it to that one now. */
+  const send = (message: Unsent<Task> | Unsent<Extract<ToWorker, { type: 'open' }>>, name: string, sweep?: string, thread?: Worker) =>
+    new Promise<Answer>((resolve, reject) => {
       if (crashed !== undefined) return reject(crashed);
-      waiting.push({ task, name, resolve, reject });
-      dispatch();
+      const task = nextTask++;
+      const entry: Pending = { name, sweep, resolve, reject };
+      pending.set(task, entry);
+      if (thread !== undefined) thread.postMessage({ ...message, task } as ToWorker);
+      else {
+        waiting.push({ message: { ...message, task } as Task, pending: entry });
+        dispatch();
+      }
     });
 
-  const submit = async (job: CombinationJob): Promise<CombinationOutcome> => {
-    const message = await enqueue({ type: 'job', job }, `combination ${formatCombination(job.params)}`);
-    if (message.type !== 'outcome') throw new Error(`sweep worker answered a combination with ${message.type}`);
-    return message.outcome;
+  const splitLogitsOnThreads = async (totals: BlockTotals): Promise<Float64Array> => {
+    const splits = splitCount(totals.blocks);
+    // A few ranges per thread, so one slowed down by the machine does not hold up the rest.
+    const ranges = Math.min(splits, size * 4);
+    const parts = await Promise.all(
+      Array.from({ length: ranges }, async (_, r) => {
+        const first = Math.floor((splits * r) / ranges);
+        const end = Math.floor((splits * (r + 1)) / ranges);
+        const answer = await send({ type: 'logits', totals, first, end }, `PBO splits ${first}–${end - 1}`);
+        if (answer.type !== 'logits') throw new Error(`sweep worker answered PBO splits with ${answer.type}`);
+        return answer.logits;
+      }),
+    );
+    const logits = new Float64Array(splits);
+    let at = 0;
+    for (const part of parts) {
+      logits.set(part, at);
+      at += part.length;
+    }
+    return logits;
   };
 
   return {
-    submit,
-    async run(jobs, onOutcome) {
-      let failed = false;
-      const outcomes = await Promise.all(
-        jobs.map((job) =>
-          submit(job).then(
-            (outcome) => {
-              if (!failed) onOutcome(outcome);
-              return outcome;
-            },
-            (err) => {
-              // The first failure fails the sweep; the combinations not yet started are not run.
-              if (!failed) waiting.splice(0);
-              failed = true;
-              throw err;
-            },
-          ),
-        ),
-      );
-      return outcomes;
-    },
-    async splitLogits(totals) {
-      const splits = splitCount(totals.blocks);
-      // A few ranges per worker, so one slowed down by the machine does not hold up the rest.
-      const ranges = Math.min(splits, size * 4);
-      const parts = await Promise.all(
-        Array.from({ length: ranges }, async (_, r) => {
-          const first = Math.floor((splits * r) / ranges);
-          const end = Math.floor((splits * (r + 1)) / ranges);
-          const message = await enqueue({ type: 'logits', totals, first, end }, `PBO splits ${first}–${end - 1}`);
-          if (message.type !== 'logits') throw new Error(`sweep worker answered PBO splits with ${message.type}`);
-          return message.logits;
-        }),
-      );
-      const logits = new Float64Array(splits);
-      let at = 0;
-      for (const part of parts) {
-        logits.set(part, at);
-        at += part.length;
-      }
-      return logits;
+    size,
+    async open(setup, candles) {
+      const sweep = `s${nextSweep++}`;
+      await Promise.all(threads.map((thread) => send({ type: 'open', sweep, setup, candles }, `opening the sweep on a thread`, undefined, thread)));
+      const submit = async (job: CombinationJob): Promise<CombinationOutcome> => {
+        const answer = await send({ type: 'job', sweep, job }, `combination ${formatCombination(job.params)}`, sweep);
+        if (answer.type !== 'outcome') throw new Error(`sweep worker answered a combination with ${answer.type}`);
+        return answer.outcome;
+      };
+      const dropWaiting = () => {
+        for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.pending.sweep === sweep) waiting.splice(i, 1);
+      };
+      return {
+        submit,
+        async run(jobs, onOutcome) {
+          let failed = false;
+          return Promise.all(
+            jobs.map((job) =>
+              submit(job).then(
+                (outcome) => {
+                  if (!failed) onOutcome(outcome);
+                  return outcome;
+                },
+                (err) => {
+                  // The first failure fails the sweep; its combinations not yet started are not run.
+                  if (!failed) dropWaiting();
+                  failed = true;
+                  throw err;
+                },
+              ),
+            ),
+          );
+        },
+        splitLogits: splitLogitsOnThreads,
+        close() {
+          dropWaiting();
+          for (const thread of threads) thread.postMessage({ type: 'forget', sweep } satisfies ToWorker);
+        },
+      };
     },
     close() {
-      for (const worker of workers) worker.terminate();
+      for (const thread of threads) thread.terminate();
+    },
+  };
+}
+
+/** Threads for one sweep (`bun run sweep`): closing the sweep closes its threads. */
+export async function startWorkerPool(size: number, setup: SweepSetup, candles: CandleColumns): Promise<LocalWorkerPool> {
+  const threads = startThreadPool(size);
+  const sweep = await threads.open(setup, candles).catch((err: Error) => {
+    threads.close();
+    throw new Error(`sweep worker failed to start: ${err.message}`);
+  });
+  return {
+    ...sweep,
+    close() {
+      threads.close();
     },
   };
 }

@@ -137,7 +137,7 @@ describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker process
     await redis?.exited;
   });
 
-  test('gives the local sweep\'s rows, every combination once, with two workers', async () => {
+  test('gives the local sweep\'s rows, every combination once, with two workers, and again on the same threads', async () => {
     const pair = [startWorker(1), startWorker(1)];
     for (const worker of pair) await worker.until((line) => line.startsWith('sweep:worker on'));
     const queued = await runSweep(request({ queue: url }));
@@ -150,6 +150,15 @@ describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker process
     const done = pair.flatMap((w) => w.lines.filter((l) => l.startsWith(`done ${queued.sweepId}-`)));
     expect(done).toHaveLength(COMBINATIONS);
     expect(new Set(done).size).toBe(COMBINATIONS);
+    // A second sweep runs on the same threads (compiled once per process), with the same rows.
+    const again = await runSweep(request({ queue: url }));
+    expect(rowsOf(again).rows).toEqual(expected.rows);
+    // Each worker opens a sweep when it takes the sweep's first job; one that ran both says so.
+    for (const worker of pair) {
+      const opens = worker.lines.filter((l) => l.startsWith('open '));
+      expect(opens).toEqual(opens.map((l, k) => `${l.split(' on ')[0]} on 1 thread(s), ${k} sweep(s) run on them before`));
+    }
+    expect(pair.some((w) => w.lines.includes(`open ${again.sweepId} on 1 thread(s), 1 sweep(s) run on them before`))).toBe(true);
     for (const worker of pair) await stopWorker(worker);
     // Nothing of the sweep is left in Redis: its data and its collected jobs are removed.
     const queue = new Queue(SWEEP_QUEUE, { connection: { url } });

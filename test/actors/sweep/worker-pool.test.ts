@@ -8,7 +8,7 @@ import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../.
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
 import { runCombination, type CombinationEnv, type CombinationJob } from '../../../actors/sweep/combination.ts';
 import { planSweep } from '../../../actors/sweep/run-sweep.ts';
-import { startWorkerPool, type LocalWorkerPool } from '../../../actors/sweep/worker-pool.ts';
+import { startThreadPool, startWorkerPool, type LocalWorkerPool } from '../../../actors/sweep/worker-pool.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { formatCombination } from '../../../machines/research/grid.ts';
@@ -75,6 +75,26 @@ describe('the sweep worker pool', () => {
     expect(there.splits).toBe(12_870);
     expect(there).toEqual(here);
     expect(new Set(here.logits).size).toBeGreaterThan(1);
+  }, 60_000);
+
+  test('threads that outlive a sweep: two sweeps open at once each get their own outcomes, and a closed one is gone', async () => {
+    const threads = startThreadPool(2);
+    try {
+      const early = await threads.open(plan.setup, plan.columns);
+      const late = await threads.open(plan.setup, plan.columns);
+      const jobs = jobsOf();
+      const shifted = jobs.map((j) => ({ ...j, fromTs: Date.parse('2019-01-01T00:00:00Z') }));
+      const [a, b] = await Promise.all([early.run(jobs, () => {}), late.run(shifted, () => {})]);
+      for (const job of jobs) expect(a[job.id]).toEqual(runCombination(plan.setup, env, plan.columns, job));
+      for (const job of shifted) expect(b[job.id]).toEqual(runCombination(plan.setup, env, plan.columns, job));
+      early.close();
+      // (.catch, not expect().rejects: bun test 1.4.5 sometimes never settles the latter on a worker's late answer)
+      const refused = await early.submit(jobs[0]!).then(() => undefined, (err: Error) => err);
+      expect(refused?.message).toContain('is not open on this thread');
+      expect((await late.submit(shifted[1]!)).id).toBe(1);
+    } finally {
+      threads.close();
+    }
   }, 60_000);
 
   test('a combination that throws fails the run, naming its parameters', async () => {
