@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoSession } from '../../../actors/adapters/paper-demo-session.ts';
 import { runPaperSession } from '../../../actors/adapters/paper-session.ts';
-import type { BarSource } from '../../../actors/session/bar-source.ts';
+import { failingAfter } from '../../support/failing-source.ts';
 import type { SessionSnapshot } from '../../../actors/session/session-config.ts';
 import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from '../../../machines/alerts/alert-rule-settings.ts';
 import { tempDir } from '../../support/real-data.ts';
@@ -17,19 +17,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 const CONFIGURED: AlertRuleSettings = { dedupWindowMs: WEEK_MS, drawdownStepsPct: [0.5, 1, 2] };
 
-/** The demo's bars, then the error a venue source throws once its retries are spent. */
-function failingAfter(source: BarSource, bars: number): BarSource {
-  let seen = 0;
-  return {
-    label: 'demo that fails',
-    async next(cursor, signal) {
-      if (seen >= bars) throw new Error('binance: ExchangeNotAvailable (HTTP 503) after 5 retries');
-      const next = await source.next(cursor, signal);
-      seen += next?.length ?? 0;
-      return next;
-    },
-  };
-}
 
 async function run(dbPath: string, rules: AlertRuleSettings | undefined, opts: { newSession: boolean; failAfter?: number }): Promise<void> {
   const d = await demoSession({ symbols: ['BTC/USD'], fromTs: Date.parse('2018-01-01T00:00:00Z'), bars: '120', speed: '0', strategyName: 'mean_reversion' });

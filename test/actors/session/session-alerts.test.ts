@@ -6,26 +6,13 @@ import { describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { demoSession } from '../../../actors/adapters/paper-demo-session.ts';
 import { runPaperSession } from '../../../actors/adapters/paper-session.ts';
-import type { BarSource } from '../../../actors/session/bar-source.ts';
+import { failingAfter } from '../../support/failing-source.ts';
 import type { Alert } from '../../../machines/alerts/alert.ts';
 import { tempDir } from '../../support/real-data.ts';
 
 const dbPath = join(tempDir('qs-session-alerts-'), 'paper.db');
 const quietLog = () => {};
 
-/** The demo's bars, then the error a venue source throws once its retries are spent. */
-function failingAfter(source: BarSource, bars: number): BarSource {
-  let seen = 0;
-  return {
-    label: 'demo that fails',
-    async next(cursor, signal) {
-      if (seen >= bars) throw new Error('binance: ExchangeNotAvailable (HTTP 503) after 5 retries');
-      const next = await source.next(cursor, signal);
-      seen += next?.length ?? 0;
-      return next;
-    },
-  };
-}
 
 function alertRows(): { key: string; level: string; body: string }[] {
   const db = new Database(dbPath, { readonly: true });
