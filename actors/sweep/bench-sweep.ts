@@ -15,7 +15,7 @@ import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
 import { runSweep } from './run-sweep.ts';
 
-export const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
+const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
 const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
 const FROM = '2016-01-01T00:00:00Z';
 const TO = '2024-12-31T23:59:59.999Z';
@@ -68,7 +68,7 @@ export async function runSweepProbe(dbPath: string, grid: string, workers: numbe
 }
 
 /**
- * `probeCommand(grid, workers)` is the command line of a child that runs runSweepProbe and prints its JSON on the
+ * `probeCommand(dbPath, grid, workers)` is the command line of a child that runs runSweepProbe and prints its JSON on the
  * last line (scripts/bench.ts --sweep-probe).
  */
 export async function runSweepBench(

@@ -53,8 +53,7 @@ export interface CombinationOutcome {
 }
 
 export interface ReturnStats {
-  /** Per-period returns of the equity curve, and their Sharpe (mean / sample std). */
-  count: number;
+  /** Sharpe (mean / sample std) of the curve's per-period returns. */
   sharpe: number;
   /** This combination's block totals for the PBO (none for a curve too short to cut in two). */
   blocks?: CombinationBlockTotals;
@@ -124,7 +123,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
 function returnStats(equity: Float64Array): ReturnStats {
   const returns = periodReturns(equity);
   const blocks = pboBlocks(returns.length);
-  return { count: returns.length, sharpe: periodSharpe(returns), blocks: blocks >= 2 ? combinationBlockTotals(returns, blocks) : undefined };
+  return { sharpe: periodSharpe(returns), blocks: blocks >= 2 ? combinationBlockTotals(returns, blocks) : undefined };
 }
 
 const SUMMARY_TYPES: ReadonlySet<RecordedType> = new Set(['EquitySnapshot', 'Fill']);

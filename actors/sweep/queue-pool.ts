@@ -6,10 +6,11 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatCombination } from '../../machines/research/grid.ts';
+import { splitCount, splitLogits } from '../../machines/research/overfitting.ts';
 import type { CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import { configDigest, connect, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
-import { localSplitLogits, type WorkerPool } from './worker-pool.ts';
+import type { WorkerPool } from './worker-pool.ts';
 
 /** How often the coordinator looks for finished jobs; only latency depends on it. */
 const POLL_MS = 100;
@@ -81,7 +82,7 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
     },
     // The coordinator's own thread: the workers are on other machines.
     async splitLogits(totals) {
-      return localSplitLogits(totals);
+      return splitLogits(totals, 0, splitCount(totals.blocks));
     },
     async close() {
       closed = true;

@@ -26,7 +26,7 @@ export interface QueuedCombination {
 export type QueuedOutcome = Omit<CombinationOutcome, 'equityTs' | 'equity' | 'returnStats'> & {
   equityTs: number[];
   equity: number[];
-  returnStats: { count: number; sharpe: number; blocks?: { returns: number; blocks: number; sums: number[]; squares: number[] } };
+  returnStats: { sharpe: number; blocks?: { returns: number; blocks: number; sums: number[]; squares: number[] } };
 };
 
 export function toQueuedOutcome(outcome: CombinationOutcome): QueuedOutcome {

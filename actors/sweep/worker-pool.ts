@@ -6,7 +6,7 @@
 //
 // The threads outlive a sweep: `bun run sweep` opens one sweep and closes the threads with it, while a sweep:worker
 // keeps them for every sweep it serves, so each JavaScriptCore VM compiles the pipeline once (about a CPU-second).
-import { splitCount, splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
+import { splitCount, type BlockTotals } from '../../machines/research/overfitting.ts';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
@@ -183,9 +183,4 @@ export async function startWorkerPool(size: number, setup: SweepSetup, candles: 
       threads.close();
     },
   };
-}
-
-/** The same logits on this thread: for a pool whose workers are elsewhere (a sweep through Redis). */
-export function localSplitLogits(totals: BlockTotals): Float64Array {
-  return splitLogits(totals, 0, splitCount(totals.blocks));
 }
