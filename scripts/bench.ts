@@ -53,6 +53,7 @@ await runMain(async () => {
       'memory-db': { type: 'string' },
       'sweep-probe': { type: 'string' },
       'sweep-grid': { type: 'string' },
+      'sweep-warm': { type: 'boolean' },
     },
     USAGE,
   );
@@ -74,7 +75,7 @@ await runMain(async () => {
   if (args['sweep-probe'] !== undefined) {
     const outDir = mkdtempSync(join(tmpdir(), 'qs-sweep-probe-'));
     try {
-      console.log(JSON.stringify(await runSweepProbe(args['memory-db']!, args['sweep-grid']!, Number(args['sweep-probe']), outDir)));
+      console.log(JSON.stringify(await runSweepProbe(args['memory-db']!, args['sweep-grid']!, Number(args['sweep-probe']), args['sweep-warm'] === true, outDir)));
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
@@ -162,14 +163,17 @@ await runMain(async () => {
   }
   const sweepRounds = Number(args['sweep-rounds'] ?? 3);
   if (!Number.isInteger(sweepRounds) || sweepRounds < 0) throw new Error(`--sweep-rounds must be a whole number, got "${args['sweep-rounds']}"`);
-  const sweepProbe = (dbPath: string, grid: string, workers: number) => [process.execPath, import.meta.path, '--sweep-probe', String(workers), '--sweep-grid', grid, '--memory-db', dbPath];
+  const sweepProbe = (dbPath: string, grid: string, workers: number, warm: boolean) => [
+    ...[process.execPath, import.meta.path, '--sweep-probe', String(workers), '--sweep-grid', grid, '--memory-db', dbPath],
+    ...(warm ? ['--sweep-warm'] : []),
+  ];
   const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds, sweepProbe);
   if (typeof sweepBench === 'string') console.log(sweepBench);
   else if (sweepBench !== undefined) {
-    console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}):`);
-    for (const s of [sweepBench.readme, sweepBench.large]) {
+    console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}; cold: threads start with the sweep, warm: they ran it once before):`);
+    for (const s of [sweepBench.readme, sweepBench.large, sweepBench.readme_warm, sweepBench.large_warm]) {
       const pinned = s.combos_per_s_1_core === null ? '' : `; ${s.combos_per_s_1_core} on 1 worker pinned to one CPU → ${s.speedup_per_core}× per core`;
-      console.log(`  ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}): ${s.speedup}×${pinned}`);
+      console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}): ${s.speedup}×${pinned}`);
     }
   }
   const sweep =
@@ -187,6 +191,8 @@ await runMain(async () => {
           sweep_combos_per_s_1_core: sweepBench.readme.combos_per_s_1_core,
           sweep_speedup_per_core: sweepBench.readme.speedup_per_core,
           sweep_large: sweepBench.large,
+          sweep_warm: sweepBench.readme_warm,
+          sweep_large_warm: sweepBench.large_warm,
         }
       : {};
   const peakRss =

@@ -1,8 +1,11 @@
 // Sweep throughput for `bun run bench`, on the real BTC/USD daily candles 2016–2024: the README's grid (76
 // combinations, about a second of work) and a research-scale grid (1,577), each with one worker, one worker
-// pinned to a single CPU, and one worker per core. Every sweep runs in a fresh process (its workers' JIT starts
-// cold, as for a user) and is timed around runSweep; rounds are interleaved so all see the same machine load, and
-// medians are reported.
+// pinned to a single CPU, and one worker per core. Every sweep runs in a fresh process and is timed around
+// runSweep; rounds are interleaved so all see the same machine load, and medians are reported.
+//
+// Cold: the sweep starts its own threads, whose JIT starts cold, as for `bun run sweep`. Warm: the same sweep run
+// a second time on threads that already ran it once, as a `sweep:worker` serves every sweep after its first —
+// the difference is what each JavaScriptCore VM spends compiling the pipeline.
 //
 // Why the pinned run: JavaScriptCore compiles on background threads and collects garbage concurrently, so a
 // one-worker sweep also uses part of a second core (`cpu_cores_1_worker`). Against it, "all cores" measures what
@@ -14,6 +17,7 @@ import { dataDir } from '../adapters/cli.ts';
 import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
 import { runSweep } from './run-sweep.ts';
+import { startThreadPool, type ThreadPool } from './worker-pool.ts';
 
 const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
 const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
@@ -28,6 +32,8 @@ export interface SweepProbe {
 
 export interface SweepScaling {
   grid: string;
+  /** cold: the sweep's threads start with it; warm: they ran the same sweep once before the timed one. */
+  jit: 'cold' | 'warm';
   combinations: number;
   rounds: number;
   workers_all: number;
@@ -43,10 +49,26 @@ export interface SweepScaling {
   speedup_per_core: number | null;
 }
 
-/** One sweep in this process (the bench's child): `workers` workers on the prepared market DB. */
-export async function runSweepProbe(dbPath: string, grid: string, workers: number, outDir: string): Promise<SweepProbe> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
+/**
+ * One sweep in this process (the bench's child): `workers` workers on the prepared market DB. Warm: the timed sweep
+ * runs on threads that ran it once already.
+ */
+export async function runSweepProbe(dbPath: string, grid: string, workers: number, warm: boolean, outDir: string): Promise<SweepProbe> {
+  const threads = warm ? startThreadPool(workers) : undefined;
+  try {
+    if (threads !== undefined) await sweepOnce(dbPath, grid, workers, threads, outDir);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const combinations = await sweepOnce(dbPath, grid, workers, threads, outDir);
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    return { combinations, seconds, cpu_seconds: (used.user + used.system) / 1e6 };
+  } finally {
+    threads?.close();
+  }
+}
+
+async function sweepOnce(dbPath: string, grid: string, workers: number, threads: ThreadPool | undefined, outDir: string): Promise<number> {
   const result = await runSweep({
     strategyName: 'mean_reversion',
     grid,
@@ -56,26 +78,32 @@ export async function runSweepProbe(dbPath: string, grid: string, workers: numbe
     fromTs: Date.parse(FROM),
     toTs: Date.parse(TO),
     workers,
+    threads,
     keep: 0,
     dbPath,
     outDir,
     quiet: true,
     now: () => Date.now(),
   });
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  return { combinations: result.report.outcomes.length, seconds, cpu_seconds: (used.user + used.system) / 1e6 };
+  return result.report.outcomes.length;
+}
+
+export interface SweepBench {
+  readme: SweepScaling;
+  large: SweepScaling;
+  readme_warm: SweepScaling;
+  large_warm: SweepScaling;
 }
 
 /**
- * `probeCommand(dbPath, grid, workers)` is the command line of a child that runs runSweepProbe and prints its JSON on the
- * last line (scripts/bench.ts --sweep-probe).
+ * `probeCommand(dbPath, grid, workers, warm)` is the command line of a child that runs runSweepProbe and prints its
+ * JSON on the last line (scripts/bench.ts --sweep-probe).
  */
 export async function runSweepBench(
   tmpDir: string,
   rounds: number,
-  probeCommand: (dbPath: string, grid: string, workers: number) => string[],
-): Promise<{ readme: SweepScaling; large: SweepScaling } | string> {
+  probeCommand: (dbPath: string, grid: string, workers: number, warm: boolean) => string[],
+): Promise<SweepBench | string> {
   const csv = join(dataDir(), FILE);
   if (!existsSync(csv)) return `sweep bench skipped: ${csv} not found`;
   const dbPath = join(tmpDir, `qs-sweep-bench-${process.pid}.db`);
@@ -84,20 +112,20 @@ export async function runSweepBench(
   closeDb(db);
   const all = availableParallelism();
   const taskset = all > 1 ? Bun.which('taskset') : null;
-  const probe = (grid: string, workers: number, pinned: boolean): SweepProbe => {
-    const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...probeCommand(dbPath, grid, workers)];
+  const probe = (grid: string, workers: number, pinned: boolean, warm: boolean): SweepProbe => {
+    const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...probeCommand(dbPath, grid, workers, warm)];
     const child = Bun.spawnSync(command, { stderr: 'inherit' });
     const lines = child.stdout.toString().trim().split('\n');
-    if (child.exitCode !== 0) throw new Error(`sweep probe (${workers} workers${pinned ? ', one CPU' : ''}) failed (exit ${child.exitCode}): ${lines.at(-1)}`);
+    if (child.exitCode !== 0) throw new Error(`sweep probe (${workers} workers${pinned ? ', one CPU' : ''}${warm ? ', warm' : ''}) failed (exit ${child.exitCode}): ${lines.at(-1)}`);
     return JSON.parse(lines.at(-1)!) as SweepProbe;
   };
   try {
-    const scaling = (grid: string): SweepScaling => {
+    const scaling = (grid: string, warm: boolean): SweepScaling => {
       const runs = { one: [] as SweepProbe[], pinned: [] as SweepProbe[], all: [] as SweepProbe[] };
       for (let round = 0; round < rounds; round++) {
-        runs.one.push(probe(grid, 1, false));
-        if (taskset !== null) runs.pinned.push(probe(grid, 1, true));
-        runs.all.push(probe(grid, all, false));
+        runs.one.push(probe(grid, 1, false, warm));
+        if (taskset !== null) runs.pinned.push(probe(grid, 1, true, warm));
+        runs.all.push(probe(grid, all, false, warm));
       }
       const combinations = runs.one[0]!.combinations;
       const rate = (probes: SweepProbe[]) => median(probes.map((p) => p.combinations / p.seconds));
@@ -106,6 +134,7 @@ export async function runSweepBench(
       const pinned = taskset === null ? null : rate(runs.pinned);
       return {
         grid,
+        jit: warm ? 'warm' : 'cold',
         combinations,
         rounds,
         workers_all: all,
@@ -118,7 +147,12 @@ export async function runSweepBench(
         speedup_per_core: pinned === null ? null : round2(many / pinned),
       };
     };
-    return { readme: scaling(SWEEP_BENCH_GRIDS.readme), large: scaling(SWEEP_BENCH_GRIDS.large) };
+    return {
+      readme: scaling(SWEEP_BENCH_GRIDS.readme, false),
+      large: scaling(SWEEP_BENCH_GRIDS.large, false),
+      readme_warm: scaling(SWEEP_BENCH_GRIDS.readme, true),
+      large_warm: scaling(SWEEP_BENCH_GRIDS.large, true),
+    };
   } finally {
     for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   }

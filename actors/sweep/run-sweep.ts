@@ -23,7 +23,7 @@ import type { CombinationJob, CombinationOutcome, SweepSetup } from './combinati
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
 import { startQueuePool } from './queue-pool.ts';
 import { parseQueueUrl } from './sweep-queue.ts';
-import { startWorkerPool, type WorkerPool } from './worker-pool.ts';
+import { startWorkerPool, type ThreadPool, type WorkerPool } from './worker-pool.ts';
 
 /** Summary fields a sweep can rank by; higher is better for each (max_drawdown is a negative fraction). */
 export const SWEEP_METRICS = ['sharpe', 'sortino', 'calmar', 'cagr', 'total_return', 'max_drawdown', 'profit_factor', 'expectancy', 'win_rate', 'final_equity'] as const;
@@ -41,6 +41,8 @@ export interface SweepRequest {
   capital?: number;
   /** Default: one per core. */
   workers?: number;
+  /** Threads already running (their JIT warm from earlier sweeps); they outlive this sweep. Default: new ones. */
+  threads?: ThreadPool;
   /**
    * redis://HOST:PORT: the combinations become BullMQ jobs run by `bun run sweep:worker` processes on any machine
    * (actors/sweep/queue-worker.ts) instead of this machine's worker threads; everything else is the same.
@@ -136,7 +138,10 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
 
   let pool: WorkerPool;
   try {
-    pool = req.queue === undefined ? await startWorkerPool(workers, setup, columns) : await startQueuePool(req.queue, sweepId, setup, columns);
+    pool =
+      req.queue !== undefined ? await startQueuePool(req.queue, sweepId, setup, columns)
+      : req.threads !== undefined ? await req.threads.open(setup, columns)
+      : await startWorkerPool(workers, setup, columns);
   } catch (err) {
     sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
     closeDb(sweepDb);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
 import { runCombination, type CombinationEnv, type CombinationJob } from '../../../actors/sweep/combination.ts';
-import { planSweep } from '../../../actors/sweep/run-sweep.ts';
+import { planSweep, runSweep, type SweepRequest } from '../../../actors/sweep/run-sweep.ts';
 import { startThreadPool, startWorkerPool, type LocalWorkerPool } from '../../../actors/sweep/worker-pool.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
@@ -18,12 +18,13 @@ import { DATA_DIR, tempDir } from '../../support/real-data.ts';
 const FROM = Date.parse('2018-01-01T00:00:00Z');
 const TO = Date.parse('2020-12-31T23:59:59.999Z');
 
+let dbPath: string;
 let plan: Awaited<ReturnType<typeof planSweep>>;
 let env: CombinationEnv;
 let pool: LocalWorkerPool;
 
 beforeAll(async () => {
-  const dbPath = join(tempDir('qs-pool-'), 'market.db');
+  dbPath = join(tempDir('qs-pool-'), 'market.db');
   const db = openDb(dbPath);
   importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
   closeDb(db);
@@ -92,6 +93,39 @@ describe('the sweep worker pool', () => {
       const refused = await early.submit(jobs[0]!).then(() => undefined, (err: Error) => err);
       expect(refused?.message).toContain('is not open on this thread');
       expect((await late.submit(shifted[1]!)).id).toBe(1);
+    } finally {
+      threads.close();
+    }
+  }, 60_000);
+
+  test('a sweep run on threads it was handed leaves them running: the next sweep on them gives the same rows', async () => {
+    const threads = startThreadPool(2);
+    try {
+      const request = (outDir: string): SweepRequest => ({
+        strategyName: 'mean_reversion',
+        grid: 'lookback=10:40:10,entry_z=1.5:2.5:0.5',
+        metric: 'sharpe',
+        symbols: ['BTC/USD'],
+        timeframe: '1d',
+        fromTs: FROM,
+        toTs: TO,
+        workers: 2,
+        threads,
+        keep: 0,
+        dbPath,
+        outDir,
+        quiet: true,
+        now: () => 0,
+      });
+      const first = await runSweep(request(tempDir('qs-pool-first-')));
+      const second = await runSweep(request(tempDir('qs-pool-second-')));
+      const rows = (r: typeof first) => r.report.outcomes.map((o) => ({ params: o.params, metric: o.metric, summary: o.summary }));
+      expect(rows(second)).toEqual(rows(first));
+      expect(second.report.pbo).toEqual(first.report.pbo!);
+      // Still open after both sweeps: a third sweep's combination runs on them.
+      const third = await threads.open(plan.setup, plan.columns);
+      expect(await third.submit(jobsOf()[2]!)).toEqual(runCombination(plan.setup, env, plan.columns, jobsOf()[2]!));
+      third.close();
     } finally {
       threads.close();
     }
