@@ -54,9 +54,9 @@ export function renderPanel(name: PartialName, ctx: RunContext, state: Dashboard
     case 'signals':
       return signalsPanel(recentSignals(db, listing.runId, RECENT_ROWS));
     case 'orders':
-      return ordersPanel(recentOrders(db, listing.runId, RECENT_ROWS));
+      return ordersPanel(recentOrders(db, listing.runId, RECENT_ROWS), listing.runId);
     case 'fills':
-      return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS));
+      return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS), listing.runId);
     case 'metrics':
       return metricsPanel(metricsView(ctx, state.clock()));
     case 'alerts': {

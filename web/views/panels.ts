@@ -71,20 +71,29 @@ export function signalsPanel(rows: SignalWithDecision[]): Html {
   )}</tbody></table>`;
 }
 
-export function ordersPanel(rows: OrderWithStatus[]): Html {
+/**
+ * An order or fill id inside its own run's page: the run id it starts with is already in the page header, so only
+ * the rest is shown (the whole id stays in the title and the row's data attribute). Keeps the panel's columns in view.
+ */
+function idCell(id: string, runId: string): Html {
+  const own = id.startsWith(`${runId}-`);
+  return html`<td class="id" title="${id}">${own ? `…${id.slice(runId.length)}` : id}</td>`;
+}
+
+export function ordersPanel(rows: OrderWithStatus[], runId: string): Html {
   if (rows.length === 0) return empty('No orders yet.');
-  return html`<table class="orders"><thead><tr><th>Time</th><th>Order</th><th>Symbol</th><th>Side</th><th>Type</th><th>Qty</th><th>Price</th><th>Purpose</th><th>Status</th></tr></thead>
+  return html`<table class="orders"><thead><tr><th>Time</th><th>Order</th><th>Status</th><th>Symbol</th><th>Side</th><th>Type</th><th>Qty</th><th>Price</th><th>Purpose</th></tr></thead>
 <tbody>${rows.map(
-    (o) => html`<tr data-order="${o.clientOrderId}"><td>${formatTime(o.ts)}</td><td class="id">${o.clientOrderId}</td><td>${o.symbol}</td><td>${o.side}</td><td>${o.orderType}</td><td>${qty(o.qty)}</td><td>${price(o.price)}</td><td>${o.purpose}</td>
-<td class="status-${o.status}" title="${o.statusReason ?? ''}">${o.status}</td></tr>`,
+    (o) => html`<tr data-order="${o.clientOrderId}"><td>${formatTime(o.ts)}</td>${idCell(o.clientOrderId, runId)}<td class="status-${o.status}" title="${o.statusReason ?? ''}">${o.status}</td>
+<td>${o.symbol}</td><td>${o.side}</td><td>${o.orderType}</td><td>${qty(o.qty)}</td><td>${price(o.price)}</td><td>${o.purpose}</td></tr>`,
   )}</tbody></table>`;
 }
 
-export function fillsPanel(rows: FillRow[]): Html {
+export function fillsPanel(rows: FillRow[], runId: string): Html {
   if (rows.length === 0) return empty('No fills yet.');
   return html`<table class="fills"><thead><tr><th>Time</th><th>Fill</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Price</th><th>Fee</th><th>Slippage</th><th>Purpose</th></tr></thead>
 <tbody>${rows.map(
-    (f) => html`<tr data-fill="${f.fillId}"><td>${formatTime(f.ts)}</td><td class="id">${f.fillId}</td><td>${f.symbol}</td><td>${f.side}</td><td>${qty(f.qty)}</td><td>${price(f.price)}</td><td>${formatMoney(f.fee)}</td><td>${formatMoney(f.slippage)}</td><td>${f.purpose}</td></tr>`,
+    (f) => html`<tr data-fill="${f.fillId}"><td>${formatTime(f.ts)}</td>${idCell(f.fillId, runId)}<td>${f.symbol}</td><td>${f.side}</td><td>${qty(f.qty)}</td><td>${price(f.price)}</td><td>${formatMoney(f.fee)}</td><td>${formatMoney(f.slippage)}</td><td>${f.purpose}</td></tr>`,
   )}</tbody></table>`;
 }
 
