@@ -151,7 +151,7 @@ describe('sweeps', () => {
   test('are listed beside the runs, linking their report, which is served under its own script policy', async () => {
     const body = await (await get(dashboard, '/runs')).text();
     expect(body).toMatch(new RegExp(`<tr data-sweep="${SWEEP}"><td>[^<]*</td><td><a href="/sweeps/${SWEEP}/report"[^>]*>mean_reversion · BTC/USD · 2016-01-01 → 2017-12-31</a>`));
-    expect(body).toContain('<td class="id">lookback=20|30</td><td>2</td><td class="status-finished">finished</td>');
+    expect(body).toContain('<td class="id">lookback=20|30</td><td class="num">2</td><td class="status-finished">finished</td>');
     expect(body).toMatch(/data-unreadable="stray\.db">.*not a QuantSage sweep database/s);
     const report = await get(dashboard, `/sweeps/${SWEEP}/report`);
     expect(report.status).toBe(200);

@@ -63,6 +63,12 @@ describe('runs', () => {
     expect(body).toContain('+12.35%');
   });
 
+  test('a paper session, which stores no summary, shows the return of its latest equity so far', async () => {
+    const body = await text('/runs');
+    // small-run: 100,000 starting capital, latest equity 99,020.
+    expect(body).toMatch(/data-run="small-run".*?<td class="num neg">-0\.98%<\/td>/s);
+  });
+
   test('answers 404 for a run or a source key that is not in the catalog', async () => {
     expect((await get('/runs/main/no-such-run')).status).toBe(404);
     expect((await get('/runs/..%2F..%2Fetc%2Fpasswd/x')).status).toBe(404);

@@ -17,6 +17,8 @@ export interface RunListing extends RunRef {
   run: RunRow;
   /** The file holding the run's events. */
   path: string;
+  /** The latest recorded equity of a run with no stored summary (a paper or live session, running or stopped). */
+  equityNow?: number;
 }
 
 /** A file the catalog was pointed at but cannot show, with the reason in words. */
@@ -217,6 +219,14 @@ export class RunCatalog {
     return rows;
   }
 
+  /** The run's newest equity point, if it has one (one indexed row). */
+  private latestEquity(path: string, runId: string): number | undefined {
+    const row = this.openPath(path)
+      .$client.query<{ equity: number }, [string]>('SELECT equity FROM equity_snapshots WHERE run_id = ? ORDER BY ts DESC, seq DESC LIMIT 1')
+      .get(runId);
+    return row?.equity;
+  }
+
   /** Whether the --db file exists yet (a paper/live DB appears when its session starts). */
   primaryExists(): boolean {
     return existsSync(this.primaryPath);
@@ -233,7 +243,8 @@ export class RunCatalog {
     const primaryRunIds = new Set<string>();
     const unreadable: UnreadableFile[] = [];
     const add = (path: string, run: RunRow) => {
-      byId.set(run.id, { source: this.register(path), runId: run.id, run, path });
+      const equityNow = typeof run.summary?.total_return === 'number' ? undefined : this.latestEquity(path, run.id);
+      byId.set(run.id, { source: this.register(path), runId: run.id, run, path, equityNow });
     };
     const elsewhere: string[] = [];
     let primaryRuns: RunRow[] = [];

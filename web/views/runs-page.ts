@@ -9,9 +9,12 @@ import { layout } from './layout.ts';
 import type { Html } from './panels.ts';
 import { runLabel } from './run-label.ts';
 
+/** The run's stored total return, or for a paper/live session the return of its latest equity so far. */
 function totalReturn(listing: RunListing): number | undefined {
   const value = listing.run.summary?.total_return;
-  return typeof value === 'number' ? value : undefined;
+  if (typeof value === 'number') return value;
+  const capital = listing.run.startingCapital;
+  return listing.equityNow === undefined || !(capital > 0) ? undefined : listing.equityNow / capital - 1;
 }
 
 /** What an empty dashboard over a paper/live DB says while no session has written it. */
@@ -43,10 +46,10 @@ export function sweepsTable(scan: SweepScan): Html {
       ? runLabel({ strategy: s.strategy, symbols: s.symbols, mode: 'backtest', fromTs: s.fromTs, toTs: s.toTs, startedAt: s.startedAt })
       : `${s.strategy} · ${s.symbols.join(', ')} · all stored bars`;
     return html`<tr data-sweep="${s.id}"><td>${formatTime(s.startedAt)}</td><td>${s.reportPath ? html`<a href="/sweeps/${l.key}/report" target="_blank" rel="noopener" title="sweep ${s.id}">${label}</a>` : label}</td>
-<td class="id">${s.grid}${s.walkForward ? html` · walk-forward ${s.walkForward}` : ''}</td><td>${s.combinations}</td><td class="status-${s.status}">${s.status}</td><td>${bestOf(l)}</td><td class="id" title="${l.path}">${basename(l.path)}</td></tr>`;
+<td class="id">${s.grid}${s.walkForward ? html` · walk-forward ${s.walkForward}` : ''}</td><td class="num">${s.combinations}</td><td class="status-${s.status}">${s.status}</td><td class="best">${bestOf(l)}</td><td class="id" title="${l.path}">${basename(l.path)}</td></tr>`;
   });
   return html`<h2>Sweeps</h2>
-<table class="runs sweeps"><thead><tr><th>Started</th><th>Sweep</th><th>Grid</th><th>Combinations</th><th>Status</th><th>Best</th><th>Database</th></tr></thead>
+<table class="runs sweeps"><thead><tr><th>Started</th><th>Sweep</th><th>Grid</th><th class="num">Combinations</th><th>Status</th><th>Best</th><th>Database</th></tr></thead>
 <tbody>${rows}</tbody></table>${unreadableTable(scan.unreadable)}`;
 }
 
@@ -59,13 +62,13 @@ export function runsTable(scan: CatalogScan, waitingFor?: string, sweepScan?: Sw
       : html`<p class="empty-note">No runs yet. Run <code>bun run backtest …</code>, or start a paper run against this database.</p>`;
     return html`${note}${unreadableTable(unreadable)}${sweepsPart}`;
   }
-  return html`<table class="runs"><thead><tr><th>Started</th><th>Run</th><th>Mode</th><th>Status</th><th>Timeframe</th><th>Return</th><th>Database</th><th></th></tr></thead>
+  return html`<table class="runs"><thead><tr><th>Started</th><th>Run</th><th>Mode</th><th>Status</th><th>Timeframe</th><th class="num">Return</th><th>Database</th><th></th></tr></thead>
 <tbody>${listings.map((l) => {
     const ret = totalReturn(l);
     const base = runPath(l);
     return html`<tr data-run="${l.runId}"><td>${formatTime(l.run.startedAt)}</td><td><a href="${base}" title="run ${l.runId}">${runLabel(l.run)}</a></td><td>${l.run.mode}</td>
 <td class="status-${l.run.status}">${l.run.status}</td><td>${l.run.timeframe}</td>
-<td class="${signClass(ret ?? 0)}">${ret === undefined ? '—' : formatSignedPct(ret)}</td><td class="id" title="${l.path}">${basename(l.path)}</td><td><a href="${base}/machines">machines</a></td></tr>`;
+<td class="num ${signClass(ret ?? 0)}">${ret === undefined ? '—' : formatSignedPct(ret)}</td><td class="id" title="${l.path}">${basename(l.path)}</td><td><a href="${base}/machines">machines</a></td></tr>`;
   })}</tbody></table>${unreadableTable(unreadable)}${sweepsPart}`;
 }
 
