@@ -1,6 +1,7 @@
 // The dashboard: a Hono app over a catalog of run databases. Pages are server-rendered; htmx swaps the
 // partials; the live stream pushes them as they change.
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
@@ -57,6 +58,16 @@ function alertsView(ctx: RunContext, level: string | undefined): AlertsView {
   const levels = min === undefined ? undefined : ALERT_LEVELS.slice(ALERT_LEVELS.indexOf(min));
   const alerts = missing ? [] : recentAlerts(ctx.db, ctx.listing.runId, { levels, limit: ALERT_PAGE_ROWS });
   return { level: min, alerts, counts, missing, limit: ALERT_PAGE_ROWS };
+}
+
+/**
+ * A report is written beside its database, under the path stored in the run or sweep row, which is relative to
+ * wherever the command ran: the copy beside the database is found from any working directory, and after the
+ * folder was moved; the stored path is the fallback. Only .html files are served.
+ */
+function reportFile(stored: string | null, dbPath: string): string | undefined {
+  if (!stored?.endsWith('.html')) return undefined;
+  return [join(dirname(dbPath), basename(stored)), resolve(stored)].find((candidate) => existsSync(candidate));
 }
 
 function notFound(c: Context, what: string) {
@@ -123,8 +134,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   app.get('/runs', (c) => c.html(runsPage(catalog.scan(), waiting() ? options.dbPath : undefined, catalog.sweepScan())));
   app.get('/partials/runs', (c) => c.html(runsTable(catalog.scan(), waiting() ? options.dbPath : undefined, catalog.sweepScan())));
   app.get('/sweeps/:key/report', (c) => {
-    const path = catalog.findSweep(c.req.param('key'))?.sweep.reportPath;
-    if (!path || !path.endsWith('.html') || !existsSync(path)) return notFound(c, 'Sweep report');
+    const listing = catalog.findSweep(c.req.param('key'));
+    const path = listing === undefined ? undefined : reportFile(listing.sweep.reportPath, listing.path);
+    if (path === undefined) return notFound(c, 'Sweep report');
     const page = readFileSync(path, 'utf8');
     c.header('content-security-policy', reportContentSecurityPolicy(page));
     return c.html(page);
@@ -162,8 +174,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   });
   run.get('/report', (c) => {
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
-    const path = ctx?.listing.run.reportPath;
-    if (ctx === undefined || !path || !path.endsWith('.html') || !existsSync(path)) return notFound(c, 'Report');
+    const path = ctx === undefined ? undefined : reportFile(ctx.listing.run.reportPath, ctx.listing.path);
+    if (path === undefined) return notFound(c, 'Report');
     const page = readFileSync(path, 'utf8');
     c.header('content-security-policy', reportContentSecurityPolicy(page));
     return c.html(page);

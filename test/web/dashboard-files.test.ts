@@ -3,7 +3,7 @@
 // the run of --db; a missing --db is refused unless it is the paper/live DB, which the dashboard waits for.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Database } from 'bun:sqlite';
 import { eq } from 'drizzle-orm';
@@ -160,6 +160,31 @@ describe('sweeps', () => {
     expect(report.headers.get('content-security-policy')).toBe(reportContentSecurityPolicy(page));
     expect((await get(dashboard, '/sweeps/no-such-sweep/report')).status).toBe(404);
     expect((await get(dashboard, '/sweeps/..%2Fbacktests%2Fx/report')).status).toBe(404);
+  });
+});
+
+describe('reports of a moved folder', () => {
+  test('are served from beside their database, wherever the command that wrote them ran', async () => {
+    const moved = tempDir('qs-dash-moved-');
+    for (const dest of ['backtests', 'sweeps']) mkdirSync(join(moved, dest));
+    for (const ext of ['.db', '.html']) {
+      copyFileSync(join(backtestsDir, `${RUN}${ext}`), join(moved, 'backtests', `${RUN}${ext}`));
+      copyFileSync(join(sweepsDir, `${SWEEP}${ext}`), join(moved, 'sweeps', `${SWEEP}${ext}`));
+    }
+    // Marked copies: the page served must be the one beside the database, not the path stored at write time.
+    for (const file of [join(moved, 'backtests', `${RUN}.html`), join(moved, 'sweeps', `${SWEEP}.html`)]) {
+      writeFileSync(file, `${readFileSync(file, 'utf8')}<!-- moved copy -->`);
+    }
+    const there = createDashboard({ dbPath: join(moved, 'backtests', `${RUN}.db`), backtestsDir: join(moved, 'backtests'), sweepsDir: join(moved, 'sweeps') });
+    try {
+      for (const url of [`/runs/main/${RUN}/report`, `/sweeps/${SWEEP}/report`]) {
+        const response = await get(there, url);
+        expect(response.status).toBe(200);
+        expect(await response.text()).toContain('<!-- moved copy -->');
+      }
+    } finally {
+      there.close();
+    }
   });
 });
 
