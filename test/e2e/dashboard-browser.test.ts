@@ -7,12 +7,15 @@ import type { Server } from 'bun';
 import type { Page } from 'playwright-core';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../../actors/adapters/config.ts';
 import { runBacktest } from '../../actors/backtest.ts';
+import { importCsvFile } from '../../actors/adapters/csv-import.ts';
+import { runSweep } from '../../actors/sweep/run-sweep.ts';
 import { MACHINES } from '../../actors/machine-registry.ts';
 import { closeDb, openDb, type Db } from '../../db/client.ts';
 import { createDashboard, type Dashboard } from '../../web/app.ts';
+import { renderSweepReport } from '../../web/report/render-sweep-report.ts';
 import { hasChromium, launchBrowser, saveScreenshot, watchErrors, type Browser } from '../support/browser.ts';
 import { buildSmallRun, equityRow, fillRow, rowWriter, T0 } from '../support/dashboard-db.ts';
-import { marketDbWithRealData, tempDir } from '../support/real-data.ts';
+import { DATA_DIR, marketDbWithRealData, tempDir } from '../support/real-data.ts';
 
 const RUN = 'bt-e2e-breaker';
 const MINUTE = 60_000;
@@ -45,10 +48,30 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       outDir: join(dir, 'backtests'),
       startedAt: Date.UTC(2026, 0, 1),
     });
+    const marketPath = join(dir, 'market.db');
+    const market = openDb(marketPath);
+    importCsvFile(market, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
+    closeDb(market);
+    await runSweep({
+      strategyName: 'mean_reversion',
+      grid: 'lookback=20|30',
+      metric: 'sharpe',
+      symbols: ['BTC/USD'],
+      timeframe: '1d',
+      fromTs: Date.UTC(2016, 0, 1),
+      toTs: Date.UTC(2019, 0, 1) - 1,
+      workers: 1,
+      keep: 0,
+      dbPath: marketPath,
+      outDir: join(dir, 'sweeps'),
+      quiet: true,
+      now: () => Date.now(),
+      renderReport: renderSweepReport,
+    });
     const paper = join(dir, 'paper.db');
     buildSmallRun(paper, 'paper-live');
     writer = openDb(paper);
-    dashboard = createDashboard({ dbPath: paper, backtestsDir: join(dir, 'backtests') });
+    dashboard = createDashboard({ dbPath: paper, backtestsDir: join(dir, 'backtests'), sweepsDir: join(dir, 'sweeps') });
     server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: dashboard.app.fetch, idleTimeout: 0 });
     origin = `http://127.0.0.1:${server.port}`;
     browser = await launchBrowser();
@@ -168,6 +191,44 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       expect(await report.evaluate(() => document.body.dataset.chartsReady)).toBe('true');
       expect(errors).toEqual([]);
       await saveScreenshot(report, 'dashboard-report.png');
+      await report.close();
+      await page.close();
+    } finally {
+      browser.context.off('console', onConsole);
+    }
+  }, 60_000);
+
+  test('the sweep report opened from the runs list draws its equity chart, every y label in full, with zero console errors', async () => {
+    const errors: string[] = [];
+    const onConsole = (message: ConsoleMessage) => {
+      if (message.type() === 'error') errors.push(message.text());
+    };
+    browser.context.on('console', onConsole);
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${origin}/runs`);
+      const [report] = await Promise.all([browser.context.waitForEvent('page'), page.click('tr[data-sweep] a')]);
+      report.on('pageerror', (error) => errors.push(error.message));
+      await report.waitForLoadState('load');
+      expect(report.url()).toMatch(new RegExp(`^${origin}/sweeps/sweep-[\\w-]+/report$`));
+      await report.waitForSelector('body[data-charts-ready="true"]', { timeout: 10_000 });
+      expect(await report.locator('#top-equity .uplot canvas').count()).toBe(1);
+      // Ranked by sharpe: the metric column is the Sharpe column, not shown twice.
+      expect(await report.locator('table.top th').allInnerTexts()).toEqual(['#', 'parameters', 'sharpe', 'total return', 'max drawdown', 'trades', 'kept run']);
+      // uPlot draws the labels on the canvas: the y axis must be wider than the widest equity label (e.g. 107,500)
+      // in its font, plus the tick and gap, or the label is cut on the left.
+      const fit = await report.evaluate(() => {
+        const data = JSON.parse(document.getElementById('report-data')!.textContent!) as { curves: { y: (number | null)[] }[] };
+        const top = Math.max(...data.curves.flatMap((c) => c.y.filter((v): v is number => v !== null)));
+        const context = document.createElement('canvas').getContext('2d')!;
+        context.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif';
+        const yAxis = [...document.querySelectorAll<HTMLElement>('#top-equity .u-axis')].find((a) => a.style.left === '0px')!;
+        return { label: context.measureText(Math.round(top).toLocaleString('en-US')).width, axis: yAxis.getBoundingClientRect().width };
+      });
+      expect(fit.label).toBeGreaterThan(30);
+      expect(fit.axis - 15).toBeGreaterThanOrEqual(fit.label);
+      expect(errors).toEqual([]);
+      await saveScreenshot(report, 'sweep-report.png');
       await report.close();
       await page.close();
     } finally {

@@ -48,8 +48,8 @@ ${r.heatmaps.map((h, i) => heatmapTable(h, i, num)).join('\n')}
 </section>
 
 <section id="top"><h2>Top combinations</h2>
-<table class="top"><thead><tr><th>#</th><th>parameters</th><th>${escapeHtml(r.metric)}</th><th>sharpe</th><th>total return</th><th>max drawdown</th><th>trades</th><th>kept run</th></tr></thead><tbody>
-${r.outcomes.slice(0, TOP).map((o, i) => `<tr><td>${i + 1}</td><td class="params">${escapeHtml(formatCombination(o.params))}</td><td>${num(o.metric)}</td><td>${num(o.summary.sharpe)}</td><td>${num(o.summary.total_return * 100, 1)}%</td><td>${num(o.summary.max_drawdown * 100, 1)}%</td><td>${o.summary.trades}</td><td>${o.runId ? `<a href="${escapeHtml(`${r.sweepId}/${o.runId}.html`)}">${escapeHtml(o.runId)}</a>` : ''}</td></tr>`).join('\n')}
+<table class="top"><thead><tr><th>#</th><th>parameters</th><th>${escapeHtml(r.metric)}</th>${r.metric === 'sharpe' ? '' : '<th>sharpe</th>'}<th>total return</th><th>max drawdown</th><th>trades</th><th>kept run</th></tr></thead><tbody>
+${r.outcomes.slice(0, TOP).map((o, i) => `<tr><td>${i + 1}</td><td class="params">${escapeHtml(formatCombination(o.params))}</td><td>${num(o.metric)}</td>${r.metric === 'sharpe' ? '' : `<td>${num(o.summary.sharpe)}</td>`}<td>${num(o.summary.total_return * 100, 1)}%</td><td>${num(o.summary.max_drawdown * 100, 1)}%</td><td>${o.summary.trades}</td><td>${o.runId ? `<a href="${escapeHtml(`${r.sweepId}/${o.runId}.html`)}">${escapeHtml(o.runId)}</a>` : ''}</td></tr>`).join('\n')}
 </tbody></table>
 <h3>Equity of the best ${curves.length}</h3><div id="top-equity" class="chart"></div>
 </section>
@@ -150,7 +150,8 @@ const CLIENT = `
       var m = new Map(c.x.map(function (x, i) { return [x, c.y[i]]; }));
       return xs.map(function (x) { return m.has(x) ? m.get(x) : null; });
     });
-    new uPlot({ width: Math.max(320, el.clientWidth || 1000), height: 300, spanGaps: true,
+    // The y axis as wide as the dashboard's: six-figure equity labels must not be cut on the left.
+    new uPlot({ width: Math.max(320, el.clientWidth || 1000), height: 300, spanGaps: true, axes: [{}, { size: 80 }],
       series: [{}].concat(curves.map(function (c, i) { return { label: c.label, stroke: palette[i % palette.length], width: 1.5 }; })) },
       [xs].concat(cols), el);
   }
