@@ -100,11 +100,17 @@ await runMain(async () => {
   if (r.deflated) console.log(`deflated SR ${fmt(r.deflated.deflatedSharpe)} (P[true Sharpe of the best > what ${r.deflated.trials} trials reach by luck])`);
   if (r.pbo) console.log(`PBO         ${fmt(r.pbo.pbo)} (share of ${r.pbo.splits} CSCV splits whose in-sample best is below the out-of-sample median)`);
   if (r.walkForward) {
+    const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+    const chosenWidth = Math.max(...r.walkForward.rows.map((row) => formatCombination(row.chosen).length));
     for (const row of r.walkForward.rows) {
-      const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
-      console.log(`window ${row.window.index + 1}    test ${day(row.window.testFrom)} → ${day(row.window.testTo - 1)}  ${formatCombination(row.chosen)}  in-sample ${fmt(row.inSampleMetric)}  out-of-sample ${fmt(row.outOfSampleMetric)}`);
+      const chosen = formatCombination(row.chosen).padEnd(chosenWidth);
+      console.log(
+        `${`window ${row.window.index + 1}`.padEnd(12)}test ${day(row.window.testFrom)} → ${day(row.window.testTo - 1)}  ${chosen}  ` +
+          `in-sample ${fmt(row.inSampleMetric).padStart(6)}  out-of-sample ${fmt(row.outOfSampleMetric).padStart(6)}`,
+      );
     }
-    console.log(`walk-fwd    out-of-sample ${r.metric} ${fmt(r.walkForward.outOfSample[r.metric] as number | null)}, return ${fmt(r.walkForward.outOfSample.total_return)}`);
+    const stitched = r.walkForward.outOfSample;
+    console.log(`walk-fwd    out-of-sample ${r.metric} ${fmt(stitched[r.metric] as number | null)}, return ${(stitched.total_return * 100).toFixed(2)}%`);
   }
   console.log(`database    ${result.dbPath}`);
   if (result.reportPath) console.log(`report      ${result.reportPath}`);

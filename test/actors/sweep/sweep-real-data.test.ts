@@ -114,6 +114,14 @@ describe('walk-forward', () => {
     const result = JSON.parse(out.stdout.trim().split('\n').pop()!);
     expect(result.walk_forward).toHaveLength(6);
     expect(result.walk_forward[0]).toMatchObject({ window: 0, params: { lookback: expect.any(Number), entry_z: expect.any(Number) } });
+    // The printed table: one line per window, columns aligned, the stitched return as a percentage.
+    const lines = out.stdout.split('\n');
+    const windows = lines.filter((l) => l.startsWith('window '));
+    expect(windows).toHaveLength(6);
+    expect(windows[0]).toStartWith('window 1    test 2019-01-01 → 2019-12-31  ');
+    expect(new Set(windows.map((l) => l.indexOf('in-sample'))).size).toBe(1);
+    expect(new Set(windows.map((l) => l.indexOf('out-of-sample'))).size).toBe(1);
+    expect(lines.find((l) => l.startsWith('walk-fwd'))).toMatch(/^walk-fwd {4}out-of-sample sharpe -?\d+\.\d{3}, return [-+]?\d+\.\d{2}%$/);
     const html = readFileSync(result.report, 'utf8');
     expect(html.match(/<table class="walk-forward">[\s\S]*?<\/table>/)![0].match(/<tr><td>/g)).toHaveLength(6);
     expect(html).toContain('<td>2019-01-01 → 2019-12-31</td>');
