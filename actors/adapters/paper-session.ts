@@ -138,7 +138,7 @@ export function portfolioSummary(db: Db, runId: string): string[] {
   const equity = last?.equity ?? capital;
   return [
     `session      ${runId} (${run?.status ?? 'unknown'})`,
-    `equity       ${money(equity)} (${(((equity - capital) / capital) * 100).toFixed(2)}% on ${money(capital)})`,
+    `equity       ${money(equity)} (${capital > 0 ? `${formatFixed(((equity - capital) / capital) * 100, 2)}%` : 'n/a'} on ${money(capital)})`,
     `cash         ${money(last?.cash ?? capital)}`,
     `positions    ${money(last?.positionsValue ?? 0)}`,
     `realised P&L ${money(last?.realizedPnl ?? 0)}   unrealised ${money(last?.unrealizedPnl ?? 0)}   fees ${money(last?.fees ?? 0)}`,
