@@ -46,7 +46,11 @@ function parseRange(name: string, body: string): number[] {
 function parseList(name: string, body: string): ParamValue[] {
   const values = body.split('|').map((v) => v.trim());
   if (values.some((v) => v === '')) throw new Error(`--grid: ${name}=${body} has an empty value`);
-  return values.map(parseParamValue);
+  const parsed = values.map(parseParamValue);
+  // A repeated value would run the same backtests twice and count them as extra trials in the deflated Sharpe.
+  const twice = parsed.find((v, i) => parsed.indexOf(v) !== i);
+  if (twice !== undefined) throw new Error(`--grid: ${name}=${body} lists ${twice} twice`);
+  return parsed;
 }
 
 /** A number when the text is one, else the word as written (`previous`, `sample`). */

@@ -28,6 +28,9 @@ describe('parameter grid', () => {
     ['lookback=10:60:0', 'needs a positive step, got 0'],
     ['lookback=10:x:5', 'is not start:stop:step with three numbers'],
     ['lookback=1|2,lookback=3', 'parameter lookback is given twice'],
+    ['entry_z=2|2.5|2', 'entry_z=2|2.5|2 lists 2 twice'],
+    ['entry_z=2|2.0', 'entry_z=2|2.0 lists 2 twice'],
+    ['window=previous|previous', 'lists previous twice'],
   ])('refuses %p in one line', (spec, message) => {
     expect(() => parseGrid(spec)).toThrow(message);
   });
