@@ -52,6 +52,12 @@ describe('backtest refuses bad options before a run exists', () => {
     ['a date that does not exist', ['--symbols', 'ORCL', '--from', '1995-02-30'], '--from: "1995-02-30" is not a date'],
     ['--to before --from', ['--symbols', 'ORCL', '--from', '1996-01-01', '--to', '1995-01-01'], '--to is before --from'],
     ['an unknown strategy', ['--symbols', 'ORCL', '--strategy', 'nope'], '--strategy: no strategy "nope"'],
+    [
+      'a range with no stored bars, answered with what is stored',
+      ['--symbols', 'ORCL', '--from', '2030-01-01', '--to', '2031-01-01'],
+      'no ORCL 1d candles between 2030-01-01 and 2031-01-01: the stored ones run 1995-01-03 → 1996-12-27 (504 bars)',
+    ],
+    ['a range that ends before the stored bars', ['--symbols', 'ORCL', '--to', '1990-01-01'], 'no ORCL 1d candles up to 1990-01-01: the stored ones run 1995-01-03'],
   ])('%s', async (_case, args, message) => {
     const { code, stdout, stderr } = await run('backtest.ts', [...BACKTEST, '--db', marketDb, '--out', outDir, ...args]);
     expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(message)]);

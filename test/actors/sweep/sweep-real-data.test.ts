@@ -146,6 +146,12 @@ describe('bad input is refused in one line before any work starts', () => {
     ['a walk-forward window longer than the data', ['--grid', 'lookback=20|30', '--walk-forward', 'train=8y,test=2y'], '--walk-forward: train 8y + test 2y is longer than the data (2016-01-01 → 2024-12-31'],
     ['a lookback longer than the data', ['--grid', 'lookback=20|4000'], '--grid: lookback=4000 needs 4000 bars of warm-up, but BTC/USD has only 3288 in the range'],
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
+    ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
+    [
+      'a range with no stored bars',
+      ['--grid', 'lookback=20|30', '--from', '2030-01-01', '--to', '2031-01-01'],
+      '--symbols: no BTC/USD 1d candles between 2030-01-01 and 2031-01-01: the stored ones run 2011-08-18 → 2025-09-24',
+    ],
   ];
   test.each(cases)('%s', (_name, args, message) => {
     const out = cli('sweep', ['--strategy', 'mean_reversion', ...RANGE, '--db', dbPath, '--out', join(dir, 'refused'), ...args]);
