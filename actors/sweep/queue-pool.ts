@@ -9,7 +9,7 @@ import { formatCombination } from '../../machines/research/grid.ts';
 import { splitCount, splitLogits } from '../../machines/research/overfitting.ts';
 import type { CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
-import { configDigest, connect, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
+import { configDigest, connectOrFail, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 /** How often the coordinator looks for finished jobs; only latency depends on it. */
@@ -17,15 +17,7 @@ const POLL_MS = 100;
 const PAGE = 200;
 
 export async function startQueuePool(url: string, sweepId: string, setup: SweepSetup, candles: CandleColumns): Promise<WorkerPool> {
-  const redis: Redis = connect(url);
-  // Connect first, so an unreachable Redis fails the sweep at once and in one line.
-  await new Promise<void>((resolve, reject) => {
-    redis.once('ready', () => resolve());
-    redis.once('error', (err) => reject(new Error(`--queue ${url}: cannot reach Redis: ${err.message}`)));
-  }).catch((err) => {
-    redis.disconnect();
-    throw err;
-  });
+  const redis: Redis = await connectOrFail(url);
   const queue = new Queue<QueuedCombination, QueuedOutcome>(SWEEP_QUEUE, {
     connection: redis,
     // The outcome is in each job; the event stream need not keep many copies of it.

@@ -8,7 +8,7 @@
 // worker (every lockMs) moves the job back to the queue, up to MAX_STALLED times, and another worker runs it.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { configDigest, connect, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, toQueuedOutcome, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
+import { configDigest, connectOrFail, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, toQueuedOutcome, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import { startThreadPool, type LocalWorkerPool, type ThreadPool } from './worker-pool.ts';
 
 export interface SweepWorkerOptions {
@@ -34,7 +34,7 @@ interface SweepContext {
 export async function startSweepQueueWorker(options: SweepWorkerOptions): Promise<SweepQueueWorker> {
   const log = options.log ?? (() => {});
   const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
-  const redis: Redis = connect(options.url);
+  const redis: Redis = await connectOrFail(options.url);
   const contexts = new Map<string, Promise<SweepContext>>();
   let latest: string | undefined;
   let threads: ThreadPool | undefined;
@@ -100,7 +100,18 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
       maxStalledCount: MAX_STALLED,
     },
   );
-  worker.on('error', (err) => log(`error ${err.message}`));
+  // ioredis retries a lost connection every few hundred ms: say so once, and once more when it is back.
+  let lastError: string | undefined;
+  worker.on('error', (err) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    log(`error ${err.message} (retrying until Redis answers)`);
+  });
+  redis.on('ready', () => {
+    if (lastError === undefined) return;
+    lastError = undefined;
+    log('Redis answers again');
+  });
   await worker.waitUntilReady();
 
   return {

@@ -77,6 +77,21 @@ export function connect(url: string): Redis {
   return new IORedis(url, { maxRetriesPerRequest: null });
 }
 
+/** Connects and waits until Redis answers, so an unreachable one fails the command at once and in one line. */
+export async function connectOrFail(url: string): Promise<Redis> {
+  const redis = connect(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', () => resolve());
+      redis.once('error', (err) => reject(new Error(`--queue ${url}: cannot reach Redis: ${err.message}`)));
+    });
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+}
+
 /**
  * The files that decide a combination's outcome besides its parameters and candles: the risk limits, costs and
  * rounding, and the strategy's code and YAML. A worker whose copies differ refuses the sweep's jobs.

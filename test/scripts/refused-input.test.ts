@@ -94,6 +94,17 @@ describe('only db:init creates a database', () => {
   }, 30_000);
 });
 
+test('sweep:worker with no Redis at its --queue address says so in one line and exits, instead of retrying forever', async () => {
+  // A port nothing listens on: taken from the OS, then released.
+  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  const { code, stdout, stderr } = await run('sweep-worker.ts', ['--queue', `redis://127.0.0.1:${port}`]);
+  expect(stderr.trimEnd()).toBe(`error: --queue redis://127.0.0.1:${port}: cannot reach Redis: connect ECONNREFUSED 127.0.0.1:${port}`);
+  expect(stdout).toBe('');
+  expect(code).toBe(1);
+}, 30_000);
+
 test('a run without --from/--to states the range it used and prints money in cents', async () => {
   const { code, stdout, stderr } = await run('backtest.ts', [...BACKTEST, '--symbols', 'ORCL', '--db', marketDb, '--out', outDir]);
   expect(stderr).toBe('');

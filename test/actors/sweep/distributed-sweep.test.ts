@@ -58,7 +58,12 @@ class Proc {
 }
 
 let redis: Bun.Subprocess | undefined;
+let port = 0;
 let url = '';
+
+function startRedis(): void {
+  redis = Bun.spawn([REDIS!, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'inherit' });
+}
 const workers: Proc[] = [];
 
 function startWorker(concurrency: number, ...extra: string[]): Proc {
@@ -120,9 +125,9 @@ describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker process
     importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
     closeDb(db);
     const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-    const port = probe.port;
+    port = probe.port;
     probe.stop(true);
-    redis = Bun.spawn([REDIS!, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'inherit' });
+    startRedis();
     url = `redis://127.0.0.1:${port}`;
     const client = new IORedis(url, { maxRetriesPerRequest: null });
     client.on('error', () => {}); // refused until redis-server listens; ioredis retries
@@ -192,5 +197,23 @@ describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker process
     expect(new Set(got.rows.map((r) => r.combination)).size).toBe(COMBINATIONS);
     // The job the dead worker held was run again by the survivor.
     for (const id of held) expect(survivor.lines).toContain(`done ${id}`);
+  }, LONG);
+
+  test('Redis lost and back: a worker says so once each way, then runs jobs again', async () => {
+    for (const other of workers.splice(0)) await stopWorker(other);
+    const worker = startWorker(1);
+    await worker.until((line) => line.startsWith('sweep:worker on'));
+    redis!.kill('SIGKILL');
+    await redis!.exited;
+    await worker.until((line) => line.startsWith('error '));
+    // ioredis retries every few hundred ms meanwhile; each failure used to print a line.
+    await Bun.sleep(3_000);
+    startRedis();
+    await worker.until((line) => line === 'Redis answers again');
+    expect(worker.lines.filter((line) => line.startsWith('error ')).length).toBeLessThanOrEqual(2);
+    expect(worker.lines.find((line) => line.startsWith('error '))).toEndWith('(retrying until Redis answers)');
+    const again = await runSweep(request({ queue: url }));
+    expect(rowsOf(again).rows).toEqual(rowsOf(local).rows);
+    expect(worker.lines.filter((line) => line.startsWith('done ')).length).toBe(COMBINATIONS);
   }, LONG);
 });
