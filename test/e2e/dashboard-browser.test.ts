@@ -171,45 +171,44 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await page.close();
   }, 60_000);
 
-  test('the report opened through the dashboard link draws both charts with zero console errors', async () => {
+  /**
+   * Opens `from`, clicks `link` (a report opening in a new tab) and runs `check` on that tab. Its console and page
+   * errors must be none: listened for on the context, so nothing the tab logs before a page listener is attached is missed.
+   */
+  async function inReportTab(from: string, link: string, check: (report: Page) => Promise<void>): Promise<void> {
     const errors: string[] = [];
-    // On the context, so nothing the new tab logs before a page listener could be attached is missed.
     const onConsole = (message: ConsoleMessage) => {
       if (message.type() === 'error') errors.push(message.text());
     };
     browser.context.on('console', onConsole);
     try {
       const page = await browser.context.newPage();
-      await page.goto(`${origin}/runs/${RUN}/${RUN}`);
-      const [report] = await Promise.all([browser.context.waitForEvent('page'), page.click('a:text("HTML report")')]);
+      await page.goto(from);
+      const [report] = await Promise.all([browser.context.waitForEvent('page'), page.click(link)]);
       report.on('pageerror', (error) => errors.push(error.message));
       await report.waitForLoadState('load');
-      expect(report.url()).toBe(`${origin}/runs/${RUN}/${RUN}/report`);
-      await report.waitForFunction(() => document.querySelectorAll('.uplot canvas').length >= 2, undefined, { timeout: 10_000 }).catch(() => {});
-      expect(await report.locator('#equity-chart .uplot canvas').count()).toBe(1);
-      expect(await report.locator('#drawdown-chart .uplot canvas').count()).toBe(1);
-      expect(await report.evaluate(() => document.body.dataset.chartsReady)).toBe('true');
+      await check(report);
       expect(errors).toEqual([]);
-      await saveScreenshot(report, 'dashboard-report.png');
       await report.close();
       await page.close();
     } finally {
       browser.context.off('console', onConsole);
     }
+  }
+
+  test('the report opened through the dashboard link draws both charts with zero console errors', async () => {
+    await inReportTab(`${origin}/runs/${RUN}/${RUN}`, 'a:text("HTML report")', async (report) => {
+      expect(report.url()).toBe(`${origin}/runs/${RUN}/${RUN}/report`);
+      await report.waitForFunction(() => document.querySelectorAll('.uplot canvas').length >= 2, undefined, { timeout: 10_000 }).catch(() => {});
+      expect(await report.locator('#equity-chart .uplot canvas').count()).toBe(1);
+      expect(await report.locator('#drawdown-chart .uplot canvas').count()).toBe(1);
+      expect(await report.evaluate(() => document.body.dataset.chartsReady)).toBe('true');
+      await saveScreenshot(report, 'dashboard-report.png');
+    });
   }, 60_000);
 
   test('the sweep report opened from the runs list draws its equity chart, every y label in full, with zero console errors', async () => {
-    const errors: string[] = [];
-    const onConsole = (message: ConsoleMessage) => {
-      if (message.type() === 'error') errors.push(message.text());
-    };
-    browser.context.on('console', onConsole);
-    try {
-      const page = await browser.context.newPage();
-      await page.goto(`${origin}/runs`);
-      const [report] = await Promise.all([browser.context.waitForEvent('page'), page.click('tr[data-sweep] a')]);
-      report.on('pageerror', (error) => errors.push(error.message));
-      await report.waitForLoadState('load');
+    await inReportTab(`${origin}/runs`, 'tr[data-sweep] a', async (report) => {
       expect(report.url()).toMatch(new RegExp(`^${origin}/sweeps/sweep-[\\w-]+/report$`));
       await report.waitForSelector('body[data-charts-ready="true"]', { timeout: 10_000 });
       expect(await report.locator('#top-equity .uplot canvas').count()).toBe(1);
@@ -227,13 +226,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       });
       expect(fit.label).toBeGreaterThan(30);
       expect(fit.axis - 15).toBeGreaterThanOrEqual(fit.label);
-      expect(errors).toEqual([]);
       await saveScreenshot(report, 'sweep-report.png');
-      await report.close();
-      await page.close();
-    } finally {
-      browser.context.off('console', onConsole);
-    }
+    });
   }, 60_000);
 
   test('an empty dashboard over a paper DB that does not exist yet waits for it, then opens the session', async () => {

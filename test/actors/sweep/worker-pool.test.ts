@@ -20,15 +20,10 @@ const TO = Date.parse('2020-12-31T23:59:59.999Z');
 
 let dbPath: string;
 let plan: Awaited<ReturnType<typeof planSweep>>;
-let env: CombinationEnv;
-let pool: LocalWorkerPool;
 
-beforeAll(async () => {
-  dbPath = join(tempDir('qs-pool-'), 'market.db');
-  const db = openDb(dbPath);
-  importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
-  closeDb(db);
-  plan = await planSweep({
+/** 4 × 3 combinations of BTC/USD 2018–2020 on two workers. */
+function sweepRequest(outDir: string): SweepRequest {
+  return {
     strategyName: 'mean_reversion',
     grid: 'lookback=10:40:10,entry_z=1.5:2.5:0.5',
     metric: 'sharpe',
@@ -39,9 +34,20 @@ beforeAll(async () => {
     workers: 2,
     keep: 0,
     dbPath,
-    outDir: tempDir('qs-pool-out-'),
+    outDir,
+    quiet: true,
     now: () => 0,
-  });
+  };
+}
+let env: CombinationEnv;
+let pool: LocalWorkerPool;
+
+beforeAll(async () => {
+  dbPath = join(tempDir('qs-pool-'), 'market.db');
+  const db = openDb(dbPath);
+  importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
+  closeDb(db);
+  plan = await planSweep(sweepRequest(tempDir('qs-pool-out-')));
   env = { definition: (await loadStrategyDefinition('mean_reversion')).definition, limits: loadRiskLimits(), venue: loadVenueConfig() };
   pool = await startWorkerPool(2, plan.setup, plan.columns);
 }, 60_000);
@@ -101,24 +107,8 @@ describe('the sweep worker pool', () => {
   test('a sweep run on threads it was handed leaves them running: the next sweep on them gives the same rows', async () => {
     const threads = startThreadPool(2);
     try {
-      const request = (outDir: string): SweepRequest => ({
-        strategyName: 'mean_reversion',
-        grid: 'lookback=10:40:10,entry_z=1.5:2.5:0.5',
-        metric: 'sharpe',
-        symbols: ['BTC/USD'],
-        timeframe: '1d',
-        fromTs: FROM,
-        toTs: TO,
-        workers: 2,
-        threads,
-        keep: 0,
-        dbPath,
-        outDir,
-        quiet: true,
-        now: () => 0,
-      });
-      const first = await runSweep(request(tempDir('qs-pool-first-')));
-      const second = await runSweep(request(tempDir('qs-pool-second-')));
+      const first = await runSweep({ ...sweepRequest(tempDir('qs-pool-first-')), threads });
+      const second = await runSweep({ ...sweepRequest(tempDir('qs-pool-second-')), threads });
       const rows = (r: typeof first) => r.report.outcomes.map((o) => ({ params: o.params, metric: o.metric, summary: o.summary }));
       expect(rows(second)).toEqual(rows(first));
       expect(second.report.pbo).toEqual(first.report.pbo!);
