@@ -42,7 +42,7 @@ export interface SweepRequest {
   capital?: number;
   /** Default: one per core. */
   workers?: number;
-  /** Threads already running (their JIT warm from earlier sweeps); they outlive this sweep. Default: new ones. */
+  /** Threads already running (their JIT warm from earlier sweeps), which outlive this sweep; `workers` is their number. */
   threads?: ThreadPool;
   /**
    * redis://HOST:PORT: the combinations become BullMQ jobs run by `bun run sweep:worker` processes on any machine
@@ -262,7 +262,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     throw new Error(`--metric: no metric "${req.metric}" (valid: ${SWEEP_METRICS.join(', ')})`);
   }
   const metric = req.metric as SweepMetric;
-  const workers = req.workers ?? availableParallelism();
+  const workers = req.threads?.size ?? req.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${req.workers}`);
   if (!Number.isInteger(req.keep) || req.keep < 0) throw new Error(`--keep must be a whole number ≥ 0, got ${req.keep}`);
   const spec = req.walkForward === undefined ? undefined : parseWalkForward(req.walkForward);
