@@ -111,6 +111,11 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     // The stream is connected, but a finished run is not "live".
     expect(await page.locator('#live-status').innerText()).toBe('finished');
     expect(await page.evaluate(() => document.body.dataset.runStatus)).toBe('finished');
+    // At 1280 px every column of the order and fill tables is in view: no panel scrolls sideways.
+    for (const name of ['signals', 'orders', 'fills']) {
+      const fit = await page.locator(`#panel-${name}`).evaluate((el) => ({ scroll: el.scrollWidth, width: el.clientWidth }));
+      expect({ name, ...fit, fits: fit.scroll <= fit.width }).toMatchObject({ name, fits: true });
+    }
     expect(errors).toEqual([]);
     await saveScreenshot(page, 'dashboard-backtest.png');
     await page.close();

@@ -57,7 +57,7 @@ ${panel(base, 'summary', panels.summary)}
 <div class="grid two">${panel(base, 'positions', panels.positions)}${panel(base, 'breaker', panels.breaker)}</div>
 ${control ?? ''}
 ${panel(base, 'signals', panels.signals)}
-<div class="grid two">${panel(base, 'orders', panels.orders)}${panel(base, 'fills', panels.fills)}</div>
+${panel(base, 'orders', panels.orders)}${panel(base, 'fills', panels.fills)}
 <div class="grid two">${panel(base, 'metrics', panels.metrics)}${panel(base, 'alerts', panels.alerts)}</div>
 <script type="application/json" id="chart-data">${raw(scriptSafeJson(chartJson))}</script>
 </div>`;

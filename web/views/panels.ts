@@ -60,7 +60,7 @@ function decisionCell(s: SignalWithDecision): Html {
   if (d.approved) {
     return html`<td class="pos">approved${d.qty === null ? '' : html`, qty <span class="qty">${qty(d.qty)}</span>`}</td><td>${d.limitedBy ? `sized by ${d.limitedBy}` : ''}</td>`;
   }
-  return html`<td class="neg" data-layer="${d.layer ?? ''}">rejected: ${d.layer ?? '?'}</td><td>${d.rule ?? ''}${d.reason ? `: ${d.reason}` : ''}</td>`;
+  return html`<td class="neg" data-layer="${d.layer ?? ''}">rejected: ${d.layer ?? '?'}</td><td class="reason">${d.rule ?? ''}${d.reason ? `: ${d.reason}` : ''}</td>`;
 }
 
 export function signalsPanel(rows: SignalWithDecision[]): Html {
