@@ -1,7 +1,7 @@
 // Panel rendering details that the route tests do not pin down.
 import { describe, expect, test } from 'bun:test';
 import type { FillRow } from '../../web/data/queries.ts';
-import { fillsPanel } from '../../web/views/panels.ts';
+import { fillsPanel, withoutRunId } from '../../web/views/panels.ts';
 
 const RUN = 'paper-20261201-061348-969a04';
 
@@ -20,5 +20,11 @@ describe('order and fill ids on their run page', () => {
     const body = String(await fillsPanel([fill('binance-8843112'), fill(`${RUN}x-1`)], RUN));
     expect(body).toContain('<td class="id" title="binance-8843112">binance-8843112</td>');
     expect(body).toContain(`<td class="id" title="${RUN}x-1">${RUN}x-1</td>`);
+  });
+
+  test('the machines page names order instances the same way', () => {
+    expect(withoutRunId(`${RUN}-105-sl`, RUN)).toBe('…-105-sl');
+    expect(withoutRunId('ord-1', RUN)).toBe('ord-1');
+    expect(withoutRunId(RUN, RUN)).toBe(RUN);
   });
 });

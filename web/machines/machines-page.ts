@@ -6,7 +6,7 @@ import type { TransitionLog } from '../data/run-tail.ts';
 import { formatTime } from '../report/render-report.ts';
 import { runHeader, runPath } from '../views/dashboard-page.ts';
 import { layout } from '../views/layout.ts';
-import type { Html } from '../views/panels.ts';
+import { withoutRunId, type Html } from '../views/panels.ts';
 import type { RunListing } from '../data/catalog.ts';
 import { diagramSvg } from './diagram-svg.ts';
 import { machineDiagram, type MachineDiagram, type StateBox } from './machine-graph.ts';
@@ -105,7 +105,7 @@ function instanceList(ctx: MachinesContext, entry: MachineEntry, listed: string[
   return html`<div class="instances">${listed.map((actor) => {
     const picks = [...ctx.query.picks.filter((p) => !belongsTo(entry, p)), actor];
     const qs = queryString(ctx.query, { picks });
-    return html`<a href="${base}${qs}" hx-get="${base}/body${qs}" hx-target="#machines-body" hx-push-url="${base}${qs}" aria-current="${actor === selected ? 'true' : 'false'}" data-actor="${actor}">${actor.slice(entry.actor.length) || actor}</a>`;
+    return html`<a href="${base}${qs}" hx-get="${base}/body${qs}" hx-target="#machines-body" hx-push-url="${base}${qs}" aria-current="${actor === selected ? 'true' : 'false'}" data-actor="${actor}" title="${actor}">${withoutRunId(actor.slice(entry.actor.length) || actor, ctx.listing.runId)}</a>`;
   })}</div>`;
 }
 

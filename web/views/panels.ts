@@ -76,8 +76,12 @@ export function signalsPanel(rows: SignalWithDecision[]): Html {
  * the rest is shown (the whole id stays in the title and the row's data attribute). Keeps the panel's columns in view.
  */
 function idCell(id: string, runId: string): Html {
-  const own = id.startsWith(`${runId}-`);
-  return html`<td class="id" title="${id}">${own ? `…${id.slice(runId.length)}` : id}</td>`;
+  return html`<td class="id" title="${id}">${withoutRunId(id, runId)}</td>`;
+}
+
+/** `bt-…-a1b2c3-14-sl` on its own run's page → `…-14-sl`; an id that does not start with the run id, unchanged. */
+export function withoutRunId(id: string, runId: string): string {
+  return id.startsWith(`${runId}-`) ? `…${id.slice(runId.length)}` : id;
 }
 
 export function ordersPanel(rows: OrderWithStatus[], runId: string): Html {
