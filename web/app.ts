@@ -70,6 +70,13 @@ function reportFile(stored: string | null, dbPath: string): string | undefined {
   return [join(dirname(dbPath), basename(stored)), resolve(stored)].find((candidate) => existsSync(candidate));
 }
 
+/** A self-contained HTML report, under a policy that allows exactly its own inline scripts. */
+function reportPage(c: Context, path: string) {
+  const page = readFileSync(path, 'utf8');
+  c.header('content-security-policy', reportContentSecurityPolicy(page));
+  return c.html(page);
+}
+
 function notFound(c: Context, what: string) {
   return c.html(layout('Not found', [{ href: '/runs', label: 'Runs' }], html`<p>${what} not found.</p>`), 404);
 }
@@ -137,9 +144,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const listing = catalog.findSweep(c.req.param('key'));
     const path = listing === undefined ? undefined : reportFile(listing.sweep.reportPath, listing.path);
     if (path === undefined) return notFound(c, 'Sweep report');
-    const page = readFileSync(path, 'utf8');
-    c.header('content-security-policy', reportContentSecurityPolicy(page));
-    return c.html(page);
+    return reportPage(c, path);
+  });
+  // A kept combination's report, where the sweep report's relative link `<sweep id>/<sweep id>-c<n>.html` lands:
+  // the folder beside the sweep DB that holds its kept runs. Only that name pattern is served.
+  app.get('/sweeps/:key/:folder/:file', (c) => {
+    const { key, folder, file } = c.req.param();
+    const listing = catalog.findSweep(key);
+    if (listing === undefined || folder !== key || !(file.startsWith(`${key}-c`) && /^\d+\.html$/.test(file.slice(key.length + 2)))) return notFound(c, 'Report');
+    const path = join(dirname(listing.path), folder, file);
+    return existsSync(path) ? reportPage(c, path) : notFound(c, 'Report');
   });
   app.get('/machines', (c) => {
     const run = catalog.defaultRun();
@@ -176,9 +190,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });
     const path = ctx === undefined ? undefined : reportFile(ctx.listing.run.reportPath, ctx.listing.path);
     if (path === undefined) return notFound(c, 'Report');
-    const page = readFileSync(path, 'utf8');
-    c.header('content-security-policy', reportContentSecurityPolicy(page));
-    return c.html(page);
+    return reportPage(c, path);
   });
   run.get('/alerts', (c) => {
     const ctx = runContext(state, { source: c.req.param('source')!, runId: c.req.param('runId')! });

@@ -158,6 +158,16 @@ describe('sweeps', () => {
     const page = await report.text();
     expect(page).toContain('id="dsr"');
     expect(report.headers.get('content-security-policy')).toBe(reportContentSecurityPolicy(page));
+    // The kept combination's link, relative as the file on disk has it, resolves under the dashboard too.
+    const kept = page.match(/<a href="([^"]+-c\d+\.html)">/)![1]!;
+    const keptReport = await get(dashboard, `/sweeps/${SWEEP}/${kept}`);
+    expect(keptReport.status).toBe(200);
+    const keptPage = await keptReport.text();
+    expect(keptPage).toContain(kept.split('/')[1]!.replace(/\.html$/, ''));
+    expect(keptReport.headers.get('content-security-policy')).toBe(reportContentSecurityPolicy(keptPage));
+    for (const stray of [`${SWEEP}/${SWEEP}-c0.db`, `${SWEEP}/x.html`, `other/${SWEEP}-c0.html`, `..%2Fbacktests/${RUN}.html`]) {
+      expect((await get(dashboard, `/sweeps/${SWEEP}/${stray}`)).status).toBe(404);
+    }
     expect((await get(dashboard, '/sweeps/no-such-sweep/report')).status).toBe(404);
     expect((await get(dashboard, '/sweeps/..%2Fbacktests%2Fx/report')).status).toBe(404);
   });
