@@ -3,13 +3,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
-import { countCandles, getInstrument, instrumentsOf, noCandlesMessage, streamCandles, type CandleQuery, type InstrumentRow } from '../db/candles.ts';
+import { candleRange, countCandles, getInstrument, instrumentsOf, streamCandles, type CandleQuery, type InstrumentRow } from '../db/candles.ts';
 import { countEquity, streamEquity } from '../db/events.ts';
 import { closeDb, openDb, type Db } from '../db/client.ts';
 import { createThreadedEventWriter, type ThreadedEventWriter } from '../db/threaded-writer.ts';
 import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
 import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from '../machines/alerts/alert-rule-settings.ts';
-import { formatBarTime } from '../machines/data/candle-validation.ts';
+import { noCandlesMessage } from '../machines/data/candle-validation.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
 import { currencyDecimals, quoteCurrency, stepDecimals } from '../machines/metrics/money.ts';
@@ -97,7 +97,7 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
   const counts = countCandles(req.marketDb, query);
   for (const symbol of req.symbols) {
     if (!(counts.get(symbol)! > 0)) {
-      throw new Error(noCandlesMessage(req.marketDb, { ...query, symbol }, formatBarTime));
+      throw new Error(noCandlesMessage({ ...query, symbol }, candleRange(req.marketDb, symbol, req.timeframe, req.exchange)));
     }
   }
   const totalBars = [...counts.values()].reduce((sum, n) => sum + n, 0);

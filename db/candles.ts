@@ -119,26 +119,6 @@ export function candleRange(db: DbOrTx, symbol: string, timeframe: string, excha
   return { firstTs: row.firstTs, lastTs: row.lastTs, count: row.count };
 }
 
-/**
- * Why a series has no bars between fromTs and toTs, in one line: what is stored of it instead, if anything.
- * `formatTs` renders a bar time for the timeframe (machines/data/candle-validation.ts formatBarTime).
- */
-export function noCandlesMessage(
-  db: DbOrTx,
-  query: { symbol: string; timeframe: string; exchange?: string; fromTs?: number; toTs?: number },
-  formatTs: (ts: number, timeframe: string) => string,
-): string {
-  const { symbol, timeframe } = query;
-  const from = query.fromTs === undefined ? undefined : formatTs(query.fromTs, timeframe);
-  const to = query.toTs === undefined ? undefined : formatTs(query.toTs, timeframe);
-  const asked = from !== undefined && to !== undefined ? ` between ${from} and ${to}` : from !== undefined ? ` from ${from} on` : to !== undefined ? ` up to ${to}` : '';
-  const stored = candleRange(db, symbol, timeframe, query.exchange);
-  const what = stored === undefined
-    ? `none are stored${query.exchange ? ` on ${query.exchange}` : ''}: import or collect them first`
-    : `the stored ones run ${formatTs(stored.firstTs, timeframe)} → ${formatTs(stored.lastTs, timeframe)} (${stored.count.toLocaleString('en-US')} bars)`;
-  return `no ${symbol} ${timeframe} candles${asked}: ${what}`;
-}
-
 export interface SeriesQuery {
   exchange: string;
   symbol: string;

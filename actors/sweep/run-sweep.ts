@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { eq, sql } from 'drizzle-orm';
-import { getInstrument, loadCandles, noCandlesMessage } from '../../db/candles.ts';
-import { formatBarTime } from '../../machines/data/candle-validation.ts';
+import { candleRange, getInstrument, loadCandles } from '../../db/candles.ts';
+import { noCandlesMessage } from '../../machines/data/candle-validation.ts';
 import { closeDb, openDb, openExistingDb } from '../../db/client.ts';
 import { sweepResults, sweeps } from '../../db/schema.ts';
 import { timeframeMs } from '../../machines/data/timeframe.ts';
@@ -307,7 +307,8 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     rows = loadCandles(marketDb, { symbols: req.symbols, exchange: req.exchange, timeframe: req.timeframe, fromTs: req.fromTs, toTs: req.toTs });
     for (const symbol of req.symbols) {
       if (!rows.some((r) => r.symbol === symbol)) {
-        throw new Error(`--symbols: ${noCandlesMessage(marketDb, { symbol, timeframe: req.timeframe, exchange: req.exchange, fromTs: req.fromTs, toTs: req.toTs }, formatBarTime)}`);
+        const stored = candleRange(marketDb, symbol, req.timeframe, req.exchange);
+        throw new Error(`--symbols: ${noCandlesMessage({ symbol, timeframe: req.timeframe, exchange: req.exchange, fromTs: req.fromTs, toTs: req.toTs }, stored)}`);
       }
     }
   } finally {

@@ -53,6 +53,21 @@ export function formatBarTime(ts: number, timeframe: string): string {
   return `${iso.slice(0, isSubMinuteTimeframe(timeframe) ? 19 : 16).replace('T', ' ')}Z`;
 }
 
+/** Why a series has no bars between fromTs and toTs, in one line: what is stored of it instead (`stored`), if anything. */
+export function noCandlesMessage(
+  query: { symbol: string; timeframe: string; exchange?: string; fromTs?: number; toTs?: number },
+  stored: { firstTs: number; lastTs: number; count: number } | undefined,
+): string {
+  const { symbol, timeframe } = query;
+  const from = query.fromTs === undefined ? undefined : formatBarTime(query.fromTs, timeframe);
+  const to = query.toTs === undefined ? undefined : formatBarTime(query.toTs, timeframe);
+  const asked = from !== undefined && to !== undefined ? ` between ${from} and ${to}` : from !== undefined ? ` from ${from} on` : to !== undefined ? ` up to ${to}` : '';
+  const what = stored === undefined
+    ? `none are stored${query.exchange ? ` on ${query.exchange}` : ''}: import or collect them first`
+    : `the stored ones run ${formatBarTime(stored.firstTs, timeframe)} → ${formatBarTime(stored.lastTs, timeframe)} (${stored.count.toLocaleString('en-US')} bars)`;
+  return `no ${symbol} ${timeframe} candles${asked}: ${what}`;
+}
+
 /** Builds an issue whose message follows `<source> line N (time): text`. */
 export function makeIssue(
   where: { source: string; timeframe: string; lineLabel?: 'line' | 'row' },

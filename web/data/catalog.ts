@@ -107,7 +107,8 @@ export class RunCatalog {
   private readonly maxOpen: number;
   private readonly keys = new Map<string, string>();
   private readonly open = new Map<string, OpenEntry>();
-  private readonly listings = new Map<string, { stamp: string; runs: RunRow[] }>();
+  /** Per file: its runs, and the latest equity of those with no stored summary, read once per stamp. */
+  private readonly listings = new Map<string, { stamp: string; runs: RunRow[]; equityNow: Map<string, number> }>();
   private useCounter = 0;
   private closed = false;
   private readonly closeListeners: ((path: string) => void)[] = [];
@@ -215,16 +216,16 @@ export class RunCatalog {
     const rows = db.select().from(runs).orderBy(desc(runs.startedAt)).all();
     const behind = pendingMigrations(db);
     if (behind > 0) throw new Error(`written by an older QuantSage (${behind} migration(s) behind): open it with --db to migrate it`);
-    this.listings.set(path, { stamp, runs: rows });
+    const equityNow = new Map<string, number>();
+    for (const run of rows) {
+      if (typeof run.summary?.total_return === 'number') continue;
+      const latest = db.$client
+        .query<{ equity: number }, [string]>('SELECT equity FROM equity_snapshots WHERE run_id = ? ORDER BY ts DESC, seq DESC LIMIT 1')
+        .get(run.id);
+      if (latest !== null) equityNow.set(run.id, latest.equity);
+    }
+    this.listings.set(path, { stamp, runs: rows, equityNow });
     return rows;
-  }
-
-  /** The run's newest equity point, if it has one (one indexed row). */
-  private latestEquity(path: string, runId: string): number | undefined {
-    const row = this.openPath(path)
-      .$client.query<{ equity: number }, [string]>('SELECT equity FROM equity_snapshots WHERE run_id = ? ORDER BY ts DESC, seq DESC LIMIT 1')
-      .get(runId);
-    return row?.equity;
   }
 
   /** Whether the --db file exists yet (a paper/live DB appears when its session starts). */
@@ -243,8 +244,7 @@ export class RunCatalog {
     const primaryRunIds = new Set<string>();
     const unreadable: UnreadableFile[] = [];
     const add = (path: string, run: RunRow) => {
-      const equityNow = typeof run.summary?.total_return === 'number' ? undefined : this.latestEquity(path, run.id);
-      byId.set(run.id, { source: this.register(path), runId: run.id, run, path, equityNow });
+      byId.set(run.id, { source: this.register(path), runId: run.id, run, path, equityNow: this.listings.get(path)?.equityNow.get(run.id) });
     };
     const elsewhere: string[] = [];
     let primaryRuns: RunRow[] = [];
