@@ -6,7 +6,7 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatCombination } from '../../machines/research/grid.ts';
-import { splitCount, splitLogits } from '../../machines/research/overfitting.ts';
+import { splitLogits } from '../../machines/research/overfitting.ts';
 import type { CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import { configDigest, connectOrFail, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
@@ -74,7 +74,7 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
     },
     // The coordinator's own thread: the workers are on other machines.
     async splitLogits(totals) {
-      return splitLogits(totals, 0, splitCount(totals.blocks));
+      return splitLogits(totals);
     },
     async close() {
       closed = true;

@@ -1,7 +1,7 @@
 // A Bun Worker of the sweep thread pool. It keeps the setup and shared candle columns of each sweep it is opened
 // for — a sweep:worker's threads outlive its sweeps, so their compiled code stays warm — runs the combinations it is
 // sent, one at a time, and scores ranges of the PBO's splits. Every answer names the task it answers.
-import { splitLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
+import { pairLogits, type BlockTotals } from '../../machines/research/overfitting.ts';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { runCombination, type CombinationEnv, type CombinationJob, type CombinationOutcome, type SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
@@ -11,6 +11,7 @@ declare const self: Worker;
 export type ToWorker =
   | { type: 'open'; task: number; sweep: string; setup: SweepSetup; candles: CandleColumns }
   | { type: 'job'; task: number; sweep: string; job: CombinationJob }
+  /** Split pairs [first, end) of the PBO (pairLogits). */
   | { type: 'logits'; task: number; totals: BlockTotals; first: number; end: number }
   | { type: 'forget'; sweep: string };
 export type FromWorker =
@@ -47,7 +48,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       // The curve's buffers are transferred: no copy, nothing to parse on the other side.
       self.postMessage({ type: 'outcome', task: message.task, outcome } satisfies FromWorker, [outcome.equityTs.buffer, outcome.equity.buffer]);
     } else {
-      const logits = splitLogits(message.totals, message.first, message.end);
+      const logits = pairLogits(message.totals, message.first, message.end);
       self.postMessage({ type: 'logits', task: message.task, logits } satisfies FromWorker, [logits.buffer]);
     }
   } catch (err) {

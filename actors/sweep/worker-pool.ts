@@ -6,7 +6,7 @@
 //
 // The threads outlive a sweep: `bun run sweep` opens one sweep and closes the threads with it, while a sweep:worker
 // keeps them for every sweep it serves, so each JavaScriptCore VM compiles the pipeline once (about a CPU-second).
-import { splitCount, type BlockTotals } from '../../machines/research/overfitting.ts';
+import { placePairLogits, splitPairs, type BlockTotals } from '../../machines/research/overfitting.ts';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
@@ -102,24 +102,19 @@ export function startThreadPool(size: number): ThreadPool {
     });
 
   const splitLogitsOnThreads = async (totals: BlockTotals): Promise<Float64Array> => {
-    const splits = splitCount(totals.blocks);
+    const pairs = splitPairs(totals.blocks);
     // A few ranges per thread, so one slowed down by the machine does not hold up the rest.
-    const ranges = Math.min(splits, size * 4);
-    const parts = await Promise.all(
+    const ranges = Math.min(pairs, size * 4);
+    const logits = new Float64Array(2 * pairs);
+    await Promise.all(
       Array.from({ length: ranges }, async (_, r) => {
-        const first = Math.floor((splits * r) / ranges);
-        const end = Math.floor((splits * (r + 1)) / ranges);
-        const answer = await send({ type: 'logits', totals, first, end }, `PBO splits ${first}–${end - 1}`);
+        const first = Math.floor((pairs * r) / ranges);
+        const end = Math.floor((pairs * (r + 1)) / ranges);
+        const answer = await send({ type: 'logits', totals, first, end }, `PBO split pairs ${first}–${end - 1}`);
         if (answer.type !== 'logits') throw new Error(`sweep worker answered PBO splits with ${answer.type}`);
-        return answer.logits;
+        placePairLogits(logits, first, answer.logits);
       }),
     );
-    const logits = new Float64Array(splits);
-    let at = 0;
-    for (const part of parts) {
-      logits.set(part, at);
-      at += part.length;
-    }
     return logits;
   };
 

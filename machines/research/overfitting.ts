@@ -200,7 +200,7 @@ export function probabilityOfOverfitting(
   performance: Performance = sharpeOfTotals,
 ): Pbo {
   const totals = blockTotals(returns, blocks);
-  return pboOfLogits(totals, splitLogits(totals, 0, splitCount(blocks), performance));
+  return pboOfLogits(totals, splitLogits(totals, performance));
 }
 
 /** The per-block totals of CSCV, checked: at least 2 combinations, an even number of blocks, equal lengths. */
@@ -268,57 +268,135 @@ export function splitCount(blocks: number): number {
 }
 
 /**
- * λ of the splits [first, end) in lexicographic order of the training sets, so that ranges scored apart (on
- * several threads) and put back in order give exactly the logits of one pass.
+ * Split p's test set is split (S − 1 − p)'s training set (in lexicographic order the complement of the p-th
+ * subset is the p-th from the end), so splits are scored in complementary pairs: one score per combination per set
+ * serves as the in-sample scores of one split and the out-of-sample scores of the other. C(S, S/2) is even.
  */
-export function splitLogits(totals: BlockTotals, first: number, end: number, performance: Performance = sharpeOfTotals): Float64Array {
-  const { combinations: n, blocks, rowsPerBlock, sums, squares } = totals;
+export function splitPairs(blocks: number): number {
+  return splitCount(blocks) / 2;
+}
+
+/** λ of every split, in lexicographic order of the training sets (one pass on this thread). */
+export function splitLogits(totals: BlockTotals, performance: Performance = sharpeOfTotals): Float64Array {
+  const logits = new Float64Array(splitCount(totals.blocks));
+  placePairLogits(logits, 0, pairLogits(totals, 0, splitPairs(totals.blocks), performance));
+  return logits;
+}
+
+/**
+ * λ of the split pairs [first, end): `[λ(p), λ(S − 1 − p)]` for each p in turn. Ranges scored apart (on several
+ * threads) and placed with placePairLogits give exactly the logits of one pass: every score is the same double,
+ * its set's blocks summed in ascending order from zero.
+ */
+export function pairLogits(totals: BlockTotals, first: number, end: number, performance: Performance = sharpeOfTotals): Float64Array {
+  const { combinations: n, blocks, rowsPerBlock } = totals;
   const half = blocks / 2;
   const count = half * rowsPerBlock;
-  // Each set's blocks are summed in ascending order, so every score is the same double whatever the layout.
-  const score = (set: Int32Array, c: number) => {
-    let sum = 0;
-    let sumSq = 0;
-    for (let k = 0; k < half; k++) {
-      sum += sums[c * blocks + set[k]!]!;
-      sumSq += squares[c * blocks + set[k]!]!;
-    }
-    return performance(sum, sumSq, count);
-  };
-  const logits = new Float64Array(Math.max(0, end - first));
-  const test = new Int32Array(half);
-  const trainSet = new Int32Array(half);
-  let split = 0;
-  for (const train of choose(blocks, half)) {
-    if (split >= end) break;
-    if (split++ < first) continue;
-    trainSet.set(train);
+  const sums = blockMajor(totals.sums, n, blocks);
+  const squares = blockMajor(totals.squares, n, blocks);
+  const train = new PrefixTotals(n, half, sums, squares);
+  const test = new PrefixTotals(n, half, sums, squares);
+  const inSample = new Float64Array(n);
+  const outOfSample = new Float64Array(n);
+  const complement = new Int32Array(half);
+  const out = new Float64Array(2 * Math.max(0, end - first));
+  let p = 0;
+  for (const set of choose(blocks, half)) {
+    if (p >= end) break;
+    if (p++ < first) continue;
     for (let b = 0, t = 0, k = 0; b < blocks; b++) {
-      if (k < half && train[k] === b) k++;
-      else test[t++] = b;
+      if (k < half && set[k] === b) k++;
+      else complement[t++] = b;
     }
-    let best = 0;
-    let bestPerf = score(trainSet, 0);
-    for (let c = 1; c < n; c++) {
-      const perf = score(trainSet, c);
-      if (perf > bestPerf) {
-        best = c;
-        bestPerf = perf;
+    train.moveTo(set);
+    test.moveTo(complement);
+    train.scores(inSample, performance, count);
+    test.scores(outOfSample, performance, count);
+    const at = 2 * (p - 1 - first);
+    out[at] = logitOfSplit(inSample, outOfSample);
+    out[at + 1] = logitOfSplit(outOfSample, inSample);
+  }
+  return out;
+}
+
+/** Puts pairLogits(totals, first, …)'s answer into `logits` (all S splits, in split order). */
+export function placePairLogits(logits: Float64Array, first: number, pairs: Float64Array): void {
+  const last = logits.length - 1;
+  for (let i = 0; i < pairs.length / 2; i++) {
+    logits[first + i] = pairs[2 * i]!;
+    logits[last - first - i] = pairs[2 * i + 1]!;
+  }
+}
+
+/** n* = argmax in-sample (first on ties); its rank out-of-sample, 1 = worst, ties at their mean rank; λ = logit(rank / (N + 1)). */
+function logitOfSplit(inSample: Float64Array, outOfSample: Float64Array): number {
+  const n = inSample.length;
+  let best = 0;
+  for (let c = 1; c < n; c++) if (inSample[c]! > inSample[best]!) best = c;
+  const bestOos = outOfSample[best]!;
+  let below = 0;
+  let equal = 0;
+  for (let c = 0; c < n; c++) {
+    const oos = outOfSample[c]!;
+    if (oos < bestOos) below++;
+    else if (oos === bestOos) equal++;
+  }
+  const omega = (below + (equal + 1) / 2) / (n + 1);
+  return Math.log(omega / (1 - omega));
+}
+
+/** `totals[c × blocks + b]` → `[b × n + c]`: one block's totals for every combination side by side. */
+function blockMajor(totals: Float64Array, n: number, blocks: number): Float64Array {
+  const out = new Float64Array(n * blocks);
+  for (let c = 0; c < n; c++) for (let b = 0; b < blocks; b++) out[b * n + c] = totals[c * blocks + b]!;
+  return out;
+}
+
+/**
+ * Running sums over a set's blocks for every combination: row j holds the totals of the set's first j blocks
+ * (row 0 is zero). Sets visited in lexicographic order share leading blocks, so moving to the next set
+ * recomputes only the rows after the first block that changed — the same additions in the same order.
+ */
+class PrefixTotals {
+  private readonly set: Int32Array;
+  private readonly sum: Float64Array;
+  private readonly sumSq: Float64Array;
+  private valid = 0;
+
+  constructor(
+    private readonly n: number,
+    private readonly half: number,
+    private readonly sums: Float64Array,
+    private readonly squares: Float64Array,
+  ) {
+    this.set = new Int32Array(half);
+    this.sum = new Float64Array((half + 1) * n);
+    this.sumSq = new Float64Array((half + 1) * n);
+  }
+
+  moveTo(set: ArrayLike<number>): void {
+    const { n, half, sums, squares, sum, sumSq } = this;
+    let j = 0;
+    while (j < this.valid && this.set[j] === set[j]) j++;
+    for (; j < half; j++) {
+      const b = set[j]!;
+      this.set[j] = b;
+      const from = j * n;
+      const to = from + n;
+      const block = b * n;
+      for (let c = 0; c < n; c++) {
+        sum[to + c] = sum[from + c]! + sums[block + c]!;
+        sumSq[to + c] = sumSq[from + c]! + squares[block + c]!;
       }
     }
-    const bestOos = score(test, best);
-    let below = 0;
-    let equal = 0;
-    for (let c = 0; c < n; c++) {
-      const oos = score(test, c);
-      if (oos < bestOos) below++;
-      else if (oos === bestOos) equal++;
-    }
-    const rank = below + (equal + 1) / 2;
-    const omega = rank / (n + 1);
-    logits[split - 1 - first] = Math.log(omega / (1 - omega));
+    this.valid = half;
   }
-  return logits;
+
+  scores(out: Float64Array, performance: Performance, count: number): void {
+    const { n, sum, sumSq } = this;
+    const row = this.half * n;
+    for (let c = 0; c < n; c++) out[c] = performance(sum[row + c]!, sumSq[row + c]!, count);
+  }
 }
 
 /** PBO from every split's λ, in split order. */

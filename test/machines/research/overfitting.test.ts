@@ -1,12 +1,19 @@
 import { describe, expect, test } from 'bun:test';
 import {
+  blockTotals,
   deflatedSharpe,
   expectedMaxSharpe,
   meanOfTotals,
   normalCdf,
   normalQuantile,
   probabilisticSharpe,
+  pairLogits,
+  placePairLogits,
   probabilityOfOverfitting,
+  sharpeOfTotals,
+  splitLogits,
+  splitPairs,
+  type BlockTotals,
 } from '../../../machines/research/overfitting.ts';
 
 describe('normal distribution', () => {
@@ -91,7 +98,59 @@ describe('probability of backtest overfitting by CSCV (Bailey, Borwein, López d
     expect(probabilityOfOverfitting([weak, strong, noise], 8).pbo).toBe(0);
   });
 
+  test('scored in complementary pairs, every λ is the same double as scoring each split on its own', () => {
+    // 42 combinations: noise, exact copies (ties in and out of sample), flat curves (Sharpe 0), and a strong
+    // curve whose twin matches it on the first half only (tied in-sample on that split, apart out of sample).
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.04;
+    const noise = Array.from({ length: 30 }, () => Array.from({ length: 211 }, random));
+    const strong = noise[0]!.map((r) => r + 0.05);
+    const twin = strong.map((r, i) => (i < 107 ? r : -r));
+    const returns = [strong, ...noise, ...noise.slice(0, 6), ...Array.from({ length: 4 }, () => Array<number>(211).fill(0)), twin];
+    for (const blocks of [2, 4, 8, 16]) {
+      const totals = blockTotals(returns, blocks);
+      const expected = logitsSplitBySplit(totals);
+      expect(Array.from(splitLogits(totals))).toEqual(expected);
+      // Ranges of pairs scored apart (as on the sweep's threads) and put back in split order.
+      const pairs = splitPairs(blocks);
+      const placed = new Float64Array(2 * pairs);
+      for (let first = 0; first < pairs; first += 3) placePairLogits(placed, first, pairLogits(totals, first, Math.min(pairs, first + 3)));
+      expect(Array.from(placed)).toEqual(expected);
+    }
+  });
+
   test('refuses an odd number of blocks', () => {
     expect(() => probabilityOfOverfitting([[1, 2], [3, 4]], 3)).toThrow('even number of blocks');
   });
 });
+
+/** CSCV as the paper states it: each split's training and test sets scored on their own, blocks summed in ascending order. */
+function logitsSplitBySplit(totals: BlockTotals): number[] {
+  const { combinations: n, blocks, rowsPerBlock, sums, squares } = totals;
+  const half = blocks / 2;
+  const score = (set: number[], c: number) => {
+    let sum = 0;
+    let sumSq = 0;
+    for (const b of set) {
+      sum += sums[c * blocks + b]!;
+      sumSq += squares[c * blocks + b]!;
+    }
+    return sharpeOfTotals(sum, sumSq, half * rowsPerBlock);
+  };
+  const sets: number[][] = [];
+  const grow = (set: number[], next: number) => {
+    if (set.length === half) return void sets.push(set);
+    for (let b = next; b < blocks; b++) grow([...set, b], b + 1);
+  };
+  grow([], 0);
+  return sets.map((train) => {
+    const test = Array.from({ length: blocks }, (_, b) => b).filter((b) => !train.includes(b));
+    const inSample = Array.from({ length: n }, (_, c) => score(train, c));
+    const best = inSample.indexOf(Math.max(...inSample));
+    const outOfSample = Array.from({ length: n }, (_, c) => score(test, c));
+    const below = outOfSample.filter((x) => x < outOfSample[best]!).length;
+    const equal = outOfSample.filter((x) => x === outOfSample[best]!).length;
+    const omega = (below + (equal + 1) / 2) / (n + 1);
+    return Math.log(omega / (1 - omega));
+  });
+}
