@@ -15,6 +15,11 @@ export interface AlertSink {
   readonly name: string;
   readonly minLevel: AlertLevel;
   /**
+   * Sent from deliver() itself, in the caller's turn, so that its output keeps its place among the caller's own
+   * lines (the console). Such a sink must not wait on anything: no queue, retry, timeout or pause applies to it.
+   */
+  readonly inline?: boolean;
+  /**
    * Delivers one alert. Must not throw for a receiver's failure (return ok: false with the answer), must honour
    * the signal (the dispatcher aborts a receiver that hangs past its timeout), and never puts secrets (webhook
    * tokens, bot tokens, SMTP passwords) in `detail`.

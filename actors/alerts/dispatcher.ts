@@ -1,7 +1,8 @@
 // Delivery off the hot path: `deliver` only appends to one queue per sink; each queue is worked by its own loop
 // with a per-request timeout, retries with exponential backoff (or the receiver's Retry-After), and a pause
-// for a sink that keeps failing, announced once through the other sinks. Every alert queued for a sink ends
-// in exactly one onStatus: delivered or failed.
+// for a sink that keeps failing, announced once through the other sinks. An inline sink (the console) is the
+// exception: deliver() calls it directly, so its lines keep their place among the caller's. Every alert queued
+// for a sink ends in exactly one onStatus: delivered or failed.
 import { atLeast, type Alert, type DeliveryStatus } from '../../machines/alerts/alert.ts';
 import { sleep } from '../adapters/sleep.ts';
 import type { AlertSink, SinkResult } from './alert-sink.ts';
@@ -76,6 +77,7 @@ export function createDispatcher(sinks: readonly AlertSink[], options: Dispatche
   const wait = options.wait ?? sleep;
   const shutdown = new AbortController();
   let closing = false;
+  const inlineAnswers = new Set<Promise<void>>();
 
   const report = (id: AlertId | undefined, sink: string, status: DeliveryStatus, detail: string): void => {
     try {
@@ -96,12 +98,30 @@ export function createDispatcher(sinks: readonly AlertSink[], options: Dispatche
   function enqueue(lane: Lane, job: Job, own = false): void {
     if (!atLeast(job.alert.level, lane.sink.minLevel)) return;
     if (shutdown.signal.aborted || (closing && !own)) return reportLater(job.id, lane.sink.name, 'not sent: delivery is shutting down');
+    if (lane.sink.inline) return sendInline(lane.sink, job);
     if (isPaused(lane)) return reportLater(job.id, lane.sink.name, pausedDetail(lane));
     if (lane.queue.length >= options.queueLimit) {
       return reportLater(job.id, lane.sink.name, `not sent: ${options.queueLimit} alerts already waiting for this sink`);
     }
     lane.queue.push(job);
     lane.running ??= work(lane).finally(() => (lane.running = undefined));
+  }
+
+  /** An inline sink's work happens in send's synchronous part; only its answer is awaited (close waits for it). */
+  function sendInline(sink: AlertSink, job: Job): void {
+    let answer: Promise<SinkResult>;
+    try {
+      answer = sink.send(job.alert, shutdown.signal);
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    const sent = answer
+      .then(
+        (result) => report(job.id, sink.name, result.ok ? 'delivered' : 'failed', result.detail),
+        (err: unknown) => report(job.id, sink.name, 'failed', `sink error: ${err instanceof Error ? err.message.slice(0, 200) : 'unknown'}`),
+      )
+      .finally(() => inlineAnswers.delete(sent));
+    inlineAnswers.add(sent);
   }
 
   function pausedDetail(lane: Lane): string {
@@ -224,7 +244,9 @@ export function createDispatcher(sinks: readonly AlertSink[], options: Dispatche
       closing = true;
       const drained = (async () => {
         // A queue's loop may enqueue a warning onto another queue: wait until every loop is idle.
-        while (lanes.some((l) => l.running !== undefined)) await Promise.all(lanes.map((l) => l.running));
+        while (lanes.some((l) => l.running !== undefined) || inlineAnswers.size > 0) {
+          await Promise.all([...lanes.map((l) => l.running), ...inlineAnswers]);
+        }
       })();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const bound = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.closeTimeoutMs)));

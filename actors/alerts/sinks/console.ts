@@ -30,6 +30,8 @@ export function createConsoleSink(options: { minLevel: AlertLevel; stream?: Line
   return {
     name: 'console',
     minLevel: options.minLevel,
+    // Printed as the alert is raised, between the session's own lines about the same bar, not after them.
+    inline: true,
     async send(alert: Alert): Promise<SinkResult> {
       stream.write(`${consoleLine(alert, stream.isTTY === true)}\n`);
       return { ok: true, detail: 'printed' };

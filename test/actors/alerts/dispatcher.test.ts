@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
 import type { Alert, DeliveryStatus } from '../../../machines/alerts/alert.ts';
 import type { AlertSink, SinkResult } from '../../../actors/alerts/alert-sink.ts';
 import { createDispatcher, type DispatcherOptions } from '../../../actors/alerts/dispatcher.ts';
+import { createConsoleSink } from '../../../actors/alerts/sinks/console.ts';
 import { createSlackSink } from '../../../actors/alerts/sinks/slack.ts';
 import { createWebhookSink } from '../../../actors/alerts/sinks/webhook.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/alert-receivers.ts';
@@ -67,6 +68,25 @@ describe('dispatcher', () => {
     await dispatcher.close();
     expect(received).toHaveLength(1);
     expect(statuses).toEqual([{ id: 1, sink: 'fake', status: 'delivered', detail: 'ok' }]);
+  });
+
+  test('the console prints inside deliver(), between the caller’s own lines; a queued sink still waits its turn', async () => {
+    const out: string[] = [];
+    const console = createConsoleSink({ minLevel: 'info', stream: { write: (text) => out.push(text.trim()) } });
+    const { sink, received } = scriptedSink('fake', []);
+    const { options, statuses } = setup();
+    const dispatcher = createDispatcher([console, sink], options);
+    out.push('fill line');
+    dispatcher.deliver(alert('warning', { title: 'Position opened' }), 1);
+    out.push('next bar line');
+    expect(out[0]).toBe('fill line');
+    expect(out[1]).toContain('WARNING  Position opened');
+    expect(out[2]).toBe('next bar line');
+    expect(received).toHaveLength(0);
+    await dispatcher.close();
+    expect(received).toHaveLength(1);
+    expect(statuses).toContainEqual({ id: 1, sink: 'console', status: 'delivered', detail: 'printed' });
+    expect(statuses).toContainEqual({ id: 1, sink: 'fake', status: 'delivered', detail: 'ok' });
   });
 
   test('a receiver answering 500 then 200 gets the alert exactly once, after one backoff', async () => {
