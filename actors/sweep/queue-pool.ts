@@ -30,7 +30,7 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
   return {
     async run(jobs, onOutcome) {
       const byQueueId = new Map(jobs.map((job) => [queueJobId(sweepId, job.id), job]));
-      const outcomes = new Map<string, CombinationOutcome>();
+      const taken = new Set<string>();
       for (const id of byQueueId.keys()) outstanding.add(id);
       await queue.addBulk(
         jobs.map((job) => ({
@@ -48,29 +48,27 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
       );
       const take = async (job: Job<QueuedCombination, QueuedOutcome>) => {
         const id = job.id!;
-        if (!byQueueId.has(id) || outcomes.has(id)) return;
-        const outcome = fromQueuedOutcome(job.returnvalue);
-        outcomes.set(id, outcome);
+        if (!byQueueId.has(id) || taken.has(id)) return;
+        taken.add(id);
         outstanding.delete(id);
-        onOutcome(outcome);
+        onOutcome(fromQueuedOutcome(job.returnvalue));
         await job.remove().catch(() => undefined);
       };
-      while (outcomes.size < jobs.length) {
+      while (taken.size < jobs.length) {
         if (closed) throw new Error('the sweep was closed before its jobs finished');
         const failed = (await queue.getJobs(['failed'], 0, PAGE - 1)).find((job) => job !== undefined && byQueueId.has(job.id!));
         if (failed !== undefined) {
           const job = byQueueId.get(failed.id!)!;
           throw new Error(`combination ${formatCombination(job.params)}: ${failed.failedReason}`);
         }
-        const before = outcomes.size;
+        const before = taken.size;
         for (let start = 0; ; start += PAGE) {
           const page = await queue.getJobs(['completed'], start, start + PAGE - 1, true);
           for (const job of page) if (job !== undefined) await take(job);
           if (page.length < PAGE) break;
         }
-        if (outcomes.size === before) await Bun.sleep(POLL_MS);
+        if (taken.size === before) await Bun.sleep(POLL_MS);
       }
-      return jobs.map((job) => outcomes.get(queueJobId(sweepId, job.id))!);
     },
     // The coordinator's own thread: the workers are on other machines.
     async splitLogits(totals) {

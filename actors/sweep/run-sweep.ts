@@ -62,9 +62,17 @@ export interface SweepRequest {
 
 const RESULT_COLUMNS = ['sweepId', 'combination', 'phase', 'window', 'fromTs', 'toTs', 'params', 'metric', 'summary'] as const;
 
-export interface ScoredOutcome extends CombinationOutcome {
+/** How many of the best combinations keep their equity curve for the report (the best one's also feeds the DSR). */
+export const CURVES_KEPT = 5;
+
+/**
+ * A combination's result as the sweep keeps it. The curve stays only with the best CURVES_KEPT of the full range and
+ * with the walk-forward test windows: a sweep of many combinations over many bars must not hold every curve.
+ */
+export interface ScoredOutcome extends Omit<CombinationOutcome, 'equityTs' | 'equity'> {
   metric: number | null;
   runId?: string;
+  curve?: { ts: Float64Array; equity: Float64Array };
 }
 
 export interface WalkForwardRow {
@@ -159,8 +167,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
       .insert(sweepResults)
       .values(Object.fromEntries(RESULT_COLUMNS.map((c) => [c, sql.placeholder(c)])) as never)
       .prepare();
-    const store = (outcome: CombinationOutcome, phase: 'full' | 'train' | 'test', window: number | null): ScoredOutcome => {
-      const scored = { ...outcome, metric: metricOf(outcome.summary, metric) };
+    const store = (outcome: ScoredOutcome, phase: 'full' | 'train' | 'test', window: number | null): void => {
       insert.run({
         sweepId,
         combination: outcome.id % combos.length,
@@ -169,17 +176,19 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
         fromTs: outcome.fromTs ?? null,
         toTs: outcome.toTs ?? null,
         params: outcome.params,
-        metric: scored.metric,
+        metric: outcome.metric,
         summary: outcome.summary,
       } satisfies Record<(typeof RESULT_COLUMNS)[number], unknown>);
-      return scored;
     };
 
     // One transaction per batch of results: a commit per row would make the main thread the bottleneck.
-    const storeAll = (ran: CombinationOutcome[], phase: 'full' | 'train' | 'test', window: (o: CombinationOutcome) => number | null) =>
-      sweepDb.$client.transaction(() => ran.map((o) => store(o, phase, window(o))))();
+    const storeAll = (ran: ScoredOutcome[], phase: 'full' | 'train' | 'test', window: (o: ScoredOutcome) => number | null): ScoredOutcome[] => {
+      sweepDb.$client.transaction(() => ran.forEach((o) => store(o, phase, window(o))))();
+      return ran;
+    };
     const fullJobs: CombinationJob[] = combos.map((params, id) => ({ id, params, fromTs: req.fromTs, toTs: req.toTs }));
-    const outcomes = storeAll(await pool.run(fullJobs, tick), 'full', () => null).sort((a, b) => a.id - b.id);
+    const keepBest = curveKeeper(CURVES_KEPT);
+    const outcomes = storeAll(await runJobs(pool, fullJobs, (o) => keepBest(scoreOutcome(o, metric)), tick), 'full', () => null);
 
     let walkForward: WalkForwardReport | undefined;
     if (windows.length > 0) {
@@ -351,17 +360,17 @@ async function runWalkForward(
   setup: SweepSetup,
   pool: WorkerPool,
   tick: () => void,
-  storeAll: (ran: CombinationOutcome[], phase: 'full' | 'train' | 'test', window: (o: CombinationOutcome) => number | null) => ScoredOutcome[],
+  storeAll: (ran: ScoredOutcome[], phase: 'full' | 'train' | 'test', window: (o: ScoredOutcome) => number | null) => ScoredOutcome[],
 ): Promise<WalkForwardReport> {
   // Job ids: window w's training of combination c is (w + 1) × N + c; its test job (w + 1 + W) × N + chosen.
   const n = combos.length;
   const trainJobs = windows.flatMap((w) => combos.map((params, c) => ({ id: (w.index + 1) * n + c, params, fromTs: w.trainFrom, toTs: w.trainTo - 1 })));
-  const trained = storeAll(await pool.run(trainJobs, tick), 'train', (o) => Math.floor(o.id / n) - 1);
+  // Training runs are ranked by their metric only: none keeps its curve.
+  const trained = storeAll(await runJobs(pool, trainJobs, (o) => withoutCurve(scoreOutcome(o, metric)), tick), 'train', (o) => Math.floor(o.id / n) - 1);
   const best = windows.map((w) => rankByMetric(trained.filter((o) => Math.floor(o.id / n) - 1 === w.index))[0]!);
   const testJobs = windows.map((w) => ({ id: (w.index + 1 + windows.length) * n + (best[w.index]!.id % n), params: best[w.index]!.params, fromTs: w.testFrom, toTs: w.testTo - 1 }));
-  const tested = storeAll(await pool.run(testJobs, tick), 'test', (o) => Math.floor(o.id / n) - 1 - windows.length);
-  tested.sort((a, b) => a.id - b.id);
-  const stitched = stitchEquity(tested.map((o) => ({ ts: o.equityTs, equity: o.equity })), setup.capital);
+  const tested = storeAll(await runJobs(pool, testJobs, (o) => scoreOutcome(o, metric), tick), 'test', (o) => Math.floor(o.id / n) - 1 - windows.length);
+  const stitched = stitchEquity(tested.map((o) => curveOf(o)), setup.capital);
   const kinds = new Set(setup.instruments.map((i) => i.kind));
   const points = stitched.ts.map((ts, i) => ({ ts, equity: stitched.equity[i]!, grossExposure: 0 }));
   return {
@@ -417,13 +426,57 @@ async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutc
 async function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome, pool: WorkerPool): Promise<{ deflated?: DeflatedSharpe; pbo?: Pbo }> {
   if (outcomes.length < 2) return {};
   // Each combination's Sharpe and block totals were computed by the worker that ran it (returnStats).
-  const deflated = deflatedSharpe(periodReturns(best.equity), outcomes.map((o) => o.returnStats.sharpe));
+  const deflated = deflatedSharpe(periodReturns(curveOf(best).equity), outcomes.map((o) => o.returnStats.sharpe));
   const parts = outcomes.map((o) => o.returnStats.blocks);
   const first = parts[0];
   if (first === undefined || parts.some((p) => p === undefined || p.returns !== first.returns)) return { deflated };
   // The splits are scored on the pool's workers (12,870 of them × N combinations); same logits as one pass.
   const totals = joinBlockTotals(parts as CombinationBlockTotals[]);
   return { deflated, pbo: pboOfLogits(totals, await pool.splitLogits(totals)) };
+}
+
+/** Runs `jobs` on the pool; `receive` turns each outcome, as it arrives, into what the sweep keeps (in job order). */
+async function runJobs<T>(pool: WorkerPool, jobs: CombinationJob[], receive: (outcome: CombinationOutcome) => T, tick: () => void): Promise<T[]> {
+  const at = new Map(jobs.map((job, i) => [job.id, i]));
+  const kept = new Array<T>(jobs.length);
+  await pool.run(jobs, (outcome) => {
+    kept[at.get(outcome.id)!] = receive(outcome);
+    tick();
+  });
+  return kept;
+}
+
+function scoreOutcome(outcome: CombinationOutcome, metric: SweepMetric): ScoredOutcome {
+  const { equityTs, equity, ...rest } = outcome;
+  return { ...rest, metric: metricOf(outcome.summary, metric), curve: { ts: equityTs, equity } };
+}
+
+function withoutCurve(outcome: ScoredOutcome): ScoredOutcome {
+  delete outcome.curve;
+  return outcome;
+}
+
+function curveOf(outcome: ScoredOutcome): { ts: Float64Array; equity: Float64Array } {
+  if (outcome.curve === undefined) throw new Error(`combination ${formatCombination(outcome.params)}: its equity curve was not kept`);
+  return outcome.curve;
+}
+
+/**
+ * Keeps the curves of the best `k` outcomes seen so far and drops every other one as it arrives, in rankByMetric's
+ * order over outcomes in id order: metric high to low (none last), ties by id.
+ */
+function curveKeeper(k: number): (outcome: ScoredOutcome) => ScoredOutcome {
+  const best: ScoredOutcome[] = [];
+  const value = (o: ScoredOutcome) => o.metric ?? -Infinity;
+  const ahead = (a: ScoredOutcome, b: ScoredOutcome) => value(a) > value(b) || (value(a) === value(b) && a.id < b.id);
+  return (outcome) => {
+    let at = best.length;
+    while (at > 0 && ahead(outcome, best[at - 1]!)) at--;
+    if (at >= k) return withoutCurve(outcome);
+    best.splice(at, 0, outcome);
+    if (best.length > k) withoutCurve(best.pop()!);
+    return outcome;
+  };
 }
 
 export function metricOf(summary: PerformanceSummary, metric: SweepMetric): number | null {

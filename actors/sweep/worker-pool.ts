@@ -16,7 +16,11 @@ import type { FromWorker, ToWorker } from './sweep-worker.ts';
 const DEPTH = 2;
 
 export interface WorkerPool {
-  run(jobs: CombinationJob[], onOutcome: (outcome: CombinationOutcome) => void): Promise<CombinationOutcome[]>;
+  /**
+   * Runs the jobs, handing each outcome to `onOutcome` as it arrives; the pool keeps none of them (what a sweep keeps
+   * of each, it decides there: holding every equity curve of a large sweep would grow without bound).
+   */
+  run(jobs: CombinationJob[], onOutcome: (outcome: CombinationOutcome) => void): Promise<void>;
   /** Every split's λ of the probability of backtest overfitting (Sharpe), in split order. */
   splitLogits(totals: BlockTotals): Promise<ArrayLike<number>>;
   close(): void | Promise<void>;
@@ -135,12 +139,11 @@ export function startThreadPool(size: number): ThreadPool {
         submit,
         async run(jobs, onOutcome) {
           let failed = false;
-          return Promise.all(
+          await Promise.all(
             jobs.map((job) =>
               submit(job).then(
                 (outcome) => {
                   if (!failed) onOutcome(outcome);
-                  return outcome;
                 },
                 (err) => {
                   // The first failure fails the sweep; its combinations not yet started are not run.

@@ -9,7 +9,6 @@ import type { Heatmap } from '../../machines/research/sweep-tables.ts';
 import { downsampleMinMax, escapeHtml, scriptSafeJson } from './render-report.ts';
 
 const TOP = 10;
-const CURVES = 5;
 
 export function renderSweepReport(r: SweepReport): string {
   const read = (file: string) => readFileSync(fileURLToPath(import.meta.resolve(`uplot/dist/${file}`)), 'utf8');
@@ -17,7 +16,8 @@ export function renderSweepReport(r: SweepReport): string {
   const css = read('uPlot.min.css').replace(/<\/style/gi, '<\\/style');
   const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
   const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
-  const curves = r.outcomes.slice(0, CURVES).map((o) => ({ label: formatCombination(o.params), ...downsampleMinMax(o.equityTs.map((t) => t / 1000), o.equity) }));
+  // The sweep kept the curves of its best CURVES_KEPT combinations only.
+  const curves = r.outcomes.flatMap((o) => (o.curve === undefined ? [] : [{ label: formatCombination(o.params), ...downsampleMinMax(Array.from(o.curve.ts, (t) => t / 1000), o.curve.equity) }]));
   const data = {
     curves,
     stitched: r.walkForward ? downsampleMinMax(r.walkForward.stitched.ts.map((t) => t / 1000), r.walkForward.stitched.equity) : null,

@@ -6,7 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
-import { runSweep, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
+import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
+import { runCombination } from '../../../actors/sweep/combination.ts';
+import { CURVES_KEPT, planSweep, runSweep, type SweepRequest, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { deflatedSharpe, periodSharpe, probabilityOfOverfitting } from '../../../machines/research/overfitting.ts';
@@ -25,12 +27,13 @@ function cli(script: string, args: string[]) {
 }
 
 let sweep: SweepResult;
+let request: SweepRequest;
 
 beforeAll(async () => {
   const db = openDb(dbPath);
   importCsvFile(db, { file: join(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv'), symbol: 'BTC/USD', timeframe: '1d', market: 'crypto' });
   closeDb(db);
-  sweep = await runSweep({
+  request = {
     strategyName: 'mean_reversion',
     grid: 'lookback=10:60:5,entry_z=1.5:3:0.25',
     metric: 'sharpe',
@@ -45,7 +48,8 @@ beforeAll(async () => {
     quiet: true,
     now: () => 0,
     renderReport: renderSweepReport,
-  });
+  };
+  sweep = await runSweep(request);
 }, LONG);
 
 describe('a sweep on real data', () => {
@@ -77,13 +81,23 @@ describe('a sweep on real data', () => {
     expect(summary.pbo).toBeLessThanOrEqual(1);
   });
 
-  test('its deflated Sharpe and PBO (worked out on the workers) equal one pass of the formulas over every curve', () => {
-    const byId = [...sweep.report.outcomes].sort((a, b) => a.id - b.id);
-    const returns = byId.map((o) => periodReturns(o.equity));
+  test('its deflated Sharpe and PBO (worked out on the workers) equal one pass of the formulas over every curve', async () => {
+    // Every curve again, on this thread: the sweep itself keeps only its best few.
+    const plan = await planSweep(request);
+    const env = { definition: (await loadStrategyDefinition('mean_reversion')).definition, limits: loadRiskLimits(), venue: loadVenueConfig() };
+    const curves = plan.combos.map((params, id) => runCombination(plan.setup, env, plan.columns, { id, params, fromTs: request.fromTs, toTs: request.toTs }).equity);
+    const returns = curves.map((equity) => periodReturns(equity));
     const best = sweep.report.outcomes[0]!;
-    expect(sweep.report.deflated).toEqual(deflatedSharpe(periodReturns(best.equity), returns.map(periodSharpe)));
+    expect(sweep.report.deflated).toEqual(deflatedSharpe(periodReturns(curves[best.id]!), returns.map(periodSharpe)));
     expect(sweep.report.pbo).toEqual(probabilityOfOverfitting(returns, 16));
     expect(sweep.report.pbo!.splits).toBe(12_870);
+  }, LONG);
+
+  test('keeps the equity curves of its best five combinations only, each the curve that combination draws', () => {
+    const kept = sweep.report.outcomes.filter((o) => o.curve !== undefined);
+    expect(kept.map((o) => o.id)).toEqual(sweep.report.outcomes.slice(0, CURVES_KEPT).map((o) => o.id));
+    expect(kept).toHaveLength(5);
+    for (const o of kept) expect(o.curve!.equity.length).toBe(o.bars);
   });
 
   test('each sampled combination equals a separate bun run backtest with the same --param values', () => {

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
-import { runCombination, type CombinationEnv, type CombinationJob } from '../../../actors/sweep/combination.ts';
+import { runCombination, type CombinationEnv, type CombinationJob, type CombinationOutcome } from '../../../actors/sweep/combination.ts';
 import { planSweep, runSweep, type SweepRequest } from '../../../actors/sweep/run-sweep.ts';
-import { startThreadPool, startWorkerPool, type LocalWorkerPool } from '../../../actors/sweep/worker-pool.ts';
+import { startThreadPool, startWorkerPool, type LocalWorkerPool, type WorkerPool } from '../../../actors/sweep/worker-pool.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { formatCombination } from '../../../machines/research/grid.ts';
@@ -56,12 +56,22 @@ afterAll(() => pool?.close());
 
 const jobsOf = () => plan.combos.map((params, id): CombinationJob => ({ id, params, fromTs: FROM, toTs: TO }));
 
+/** Every outcome the pool hands over, by job id. */
+async function runAll(on: WorkerPool, jobs: CombinationJob[], seen: number[] = []): Promise<CombinationOutcome[]> {
+  const outcomes: CombinationOutcome[] = [];
+  await on.run(jobs, (o) => {
+    seen.push(o.id);
+    outcomes[o.id] = o;
+  });
+  return outcomes;
+}
+
 describe('the sweep worker pool', () => {
   test('gives every combination exactly the outcome it has on this thread, in the order asked', async () => {
     const jobs = jobsOf();
     expect(jobs.length).toBeGreaterThan(2 * 2); // more than the workers hold at once
     const seen: number[] = [];
-    const outcomes = await pool.run(jobs, (o) => seen.push(o.id));
+    const outcomes = await runAll(pool, jobs, seen);
     expect(outcomes.map((o) => o.id)).toEqual(jobs.map((j) => j.id));
     expect([...seen].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
     for (const job of jobs) {
@@ -74,7 +84,7 @@ describe('the sweep worker pool', () => {
   }, 60_000);
 
   test("scores the PBO's splits across the workers with exactly the logits of one pass on this thread", async () => {
-    const outcomes = await pool.run(jobsOf(), () => {});
+    const outcomes = await runAll(pool, jobsOf());
     const returns = outcomes.map((o) => periodReturns(o.equity));
     const here = probabilityOfOverfitting(returns, 16);
     const totals = blockTotals(returns, 16);
@@ -91,7 +101,7 @@ describe('the sweep worker pool', () => {
       const late = await threads.open(plan.setup, plan.columns);
       const jobs = jobsOf();
       const shifted = jobs.map((j) => ({ ...j, fromTs: Date.parse('2019-01-01T00:00:00Z') }));
-      const [a, b] = await Promise.all([early.run(jobs, () => {}), late.run(shifted, () => {})]);
+      const [a, b] = await Promise.all([runAll(early, jobs), runAll(late, shifted)]);
       for (const job of jobs) expect(a[job.id]).toEqual(runCombination(plan.setup, env, plan.columns, job));
       for (const job of shifted) expect(b[job.id]).toEqual(runCombination(plan.setup, env, plan.columns, job));
       early.close();
