@@ -173,7 +173,7 @@ await runMain(async () => {
     console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}; cold: threads start with the sweep, warm: they ran it once before):`);
     for (const s of [sweepBench.readme, sweepBench.large, sweepBench.readme_warm, sweepBench.large_warm]) {
       const pinned = s.combos_per_s_1_core === null ? '' : `; ${s.combos_per_s_1_core} on 1 worker pinned to one CPU → ${s.speedup_per_core}× per core`;
-      console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}): ${s.speedup}×${pinned}`);
+      console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}, peak RSS ${s.peak_rss_mb_all_cores} MB): ${s.speedup}×${pinned}`);
     }
   }
   const sweep =

@@ -28,6 +28,8 @@ export interface SweepProbe {
   combinations: number;
   seconds: number;
   cpu_seconds: number;
+  /** Peak RSS of the probe's whole process (coordinator and worker threads). */
+  peak_rss_mb: number;
 }
 
 export interface SweepScaling {
@@ -44,6 +46,8 @@ export interface SweepScaling {
   /** CPU time ÷ wall time of the 1-worker and the all-cores sweep. */
   cpu_cores_1_worker: number;
   cpu_cores_all_cores: number;
+  /** Peak RSS of the whole all-cores sweep process (it must not grow with combinations × bars). */
+  peak_rss_mb_all_cores: number;
   /** 1 worker pinned to one CPU (taskset); null where taskset is missing or there is one CPU. */
   combos_per_s_1_core: number | null;
   speedup_per_core: number | null;
@@ -62,7 +66,7 @@ export async function runSweepProbe(dbPath: string, grid: string, workers: numbe
     const combinations = await sweepOnce(dbPath, grid, workers, threads, outDir);
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
-    return { combinations, seconds, cpu_seconds: (used.user + used.system) / 1e6 };
+    return { combinations, seconds, cpu_seconds: (used.user + used.system) / 1e6, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
   } finally {
     threads?.close();
   }
@@ -143,6 +147,7 @@ export async function runSweepBench(
         speedup: round2(many / one),
         cpu_cores_1_worker: round2(median(runs.one.map((p) => p.cpu_seconds / p.seconds))),
         cpu_cores_all_cores: round2(median(runs.all.map((p) => p.cpu_seconds / p.seconds))),
+        peak_rss_mb_all_cores: median(runs.all.map((p) => p.peak_rss_mb)),
         combos_per_s_1_core: pinned === null ? null : round2(pinned),
         speedup_per_core: pinned === null ? null : round2(many / pinned),
       };
