@@ -188,6 +188,7 @@ await runMain(async () => {
           sweep_speedup: sweepBench.readme.speedup,
           sweep_cpu_cores_1_worker: sweepBench.readme.cpu_cores_1_worker,
           sweep_cpu_cores_all_cores: sweepBench.readme.cpu_cores_all_cores,
+          sweep_peak_rss_mb_all_cores: sweepBench.readme.peak_rss_mb_all_cores,
           sweep_combos_per_s_1_core: sweepBench.readme.combos_per_s_1_core,
           sweep_speedup_per_core: sweepBench.readme.speedup_per_core,
           sweep_large: sweepBench.large,
