@@ -93,7 +93,7 @@ export function runMemoryProbe(opts: {
  * This process's peak RSS. On Linux from /proc (VmHWM): getrusage's maxRSS survives exec, so a child would
  * report its parent's peak (the bench's own, with millions of synthetic bars in memory).
  */
-function peakRssMb(): number {
+export function peakRssMb(): number {
   try {
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     if (hwm) return Math.round(Number(hwm[1]) / 1024);

@@ -14,6 +14,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { dataDir } from '../adapters/cli.ts';
+import { peakRssMb } from '../bench-memory.ts';
 import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
 import { runSweep } from './run-sweep.ts';
@@ -66,7 +67,7 @@ export async function runSweepProbe(dbPath: string, grid: string, workers: numbe
     const combinations = await sweepOnce(dbPath, grid, workers, threads, outDir);
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
-    return { combinations, seconds, cpu_seconds: (used.user + used.system) / 1e6, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    return { combinations, seconds, cpu_seconds: (used.user + used.system) / 1e6, peak_rss_mb: peakRssMb() };
   } finally {
     threads?.close();
   }
