@@ -7,7 +7,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatCombination } from '../../machines/research/grid.ts';
 import { splitLogits } from '../../machines/research/overfitting.ts';
-import type { CombinationOutcome, SweepSetup } from './combination.ts';
+import type { SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
 import { configDigest, connectOrFail, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import type { WorkerPool } from './worker-pool.ts';
