@@ -361,7 +361,6 @@ class PrefixTotals {
   private readonly set: Int32Array;
   private readonly sum: Float64Array;
   private readonly sumSq: Float64Array;
-  private valid = 0;
 
   constructor(
     private readonly n: number,
@@ -369,7 +368,8 @@ class PrefixTotals {
     private readonly sums: Float64Array,
     private readonly squares: Float64Array,
   ) {
-    this.set = new Int32Array(half);
+    // No block is -1: the first set recomputes every row.
+    this.set = new Int32Array(half).fill(-1);
     this.sum = new Float64Array((half + 1) * n);
     this.sumSq = new Float64Array((half + 1) * n);
   }
@@ -377,7 +377,7 @@ class PrefixTotals {
   moveTo(set: ArrayLike<number>): void {
     const { n, half, sums, squares, sum, sumSq } = this;
     let j = 0;
-    while (j < this.valid && this.set[j] === set[j]) j++;
+    while (j < half && this.set[j] === set[j]) j++;
     for (; j < half; j++) {
       const b = set[j]!;
       this.set[j] = b;
@@ -389,7 +389,6 @@ class PrefixTotals {
         sumSq[to + c] = sumSq[from + c]! + squares[block + c]!;
       }
     }
-    this.valid = half;
   }
 
   scores(out: Float64Array, performance: Performance, count: number): void {
