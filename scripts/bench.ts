@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
-import { runSweepBench, runSweepProbe } from '../actors/sweep/bench-sweep.ts';
+import { runSweepBench, runSweepProbe, SWEEP_BENCH_RANGE } from '../actors/sweep/bench-sweep.ts';
+import { runCeilingProbe } from '../actors/sweep/bench-sweep-ceiling.ts';
 import { memoryDbPath, runMemoryProbe, writeSyntheticMarketDb, type MemoryProbe } from '../actors/bench-memory.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { BENCH_POLICY, runAlertsBench } from '../actors/bench-alerts.ts';
@@ -28,7 +29,9 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
                 README's grid (76 combinations) and a research-scale one (1,577), each sweep in a fresh process with
                 1 worker, 1 worker pinned to one CPU (taskset) and one worker per core; reports combos/s of each,
                 all cores ÷ 1 worker (sweep_speedup), all cores ÷ one CPU (sweep_speedup_per_core) and the CPU
-                cores the 1-worker sweep used (JIT and GC threads run beside its worker); medians
+                cores the 1-worker sweep used (JIT and GC threads run beside its worker); medians. Then the ceiling:
+                the large grid's combinations as plain loops, warm, in 1 process and in one per core started
+                together (no pool, no coordinator): the most any number of workers could make of them here
   --json        print the figures as one JSON object on the last line
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
   --skip-alerts     leave out the alert-delivery section: the in-memory pipeline (at most 50,000 bars per
@@ -54,6 +57,7 @@ await runMain(async () => {
       'sweep-probe': { type: 'string' },
       'sweep-grid': { type: 'string' },
       'sweep-warm': { type: 'boolean' },
+      'ceiling-probe': { type: 'string' },
     },
     USAGE,
   );
@@ -79,6 +83,11 @@ await runMain(async () => {
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
+    return;
+  }
+  if (args['ceiling-probe'] !== undefined) {
+    const [part, parts] = args['ceiling-probe'].split('/').map(Number);
+    console.log(JSON.stringify(await runCeilingProbe(args['memory-db']!, args['sweep-grid']!, SWEEP_BENCH_RANGE, part!, parts!)));
     return;
   }
   const memoryBars = (args['memory-bars'] ?? '100000,5000000').split(',').map(Number);
@@ -163,11 +172,16 @@ await runMain(async () => {
   }
   const sweepRounds = Number(args['sweep-rounds'] ?? 3);
   if (!Number.isInteger(sweepRounds) || sweepRounds < 0) throw new Error(`--sweep-rounds must be a whole number, got "${args['sweep-rounds']}"`);
-  const sweepProbe = (dbPath: string, grid: string, workers: number, warm: boolean) => [
-    ...[process.execPath, import.meta.path, '--sweep-probe', String(workers), '--sweep-grid', grid, '--memory-db', dbPath],
-    ...(warm ? ['--sweep-warm'] : []),
-  ];
-  const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds, sweepProbe);
+  const sweepCommands = {
+    sweep: (dbPath: string, grid: string, workers: number, warm: boolean) => [
+      ...[process.execPath, import.meta.path, '--sweep-probe', String(workers), '--sweep-grid', grid, '--memory-db', dbPath],
+      ...(warm ? ['--sweep-warm'] : []),
+    ],
+    ceiling: (dbPath: string, grid: string, part: number, parts: number) => [
+      ...[process.execPath, import.meta.path, '--ceiling-probe', `${part}/${parts}`, '--sweep-grid', grid, '--memory-db', dbPath],
+    ],
+  };
+  const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds, sweepCommands);
   if (typeof sweepBench === 'string') console.log(sweepBench);
   else if (sweepBench !== undefined) {
     console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}; cold: threads start with the sweep, warm: they ran it once before):`);
@@ -175,6 +189,8 @@ await runMain(async () => {
       const pinned = s.combos_per_s_1_core === null ? '' : `; ${s.combos_per_s_1_core} on 1 worker pinned to one CPU → ${s.speedup_per_core}× per core`;
       console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}, peak RSS ${s.peak_rss_mb_all_cores} MB): ${s.speedup}×${pinned}`);
     }
+    const c = sweepBench.large_ceiling;
+    console.log(`  ceiling: the same ${fmt(c.combinations)} combinations as plain loops, warm, no pool or coordinator: ${c.combos_per_s_1_process} combos/s in 1 process (using ${c.cpu_cores_1_process} cores), ${c.combos_per_s_all_processes} in ${c.processes} started together: ${c.speedup}×`);
   }
   const sweep =
     typeof sweepBench === 'object'
@@ -194,6 +210,7 @@ await runMain(async () => {
           sweep_large: sweepBench.large,
           sweep_warm: sweepBench.readme_warm,
           sweep_large_warm: sweepBench.large_warm,
+          sweep_large_ceiling: sweepBench.large_ceiling,
         }
       : {};
   const peakRss =

@@ -10,6 +10,8 @@
 // Why the pinned run: JavaScriptCore compiles on background threads and collects garbage concurrently, so a
 // one-worker sweep also uses part of a second core (`cpu_cores_1_worker`). Against it, "all cores" measures what
 // `--workers 1` → default gains on this machine; against one CPU it measures how the work itself scales.
+// The ceiling (bench-sweep-ceiling.ts) runs the large grid's combinations with none of the sweep around them, in
+// one process and in one per core: the most any pool could make of this work on this machine.
 import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +19,15 @@ import { dataDir } from '../adapters/cli.ts';
 import { peakRssMb } from '../bench-memory.ts';
 import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
+import { median, round2 } from './bench-figures.ts';
+import { measureCeiling, type SweepCeiling } from './bench-sweep-ceiling.ts';
 import { runSweep } from './run-sweep.ts';
 import { startThreadPool, type ThreadPool } from './worker-pool.ts';
 
 const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
 const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
-const FROM = '2016-01-01T00:00:00Z';
-const TO = '2024-12-31T23:59:59.999Z';
+/** The range every bench sweep trades (open times, inclusive). */
+export const SWEEP_BENCH_RANGE = { fromTs: Date.parse('2016-01-01T00:00:00Z'), toTs: Date.parse('2024-12-31T23:59:59.999Z') };
 
 export interface SweepProbe {
   combinations: number;
@@ -80,8 +84,7 @@ async function sweepOnce(dbPath: string, grid: string, workers: number, threads:
     metric: 'sharpe',
     symbols: ['BTC/USD'],
     timeframe: '1d',
-    fromTs: Date.parse(FROM),
-    toTs: Date.parse(TO),
+    ...SWEEP_BENCH_RANGE,
     workers,
     threads,
     keep: 0,
@@ -98,17 +101,18 @@ export interface SweepBench {
   large: SweepScaling;
   readme_warm: SweepScaling;
   large_warm: SweepScaling;
+  /** The large grid's combinations as plain loops in 1 and in one process per core: what the machine allows. */
+  large_ceiling: SweepCeiling;
 }
 
-/**
- * `probeCommand(dbPath, grid, workers, warm)` is the command line of a child that runs runSweepProbe and prints its
- * JSON on the last line (scripts/bench.ts --sweep-probe).
- */
-export async function runSweepBench(
-  tmpDir: string,
-  rounds: number,
-  probeCommand: (dbPath: string, grid: string, workers: number, warm: boolean) => string[],
-): Promise<SweepBench | string> {
+export interface SweepBenchCommands {
+  /** A child that runs runSweepProbe and prints its JSON on the last line (scripts/bench.ts --sweep-probe). */
+  sweep(dbPath: string, grid: string, workers: number, warm: boolean): string[];
+  /** A child that runs runCeilingProbe (scripts/bench.ts --ceiling-probe). */
+  ceiling(dbPath: string, grid: string, part: number, parts: number): string[];
+}
+
+export async function runSweepBench(tmpDir: string, rounds: number, commands: SweepBenchCommands): Promise<SweepBench | string> {
   const csv = join(dataDir(), FILE);
   if (!existsSync(csv)) return `sweep bench skipped: ${csv} not found`;
   const dbPath = join(tmpDir, `qs-sweep-bench-${process.pid}.db`);
@@ -118,7 +122,7 @@ export async function runSweepBench(
   const all = availableParallelism();
   const taskset = all > 1 ? Bun.which('taskset') : null;
   const probe = (grid: string, workers: number, pinned: boolean, warm: boolean): SweepProbe => {
-    const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...probeCommand(dbPath, grid, workers, warm)];
+    const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...commands.sweep(dbPath, grid, workers, warm)];
     const child = Bun.spawnSync(command, { stderr: 'inherit' });
     const lines = child.stdout.toString().trim().split('\n');
     if (child.exitCode !== 0) throw new Error(`sweep probe (${workers} workers${pinned ? ', one CPU' : ''}${warm ? ', warm' : ''}) failed (exit ${child.exitCode}): ${lines.at(-1)}`);
@@ -158,16 +162,9 @@ export async function runSweepBench(
       large: scaling(SWEEP_BENCH_GRIDS.large, false),
       readme_warm: scaling(SWEEP_BENCH_GRIDS.readme, true),
       large_warm: scaling(SWEEP_BENCH_GRIDS.large, true),
+      large_ceiling: await measureCeiling(SWEEP_BENCH_GRIDS.large, rounds, (part, parts) => commands.ceiling(dbPath, SWEEP_BENCH_GRIDS.large, part, parts)),
     };
   } finally {
     for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
   }
-}
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-}
-
-function round2(x: number): number {
-  return Number(x.toFixed(2));
 }
