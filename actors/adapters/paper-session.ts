@@ -212,17 +212,20 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
           if (line !== undefined) log(line);
         };
     alerts = req.alerts ?? (await req.openAlerts?.(runId));
-    const session = await Session.open({ db, runId, snapshot, create, clock, tap, alerts });
-    if (create) {
-      log(`session ${runId} started in ${req.dbPath}: ${snapshot.strategy.name} on ${snapshot.symbols.join(', ')} ${timeframe}, ${create.warmup.length} warm-up bars, source ${req.source.label}`);
-    } else {
-      const appended = Object.entries(session.recovery.appended).filter(([, n]) => n > 0);
+    // Said as soon as the session exists, before its own "Session started" alert.
+    const announce = (opened: Session): void => {
+      if (create) {
+        log(`session ${runId} started in ${req.dbPath}: ${snapshot.strategy.name} on ${snapshot.symbols.join(', ')} ${timeframe}, ${create.warmup.length} warm-up bars, source ${req.source.label}`);
+        return;
+      }
+      const appended = Object.entries(opened.recovery.appended).filter(([, n]) => n > 0);
       log(
-        `session ${runId} resumed from its journal: ${session.recovery.entries} entries replayed and checked` +
+        `session ${runId} resumed from its journal: ${opened.recovery.entries} entries replayed and checked` +
           (appended.length > 0 ? `, recovered unflushed rows (${appended.map(([t, n]) => `${t} ${n}`).join(', ')})` : '') +
-          `; last bar ${formatBarTime(session.clockTs, timeframe)}`,
+          `; last bar ${formatBarTime(opened.clockTs, timeframe)}`,
       );
-    }
+    };
+    const session = await Session.open({ db, runId, snapshot, create, clock, tap, alerts, onReady: announce });
     if (session.ended) {
       log('this session already reached the end of its data; pass --new-session to start another');
       session.close('finished');

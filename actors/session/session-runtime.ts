@@ -38,6 +38,11 @@ export interface OpenSessionOptions {
    * process that raised them; only those it had not flushed before a crash are delivered (again) on recovery.
    */
   alerts?: AlertDelivery;
+  /**
+   * Called once the session is recovered (or created), before its state machine starts trading: what is said
+   * here comes before the session's own alerts ("Session started").
+   */
+  onReady?: (session: Session) => void;
 }
 
 export interface Recovery {
@@ -168,6 +173,7 @@ export class Session {
     session.cursor.lastCloseTs = replayed.cursor.lastCloseTs;
     session.ended = replayed.ended;
     session.feedStale = replayed.feedStale;
+    opts.onReady?.(session);
     session.move({ type: 'WARM_UP' });
     session.move({ type: 'READY' });
     session.followBreaker();

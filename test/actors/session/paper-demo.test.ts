@@ -14,6 +14,11 @@ describe('bun run paper:demo', () => {
     const r = await runCommand('paper-demo', ['--speed', '0', '--db', db]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // The session is named before its own first alert.
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^session paper-\S+ started in .*paper_trading\.db: mean_reversion on BTC\/USD 1d, \d+ warm-up bars/),
+      expect.stringMatching(/^\S+ INFO +Session started — 0 open positions \[session:started\]$/),
+    ]);
     expect(r.stdout).toMatch(/^signal {2}\d{4}-\d\d-\d\d BTC\/USD BUY @ [\d.]+ — z -\d/m);
     expect(r.stdout).toMatch(/^risk {4}\d{4}-\d\d-\d\d BTC\/USD approved qty/m);
     expect(r.stdout).toMatch(/^fill {4}\d{4}-\d\d-\d\d BTC\/USD BUY [\d.]+ @ \d+\.\d\d fee/m);
