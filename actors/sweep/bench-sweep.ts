@@ -22,6 +22,7 @@ import { closeDb, openDb } from '../../db/client.ts';
 import { median, round2 } from './bench-figures.ts';
 import { measureCeiling, type SweepCeiling } from './bench-sweep-ceiling.ts';
 import { runSweep } from './run-sweep.ts';
+import { SWEEP_PROCESS_ENV } from './sweep-process-env.ts';
 import { startThreadPool, type ThreadPool } from './worker-pool.ts';
 
 const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
@@ -123,7 +124,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
   const taskset = all > 1 ? Bun.which('taskset') : null;
   const probe = (grid: string, workers: number, pinned: boolean, warm: boolean): SweepProbe => {
     const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...commands.sweep(dbPath, grid, workers, warm)];
-    const child = Bun.spawnSync(command, { stderr: 'inherit' });
+    const child = Bun.spawnSync(command, { stderr: 'inherit', env: { ...process.env, ...SWEEP_PROCESS_ENV } });
     const lines = child.stdout.toString().trim().split('\n');
     if (child.exitCode !== 0) throw new Error(`sweep probe (${workers} workers${pinned ? ', one CPU' : ''}${warm ? ', warm' : ''}) failed (exit ${child.exitCode}): ${lines.at(-1)}`);
     return JSON.parse(lines.at(-1)!) as SweepProbe;
