@@ -1,6 +1,6 @@
 // Sweep throughput for `bun run bench`, on the real BTC/USD daily candles 2016–2024: the README's grid (76
-// combinations, about a second of work) and a research-scale grid (1,577), each with one worker, one worker
-// pinned to a single CPU, and one worker per core. Every sweep runs in a fresh process and is timed around
+// combinations, about a second of work), a larger grid (1,577, a few seconds) and a research-scale one (7,685, cold
+// only: half a minute on 1 worker), each with one worker, one worker pinned to a single CPU, and one worker per core. Every sweep runs in a fresh process and is timed around
 // runSweep; rounds are interleaved so all see the same machine load, and medians are reported.
 //
 // Cold: the sweep starts its own threads, whose JIT starts cold, as for `bun run sweep`. Warm: the same sweep run
@@ -25,7 +25,11 @@ import { runSweep } from './run-sweep.ts';
 import { SWEEP_PROCESS_ENV } from './sweep-process-env.ts';
 import { startThreadPool, type ThreadPool } from './worker-pool.ts';
 
-const SWEEP_BENCH_GRIDS = { readme: 'lookback=10:60:5,entry_z=1.5:3:0.25', large: 'lookback=10:60:1,entry_z=1.5:3:0.05' } as const;
+const SWEEP_BENCH_GRIDS = {
+  readme: 'lookback=10:60:5,entry_z=1.5:3:0.25',
+  large: 'lookback=10:60:1,entry_z=1.5:3:0.05',
+  research: 'lookback=10:60:1,entry_z=1.5:3:0.01',
+} as const;
 const FILE = 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv';
 /** The range every bench sweep trades (open times, inclusive). */
 export const SWEEP_BENCH_RANGE = { fromTs: Date.parse('2016-01-01T00:00:00Z'), toTs: Date.parse('2024-12-31T23:59:59.999Z') };
@@ -98,6 +102,8 @@ async function sweepOnce(dbPath: string, grid: string, workers: number, threads:
 }
 
 export interface SweepBench {
+  /** 7,685 combinations, cold: about 30 s on 1 worker, where each thread's one-off JIT compilation is a small part. */
+  research: SweepScaling;
   readme: SweepScaling;
   large: SweepScaling;
   readme_warm: SweepScaling;
@@ -159,6 +165,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
       };
     };
     return {
+      research: scaling(SWEEP_BENCH_GRIDS.research, false),
       readme: scaling(SWEEP_BENCH_GRIDS.readme, false),
       large: scaling(SWEEP_BENCH_GRIDS.large, false),
       readme_warm: scaling(SWEEP_BENCH_GRIDS.readme, true),
