@@ -17,10 +17,21 @@ export interface Heatmap {
   cells: (number | null)[][];
 }
 
+/** One pass over the combinations (a grid's cells × its combinations would be quadratic in the grid's size). */
 export function heatmap(scored: readonly ScoredCombination[], x: GridAxis, y: GridAxis): Heatmap {
-  const cells = y.values.map((yv) =>
-    x.values.map((xv) => mean(scored.filter((s) => s.params[x.name] === xv && s.params[y.name] === yv).map((s) => s.metric))),
-  );
+  const xAt = new Map(x.values.map((v, i) => [v, i]));
+  const yAt = new Map(y.values.map((v, i) => [v, i]));
+  const sums = y.values.map(() => x.values.map(() => 0));
+  const counts = y.values.map(() => x.values.map(() => 0));
+  for (const s of scored) {
+    const xi = xAt.get(s.params[x.name]!);
+    const yi = yAt.get(s.params[y.name]!);
+    if (xi === undefined || yi === undefined || s.metric === null || !Number.isFinite(s.metric)) continue;
+    // Summed in the combinations' order from 0, as mean() sums a cell's values.
+    sums[yi]![xi] += s.metric;
+    counts[yi]![xi]++;
+  }
+  const cells = sums.map((row, yi) => row.map((sum, xi) => (counts[yi]![xi] === 0 ? null : sum / counts[yi]![xi]!)));
   return { x: x.name, y: y.name, xValues: x.values, yValues: y.values, cells };
 }
 
@@ -32,13 +43,19 @@ export interface Sensitivity {
 }
 
 export function sensitivity(scored: readonly ScoredCombination[], axis: GridAxis): Sensitivity {
-  const rows = axis.values.map((value) => {
-    const metrics = scored.filter((s) => s.params[axis.name] === value).map((s) => s.metric).filter((m): m is number => m !== null);
+  const at = new Map(axis.values.map((v, i) => [v, i]));
+  const byValue = axis.values.map((): number[] => []);
+  for (const s of scored) {
+    const i = at.get(s.params[axis.name]!);
+    if (i !== undefined && s.metric !== null) byValue[i]!.push(s.metric);
+  }
+  const rows = axis.values.map((value, i) => {
+    const metrics = byValue[i]!;
     return {
       value,
       mean: mean(metrics),
-      min: metrics.length > 0 ? Math.min(...metrics) : null,
-      max: metrics.length > 0 ? Math.max(...metrics) : null,
+      min: metrics.length > 0 ? metrics.reduce((a, b) => Math.min(a, b)) : null,
+      max: metrics.length > 0 ? metrics.reduce((a, b) => Math.max(a, b)) : null,
       count: metrics.length,
     };
   });

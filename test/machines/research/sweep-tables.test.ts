@@ -1,0 +1,84 @@
+// The sweep report's heatmap and sensitivity tables, one pass over the combinations, against the definition: each
+// cell (each value) is the mean / min / max of the metrics of exactly the combinations that have those values.
+import { describe, expect, test } from 'bun:test';
+import type { GridAxis, ParamValue } from '../../../machines/research/grid.ts';
+import { heatmap, sensitivity, type ScoredCombination } from '../../../machines/research/sweep-tables.ts';
+
+/** A seeded generator, so a failure is reproducible. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function definitionMean(values: readonly (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  return present.length === 0 ? null : present.reduce((a, b) => a + b, 0) / present.length;
+}
+
+function definitionHeatmap(scored: readonly ScoredCombination[], x: GridAxis, y: GridAxis) {
+  return y.values.map((yv) => x.values.map((xv) => definitionMean(scored.filter((s) => s.params[x.name] === xv && s.params[y.name] === yv).map((s) => s.metric))));
+}
+
+function definitionSensitivity(scored: readonly ScoredCombination[], axis: GridAxis) {
+  return axis.values.map((value) => {
+    const metrics = scored.filter((s) => s.params[axis.name] === value).map((s) => s.metric).filter((m): m is number => m !== null);
+    return { value, mean: definitionMean(metrics), min: metrics.length > 0 ? Math.min(...metrics) : null, max: metrics.length > 0 ? Math.max(...metrics) : null, count: metrics.length };
+  });
+}
+
+const lookback: GridAxis = { name: 'lookback', values: [10, 15, 20, 25, 30] };
+const entryZ: GridAxis = { name: 'entry_z', values: [1.5, 1.75, 2, 2.25] };
+const mode: GridAxis = { name: 'mode', values: ['a', 'b'] };
+
+function sample(seed: number): ScoredCombination[] {
+  const next = random(seed);
+  const pick = <T,>(values: readonly T[]) => values[Math.floor(next() * values.length)]!;
+  const out: ScoredCombination[] = [];
+  for (const l of lookback.values) {
+    for (const z of entryZ.values) {
+      for (const m of mode.values) {
+        // Skipped combinations leave holes; some cells get no metric at all, some a non-finite one.
+        if (next() < 0.2) continue;
+        const roll = next();
+        const metric = roll < 0.1 ? null : roll < 0.13 ? pick([Infinity, -Infinity]) : (next() - 0.4) * 3;
+        out.push({ params: { lookback: l, entry_z: z, mode: m } as Record<string, ParamValue>, metric });
+      }
+    }
+  }
+  // A row whose value is not on the axis is left out of every table.
+  out.push({ params: { lookback: 99, entry_z: 1.5, mode: 'a' }, metric: 5 });
+  return out;
+}
+
+describe('sweep tables', () => {
+  for (const seed of [1, 7, 42, 2024]) {
+    test(`heatmap cells are exactly the per-pair means of the definition (seed ${seed})`, () => {
+      const scored = sample(seed);
+      for (const [x, y] of [[lookback, entryZ], [lookback, mode], [entryZ, mode]] as const) {
+        const map = heatmap(scored, x, y);
+        expect(map.cells).toEqual(definitionHeatmap(scored, x, y));
+      }
+    });
+
+    test(`sensitivity rows are exactly the definition's mean, min, max and count (seed ${seed})`, () => {
+      const scored = sample(seed);
+      for (const axis of [lookback, entryZ, mode]) expect(sensitivity(scored, axis).rows).toEqual(definitionSensitivity(scored, axis));
+    });
+  }
+
+  test('the samples hold what the comparison must cover: null and non-finite metrics, and cells with no value', () => {
+    const all = [1, 7, 42, 2024].map(sample);
+    expect(all.flat().some((s) => s.metric === null)).toBe(true);
+    expect(all.flat().some((s) => s.metric !== null && !Number.isFinite(s.metric))).toBe(true);
+    expect(all.some((scored) => heatmap(scored, lookback, entryZ).cells.flat().includes(null))).toBe(true);
+  });
+
+  test('an empty cell is null and a cell of one combination is its metric', () => {
+    const scored: ScoredCombination[] = [{ params: { lookback: 10, entry_z: 2 }, metric: 1.25 }];
+    const map = heatmap(scored, { name: 'lookback', values: [10, 20] }, { name: 'entry_z', values: [2] });
+    expect(map.cells).toEqual([[1.25, null]]);
+  });
+});
