@@ -8,7 +8,7 @@ import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../adap
 import { runCombination, type CombinationJob } from './combination.ts';
 import { planSweep } from './run-sweep.ts';
 import { median, round2 } from './bench-figures.ts';
-import { SWEEP_PROCESS_ENV } from './sweep-process-env.ts';
+import { sweepChildEnv } from './sweep-process-env.ts';
 
 export interface CeilingProbe {
   combinations: number;
@@ -76,7 +76,7 @@ export async function measureCeiling(grid: string, rounds: number, probeCommand:
 
 /** Starts `parts` probes, lets them warm up, then releases their timed passes at the same moment. */
 async function startedTogether(parts: number, probeCommand: (part: number, parts: number) => string[]): Promise<CeilingProbe[]> {
-  const children = Array.from({ length: parts }, (_, part) => Bun.spawn(probeCommand(part, parts), { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', env: { ...process.env, ...SWEEP_PROCESS_ENV } }));
+  const children = Array.from({ length: parts }, (_, part) => Bun.spawn(probeCommand(part, parts), { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit', env: sweepChildEnv() }));
   try {
     const outputs = children.map((child) => readLines(child.stdout));
     await Promise.all(outputs.map((out, part) => out.until(READY, `ceiling probe ${part + 1}/${parts}`)));

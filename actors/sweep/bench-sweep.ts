@@ -1,7 +1,8 @@
 // Sweep throughput for `bun run bench`, on the real BTC/USD daily candles 2016–2024: the README's grid (76
 // combinations, about a second of work), a larger grid (1,577, a few seconds) and a research-scale one (7,685, cold
-// only: half a minute on 1 worker), each with one worker, one worker pinned to a single CPU, and one worker per core. Every sweep runs in a fresh process and is timed around
-// runSweep; rounds are interleaved so all see the same machine load, and medians are reported.
+// only: half a minute on 1 worker), each with one worker, one worker pinned to a single CPU, and one worker per
+// core. Every sweep runs in a fresh process and is timed around runSweep; rounds are interleaved so all see the
+// same machine load, and medians are reported.
 //
 // Cold: the sweep starts its own threads, whose JIT starts cold, as for `bun run sweep`. Warm: the same sweep run
 // a second time on threads that already ran it once, as a `sweep:worker` serves every sweep after its first —
@@ -22,7 +23,7 @@ import { closeDb, openDb } from '../../db/client.ts';
 import { median, round2 } from './bench-figures.ts';
 import { measureCeiling, type SweepCeiling } from './bench-sweep-ceiling.ts';
 import { runSweep } from './run-sweep.ts';
-import { SWEEP_PROCESS_ENV } from './sweep-process-env.ts';
+import { sweepChildEnv } from './sweep-process-env.ts';
 import { startThreadPool, type ThreadPool } from './worker-pool.ts';
 
 const SWEEP_BENCH_GRIDS = {
@@ -130,7 +131,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
   const taskset = all > 1 ? Bun.which('taskset') : null;
   const probe = (grid: string, workers: number, pinned: boolean, warm: boolean): SweepProbe => {
     const command = [...(pinned ? [taskset!, '-c', '0'] : []), ...commands.sweep(dbPath, grid, workers, warm)];
-    const child = Bun.spawnSync(command, { stderr: 'inherit', env: { ...process.env, ...SWEEP_PROCESS_ENV } });
+    const child = Bun.spawnSync(command, { stderr: 'inherit', env: sweepChildEnv() });
     const lines = child.stdout.toString().trim().split('\n');
     if (child.exitCode !== 0) throw new Error(`sweep probe (${workers} workers${pinned ? ', one CPU' : ''}${warm ? ', warm' : ''}) failed (exit ${child.exitCode}): ${lines.at(-1)}`);
     return JSON.parse(lines.at(-1)!) as SweepProbe;
