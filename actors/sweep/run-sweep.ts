@@ -24,7 +24,7 @@ import type { CombinationJob, CombinationOutcome, SweepSetup } from './combinati
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
 import { startQueuePool } from './queue-pool.ts';
 import { parseQueueUrl } from './sweep-queue.ts';
-import { startWorkerPool, type ThreadPool, type WorkerPool } from './worker-pool.ts';
+import { startThreadPool, startWorkerPool, type ThreadPool, type WorkerPool } from './worker-pool.ts';
 
 /** Summary fields a sweep can rank by; higher is better for each (max_drawdown is a negative fraction). */
 export const SWEEP_METRICS = ['sharpe', 'sortino', 'calmar', 'cagr', 'total_return', 'max_drawdown', 'profit_factor', 'expectancy', 'win_rate', 'final_equity'] as const;
@@ -122,35 +122,28 @@ export interface SweepResult {
 
 export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const started = req.now();
-  const plan = await planSweep(req);
-  const { setup, columns, combos, axes, metric, windows, workers } = plan;
-
+  // This sweep's own threads load their modules (a quarter of a second) while the input is checked and the candles
+  // loaded; refused input closes them before any combination is sent.
+  const booting = req.queue === undefined && req.threads === undefined ? startThreadsFor(req.workers) : undefined;
   const sweepId = newSweepId(new Date(started));
   const dbPath = join(req.outDir, `${sweepId}.db`);
-  const sweepDb = openDb(dbPath);
-  sweepDb.insert(sweeps).values({
-    id: sweepId,
-    strategy: req.strategyName,
-    symbols: req.symbols,
-    timeframe: req.timeframe,
-    fromTs: req.fromTs ?? null,
-    toTs: req.toTs ?? null,
-    grid: req.grid,
-    metric,
-    walkForward: req.walkForward ?? null,
-    workers,
-    combinations: combos.length,
-    status: 'running',
-    startedAt: started,
-    config: { strategy: setup.baseParams, capital: setup.capital, risk: loadRiskLimits(), skipped: plan.skipped },
-  }).run();
+  let plan: SweepPlan;
+  let sweepDb: ReturnType<typeof openDb>;
+  try {
+    plan = await planSweep(req);
+    sweepDb = openSweepDb(req, plan, sweepId, dbPath, started);
+  } catch (err) {
+    booting?.close();
+    throw err;
+  }
+  const { setup, columns, combos, axes, metric, windows, workers } = plan;
 
   let pool: WorkerPool;
   try {
     pool =
       req.queue !== undefined ? await startQueuePool(req.queue, sweepId, setup, columns)
       : req.threads !== undefined ? await req.threads.open(setup, columns)
-      : await startWorkerPool(workers, setup, columns);
+      : await startWorkerPool(booting ?? workers, setup, columns);
   } catch (err) {
     sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
     closeDb(sweepDb);
@@ -251,6 +244,34 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     await pool.close();
     closeDb(sweepDb);
   }
+}
+
+/** The sweep database with this sweep's row, `running` until it finishes or fails. */
+function openSweepDb(req: SweepRequest, plan: SweepPlan, sweepId: string, dbPath: string, started: number): ReturnType<typeof openDb> {
+  const sweepDb = openDb(dbPath);
+  sweepDb.insert(sweeps).values({
+    id: sweepId,
+    strategy: req.strategyName,
+    symbols: req.symbols,
+    timeframe: req.timeframe,
+    fromTs: req.fromTs ?? null,
+    toTs: req.toTs ?? null,
+    grid: req.grid,
+    metric: plan.metric,
+    walkForward: req.walkForward ?? null,
+    workers: plan.workers,
+    combinations: plan.combos.length,
+    status: 'running',
+    startedAt: started,
+    config: { strategy: plan.setup.baseParams, capital: plan.setup.capital, risk: loadRiskLimits(), skipped: plan.skipped },
+  }).run();
+  return sweepDb;
+}
+
+/** Threads for a sweep's own pool, started before its plan is checked; none when the count is not valid (the plan then refuses it). */
+function startThreadsFor(workers: number | undefined): ThreadPool | undefined {
+  const size = workers ?? availableParallelism();
+  return Number.isInteger(size) && size >= 1 ? startThreadPool(size) : undefined;
 }
 
 interface SweepPlan {

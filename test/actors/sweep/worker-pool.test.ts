@@ -8,7 +8,7 @@ import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../.
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
 import { runCombination, type CombinationEnv, type CombinationJob, type CombinationOutcome } from '../../../actors/sweep/combination.ts';
 import { planSweep, runSweep, type SweepRequest } from '../../../actors/sweep/run-sweep.ts';
-import { startThreadPool, startWorkerPool, type LocalWorkerPool, type WorkerPool } from '../../../actors/sweep/worker-pool.ts';
+import { chunkSize, startThreadPool, startWorkerPool, type LocalWorkerPool, type WorkerPool } from '../../../actors/sweep/worker-pool.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { formatCombination } from '../../../machines/research/grid.ts';
@@ -55,6 +55,11 @@ beforeAll(async () => {
 afterAll(() => pool?.close());
 
 const jobsOf = () => plan.combos.map((params, id): CombinationJob => ({ id, params, fromTs: FROM, toTs: TO }));
+/** Enough jobs that the pool hands them out several at a time: the grid over four starting dates. */
+const manyJobs = () =>
+  ['2018-01-01', '2018-07-01', '2019-01-01', '2019-07-01'].flatMap((day, d) =>
+    plan.combos.map((params, c): CombinationJob => ({ id: d * plan.combos.length + c, params, fromTs: Date.parse(`${day}T00:00:00Z`), toTs: TO })),
+  );
 
 /** Every outcome the pool hands over, by job id. */
 async function runAll(on: WorkerPool, jobs: CombinationJob[], seen: number[] = []): Promise<CombinationOutcome[]> {
@@ -81,6 +86,27 @@ describe('the sweep worker pool', () => {
       expect(there).toEqual(here);
     }
     expect(outcomes.some((o) => o.summary.trades > 0)).toBe(true);
+  }, 60_000);
+
+  test('hands a long run out in chunks that shrink to one, and each chunk still gives every outcome exactly', async () => {
+    const jobs = manyJobs();
+    expect(chunkSize(jobs.length, 2)).toBeGreaterThan(1);
+    const sizes: number[] = [];
+    for (let left = 7_685; left > 0; left -= sizes.at(-1)!) sizes.push(chunkSize(left, 2));
+    expect(Math.max(...sizes)).toBe(16);
+    expect(sizes.at(-1)).toBe(1);
+    expect(sizes.every((size, i) => i === 0 || size <= sizes[i - 1]!)).toBe(true);
+    const outcomes = await runAll(pool, jobs);
+    expect(outcomes.map((o) => o.id)).toEqual(jobs.map((j) => j.id));
+    for (const job of jobs) expect(outcomes[job.id]).toEqual(runCombination(plan.setup, env, plan.columns, job));
+  }, 60_000);
+
+  test('a combination that throws inside a chunk is the one named', async () => {
+    const jobs = manyJobs();
+    const late = Date.parse('2030-01-01T00:00:00Z');
+    // The first chunk is jobs 0–5 (48 jobs, 2 threads): job 3 is in its middle.
+    jobs[3] = { ...jobs[3]!, fromTs: late, toTs: late + 86_400_000 };
+    await expect(pool.run(jobs, () => {})).rejects.toThrow(`combination ${formatCombination(jobs[3]!.params)}: combination 3: no candles between ${late}`);
   }, 60_000);
 
   test("scores the PBO's splits across the workers with exactly the logits of one pass on this thread", async () => {
