@@ -124,7 +124,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const started = req.now();
   // This sweep's own threads load their modules (a quarter of a second) while the input is checked and the candles
   // loaded; refused input closes them before any combination is sent.
-  const booting = req.queue === undefined && req.threads === undefined ? startThreadsFor(req.workers) : undefined;
+  const booting = req.queue === undefined && req.threads === undefined ? startThreadsFor(workerCount(req)) : undefined;
   const sweepId = newSweepId(new Date(started));
   const dbPath = join(req.outDir, `${sweepId}.db`);
   let plan: SweepPlan;
@@ -269,9 +269,13 @@ function openSweepDb(req: SweepRequest, plan: SweepPlan, sweepId: string, dbPath
 }
 
 /** Threads for a sweep's own pool, started before its plan is checked; none when the count is not valid (the plan then refuses it). */
-function startThreadsFor(workers: number | undefined): ThreadPool | undefined {
-  const size = workers ?? availableParallelism();
+function startThreadsFor(size: number): ThreadPool | undefined {
   return Number.isInteger(size) && size >= 1 ? startThreadPool(size) : undefined;
+}
+
+/** The threads a sweep runs on: those handed in, `--workers`, or one per core. */
+function workerCount(req: SweepRequest): number {
+  return req.threads?.size ?? req.workers ?? availableParallelism();
 }
 
 interface SweepPlan {
@@ -292,7 +296,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     throw new Error(`--metric: no metric "${req.metric}" (valid: ${SWEEP_METRICS.join(', ')})`);
   }
   const metric = req.metric as SweepMetric;
-  const workers = req.threads?.size ?? req.workers ?? availableParallelism();
+  const workers = workerCount(req);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${req.workers}`);
   if (!Number.isInteger(req.keep) || req.keep < 0) throw new Error(`--keep must be a whole number ≥ 0, got ${req.keep}`);
   const spec = req.walkForward === undefined ? undefined : parseWalkForward(req.walkForward);

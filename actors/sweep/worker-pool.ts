@@ -2,7 +2,8 @@
 // its combinations are then handed out in shrinking chunks to whichever thread is free (many at once while many
 // are left, one at a time at the end), so the threads finish together. When every thread is busy and more are
 // waiting, each is sent a second task to start as soon as it finishes (no round trip through a main thread that may
-// be busy). A combination that throws fails the sweep with its parameters named. The PBO's splits are scored on the same threads, a range each.
+// be busy). A combination that throws fails the sweep with its parameters named. The PBO's splits are scored on
+// the same threads, a range each.
 //
 // The threads outlive a sweep: `bun run sweep` opens one sweep and closes the threads with it, while a sweep:worker
 // keeps them for every sweep it serves, so each JavaScriptCore VM compiles the pipeline once (about a CPU-second).
@@ -57,7 +58,7 @@ type Unsent<T> = T extends unknown ? Omit<T, 'task'> : never;
 interface Pending {
   /** What failed, for the error message; `job` is which of the task's jobs threw, when one did. */
   name: (job?: number) => string;
-  /** The sweep a task belongs to (dropped when its run fails). */
+  /** The sweep a task belongs to (a task still waiting is dropped when its sweep closes). */
   sweep?: string;
   thread?: Worker;
   resolve: (answer: Answer) => void;
@@ -90,9 +91,8 @@ export function startThreadPool(size: number): ThreadPool {
   let nextSweep = 0;
   let crashed: Error | undefined;
 
-  const register = (message: Unsent<Task>, pendingOf: Omit<Pending, 'thread'>): Queued => {
+  const register = (message: Unsent<Task>, entry: Pending): Queued => {
     const task = nextTask++;
-    const entry: Pending = { ...pendingOf };
     pending.set(task, entry);
     return { message: { ...message, task } as Task, pending: entry };
   };
