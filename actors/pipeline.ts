@@ -152,7 +152,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   root.subscribe({ error: (err) => (failure = err) });
   root.start();
   const lookup = <T extends AnyActorRef>(name: string): T => root.system.get(name) as T;
-  router.attach((name) => lookup(name));
+  const { writer } = options;
+  // EndOfData always reaches the recorder: it flushes there.
+  router.attach(
+    (name) => lookup(name),
+    (name, type) => name !== 'recorder' || type === 'EndOfData' || writer?.records?.(type) !== false,
+  );
 
   const breaker = lookup<ActorRefFrom<typeof circuitBreakerMachine>>('circuitBreaker');
   let breakerState = 'trading';

@@ -50,13 +50,16 @@ export const ROUTES: Record<MessageType, readonly ActorName[]> = {
 export class Router {
   private table: Map<MessageType, Receiver[]> | undefined;
 
-  attach(lookup: (name: ActorName) => Receiver | undefined): void {
+  /** `wants` leaves out a receiver for a message type it would ignore (a sweep's recorder keeps two types). */
+  attach(lookup: (name: ActorName) => Receiver | undefined, wants: (name: ActorName, type: MessageType) => boolean = () => true): void {
     const table = new Map<MessageType, Receiver[]>();
     for (const [type, names] of Object.entries(ROUTES) as [MessageType, readonly ActorName[]][]) {
-      table.set(
-        type,
-        names.map(lookup).filter((r): r is Receiver => r !== undefined),
-      );
+      const receivers: Receiver[] = [];
+      for (const name of names) {
+        const receiver = lookup(name);
+        if (receiver !== undefined && wants(name, type)) receivers.push(receiver);
+      }
+      table.set(type, receivers);
     }
     this.table = table;
   }

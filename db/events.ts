@@ -105,6 +105,8 @@ function toRow(runId: string, m: PipelineMessage): Row | undefined {
 
 export interface EventWriter {
   append(message: PipelineMessage): void;
+  /** False for a message type this writer drops unread; the router then does not deliver it to the recorder. */
+  records?(type: PipelineMessage['type']): boolean;
   /** Writes everything buffered in one transaction. */
   flush(): void;
   readonly buffered: number;
@@ -196,9 +198,11 @@ export function createEventBatcher<B extends BatchBuilder>(
     written += rows;
   };
 
+  const records = (type: PipelineMessage['type']) => only === undefined || only.has((type === 'PositionMark' ? 'PositionUpdate' : type) as RecordedType);
   return {
+    records,
     append(message) {
-      if (only !== undefined && !only.has((message.type === 'PositionMark' ? 'PositionUpdate' : message.type) as RecordedType)) return;
+      if (!records(message.type)) return;
       if (message.type === 'EquitySnapshot') {
         // Only the last snapshot of each timestamp becomes a row; convert it only then.
         if (pendingEquity !== undefined && pendingEquity.ts !== message.ts) {

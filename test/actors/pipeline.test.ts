@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { MarketData, PipelineMessage, RiskDecision, RiskEvent } from '../../actors/messages.ts';
 import { createPipeline } from '../../actors/pipeline.ts';
+import type { EventWriter } from '../../db/events.ts';
 import type { CostModel, Market } from '../../machines/domain.ts';
 import { breakerStateName } from '../../machines/risk/circuit-breaker.machine.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
@@ -234,5 +235,50 @@ describe('operator and feed-health inputs', () => {
     const flat = messages.filter((m) => m.type === 'PositionUpdate').at(-1);
     expect(flat?.type === 'PositionUpdate' && flat.qty).toBe(0);
     expect(messages.some((m) => m.type === 'OrderUpdate' && m.status === 'cancelled' && m.clientOrderId.endsWith('-sl'))).toBe(true);
+  });
+});
+
+describe('what the recorder is sent', () => {
+  function recordingWriter(records?: (type: PipelineMessage['type']) => boolean) {
+    const appended: PipelineMessage['type'][] = [];
+    let flushes = 0;
+    const writer: EventWriter = {
+      append: (m) => void appended.push(m.type),
+      flush: () => void flushes++,
+      buffered: 0,
+      written: 0,
+      ...(records ? { records } : {}),
+    };
+    return { writer, appended, flushes: () => flushes };
+  }
+
+  function runWith(writer: EventWriter) {
+    const bars = [0, 1, 2, 3, 4].map((i) => bar(i, 100 + i, 102 + i, 99 + i, 100 + i));
+    const seen: PipelineMessage['type'][] = [];
+    const pipeline = createPipeline({
+      strategy: scripted([0], [2]), limits: seedLimits, markets: new Map([['TEST/USD', market]]), costs: new Map([['TEST/USD', costs]]),
+      startingCash: 10_000, orderIdPrefix: 't-', writer, tap: (m) => seen.push(m.type),
+    });
+    bars.forEach((b) => pipeline.push(b));
+    pipeline.end(bars.at(-1)!.closeTs);
+    return seen;
+  }
+
+  test('a writer that keeps only fills and equity is sent only those, and EndOfData to flush', () => {
+    const kept = recordingWriter((type) => type === 'Fill' || type === 'EquitySnapshot');
+    const seen = runWith(kept.writer);
+    expect(new Set(kept.appended)).toEqual(new Set(['Fill', 'EquitySnapshot']));
+    expect(kept.appended.filter((t) => t === 'Fill').length).toBe(seen.filter((t) => t === 'Fill').length);
+    expect(kept.appended.filter((t) => t === 'EquitySnapshot').length).toBe(seen.filter((t) => t === 'EquitySnapshot').length);
+    expect(kept.flushes()).toBe(1);
+  });
+
+  test('a writer that records everything is sent every routed type, marks and signals included', () => {
+    const all = recordingWriter();
+    runWith(all.writer);
+    for (const type of ['Signal', 'RiskDecision', 'Order', 'OrderUpdate', 'Fill', 'PositionUpdate', 'PositionMark', 'EquitySnapshot', 'StateTransition'] as const) {
+      expect(all.appended).toContain(type);
+    }
+    expect(all.flushes()).toBe(1);
   });
 });
