@@ -12,7 +12,7 @@ import { feedLogic } from './feed.actor.ts';
 import type { MarketData, PipelineMessage } from './messages.ts';
 import { portfolioLogic } from './portfolio.actor.ts';
 import type { OrderLifecycleMode } from './order-actors.ts';
-import { recorderLogic } from './recorder.actor.ts';
+import { recorderLogic, recorderReceives } from './recorder.actor.ts';
 import { riskLogic } from './risk.actor.ts';
 import { Router, type ActorName, type Publish } from './router.ts';
 import { simExecutorLogic } from './sim-executor.actor.ts';
@@ -153,10 +153,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   root.start();
   const lookup = <T extends AnyActorRef>(name: string): T => root.system.get(name) as T;
   const { writer } = options;
-  // EndOfData always reaches the recorder: it flushes there.
   router.attach(
     (name) => lookup(name),
-    (name, type) => name !== 'recorder' || type === 'EndOfData' || writer?.records?.(type) !== false,
+    (name, type) => name !== 'recorder' || writer === undefined || recorderReceives(writer, type),
   );
 
   const breaker = lookup<ActorRefFrom<typeof circuitBreakerMachine>>('circuitBreaker');

@@ -2,7 +2,7 @@
 // prepared inserts (sql.placeholder), so a crash loses at most the unflushed batch.
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { PipelineMessage } from '../actors/messages.ts';
+import type { MessageType, PipelineMessage } from '../actors/messages.ts';
 import type { Db } from './client.ts';
 import {
   alerts,
@@ -106,7 +106,7 @@ function toRow(runId: string, m: PipelineMessage): Row | undefined {
 export interface EventWriter {
   append(message: PipelineMessage): void;
   /** False for a message type this writer drops unread; the router then does not deliver it to the recorder. */
-  records?(type: PipelineMessage['type']): boolean;
+  records?(type: MessageType): boolean;
   /** Writes everything buffered in one transaction. */
   flush(): void;
   readonly buffered: number;
@@ -198,7 +198,7 @@ export function createEventBatcher<B extends BatchBuilder>(
     written += rows;
   };
 
-  const records = (type: PipelineMessage['type']) => only === undefined || only.has((type === 'PositionMark' ? 'PositionUpdate' : type) as RecordedType);
+  const records = (type: MessageType) => only === undefined || only.has((type === 'PositionMark' ? 'PositionUpdate' : type) as RecordedType);
   return {
     records,
     append(message) {
