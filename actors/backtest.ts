@@ -13,7 +13,7 @@ import { noCandlesMessage } from '../machines/data/candle-validation.ts';
 import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
 import { currencyDecimals, quoteCurrency, stepDecimals } from '../machines/metrics/money.ts';
-import { PerformanceStream, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
+import { equityOf, PerformanceStream, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
 import { metricsKind } from '../machines/metrics/run-metrics.ts';
 import { EquitySampler, periodsPerYear } from '../machines/metrics/periods.ts';
 import { roundTrips, type RoundTrip } from '../machines/metrics/round-trips.ts';
@@ -331,7 +331,7 @@ function readCurve(runDb: Db, runId: string, timeframe: string, kinds: Set<Marke
     charts: charts.result(),
     periodEnds: periodEnds.points(),
     summarize: (trades, fees) =>
-      performance.summarize(sampledOf(streamEquity(runDb, runId)), trades, fees, periodsPerYear(tfMs, kind)),
+      performance.summarize(equityOf(sampledOf(streamEquity(runDb, runId))), trades, fees, periodsPerYear(tfMs, kind)),
   };
 }
 

@@ -1,20 +1,21 @@
 // One sweep combination as a self-contained job: the sweep's setup (strategy, symbols, range, capital, where the
 // candles are) plus the combination's parameters in, its summary and equity curve out. It runs the backtest's
 // pipeline (createPipeline, the event batcher, the same metrics) over shared candle columns. Only the rows the
-// summary is computed from are kept (equity points and fills, exactly as a run DB would hold them); the rest of the
-// event history is dropped: only the best K are re-run with a run DB (runBacktest).
-import { createEventBatcher, type RecordedType, type Row } from '../../db/events.ts';
+// summary is computed from are kept (equity points and fills, exactly as a run DB would hold them: see
+// summary-collector.ts); the rest of the event history is dropped: only the best K are re-run with a run DB
+// (runBacktest).
 import type { CostModel, Market, MarketKind } from '../../machines/domain.ts';
-import { periodReturns, type EquityPoint, type PerformanceSummary } from '../../machines/metrics/performance.ts';
-import { roundTrips, type FillLike } from '../../machines/metrics/round-trips.ts';
+import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
+import { roundTrips } from '../../machines/metrics/round-trips.ts';
 import type { Combination } from '../../machines/research/grid.ts';
 import { combinationBlockTotals, pboBlocks, periodSharpe, type CombinationBlockTotals } from '../../machines/research/overfitting.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { StrategyDefinition } from '../../machines/strategies/strategy.ts';
 import type { VenueConfig } from '../adapters/config.ts';
-import { metricsFor } from '../../machines/metrics/run-metrics.ts';
+import { metricsForColumns } from '../../machines/metrics/run-metrics.ts';
 import { createPipeline } from '../pipeline.ts';
 import { replayColumns, type CandleColumns } from './shared-candles.ts';
+import { createSummaryCollector } from './summary-collector.ts';
 
 /** What every combination of a sweep shares; plain data, so a queue can carry it with each job. */
 export interface SweepSetup {
@@ -74,7 +75,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     costs.set(inst.symbol, env.venue.costs[inst.kind]);
   }
   const runId = `sweep-combination-${job.id}`;
-  const kept = summaryRows();
+  const kept = createSummaryCollector();
   const pipeline = createPipeline({
     strategy,
     limits: env.limits,
@@ -82,7 +83,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     costs,
     startingCash: setup.capital,
     orderIdPrefix: `${runId}-`,
-    writer: createEventBatcher(runId, Number.POSITIVE_INFINITY, () => kept, () => {}, SUMMARY_TYPES),
+    writer: kept,
     orderLifecycle: 'compiled',
   });
   const lastPrices = new Map<string, number>();
@@ -94,19 +95,12 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
   pipeline.end(replayed.lastCloseTs);
   pipeline.stop();
 
-  const { equity, fills } = kept;
-  const lastTs = equity.length > 0 ? equity[equity.length - 1]!.ts : 0;
-  const trades = roundTrips(fills, lastPrices, lastTs);
-  const fees = fills.reduce((sum, f) => sum + f.fee, 0);
+  const curve = kept.curve();
+  const lastTs = curve.ts.length > 0 ? curve.ts[curve.ts.length - 1]! : 0;
+  const trades = roundTrips(kept.fills, lastPrices, lastTs);
+  const fees = kept.fills.reduce((sum, f) => sum + f.fee, 0);
   const kinds = new Set(setup.instruments.map((i) => i.kind));
-  const summary = metricsFor(equity, trades, fees, setup.timeframe, kinds);
-  // Plain loops: Float64Array.from with a map function goes through the iterator protocol.
-  const curveTs = new Float64Array(equity.length);
-  const curve = new Float64Array(equity.length);
-  for (let i = 0; i < equity.length; i++) {
-    curveTs[i] = equity[i]!.ts;
-    curve[i] = equity[i]!.equity;
-  }
+  const summary = metricsForColumns(curve, trades, fees, setup.timeframe, kinds);
   return {
     id: job.id,
     params: job.params,
@@ -114,9 +108,9 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     toTs: job.toTs,
     bars: replayed.bars,
     summary,
-    equityTs: curveTs,
-    equity: curve,
-    returnStats: returnStats(curve),
+    equityTs: curve.ts,
+    equity: curve.equity,
+    returnStats: returnStats(curve.equity),
   };
 }
 
@@ -124,25 +118,4 @@ function returnStats(equity: Float64Array): ReturnStats {
   const returns = periodReturns(equity);
   const blocks = pboBlocks(returns.length);
   return { sharpe: periodSharpe(returns), blocks: blocks >= 2 ? combinationBlockTotals(returns, blocks) : undefined };
-}
-
-const SUMMARY_TYPES: ReadonlySet<RecordedType> = new Set(['EquitySnapshot', 'Fill']);
-
-/**
- * The batcher's rows for the two tables a summary reads, in the order a run DB would store them (its seq order):
- * the same values runBacktest loads back from SQLite (REAL columns keep doubles exactly).
- */
-function summaryRows(): { equity: EquityPoint[]; fills: FillLike[]; push(type: RecordedType, row: Row): void } {
-  const equity: EquityPoint[] = [];
-  const fills: FillLike[] = [];
-  return {
-    equity,
-    fills,
-    push(type, row) {
-      if (type === 'EquitySnapshot') equity.push({ ts: row.ts as number, equity: row.equity as number, grossExposure: row.grossExposure as number });
-      else if (type === 'Fill') {
-        fills.push({ ts: row.ts as number, symbol: row.symbol as string, side: row.side as FillLike['side'], qty: row.qty as number, price: row.price as number, fee: row.fee as number });
-      }
-    },
-  };
 }

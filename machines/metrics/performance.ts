@@ -7,6 +7,13 @@ export interface EquityPoint {
   grossExposure: number;
 }
 
+/** An equity curve as columns of equal length (a sweep combination's, passed between threads without a copy). */
+export interface EquityColumns {
+  ts: Float64Array;
+  equity: Float64Array;
+  grossExposure: Float64Array;
+}
+
 export interface PerformanceSummary {
   start_equity: number;
   final_equity: number;
@@ -112,12 +119,12 @@ function checkParameters(periodsPerYear: number, fees: number): void {
   if (!Number.isFinite(fees)) throw new Error(`computePerformance: fees must be finite, got ${fees}`);
 }
 
-function checkPoint(point: EquityPoint, i: number, previous: EquityPoint | undefined): void {
-  if (!Number.isFinite(point.equity) || !Number.isFinite(point.ts)) {
-    throw new Error(`computePerformance: equity[${i}] at ts ${point.ts} is not finite (equity ${point.equity})`);
+function checkPoint(ts: number, equity: number, i: number, previousTs: number): void {
+  if (!Number.isFinite(equity) || !Number.isFinite(ts)) {
+    throw new Error(`computePerformance: equity[${i}] at ts ${ts} is not finite (equity ${equity})`);
   }
-  if (previous !== undefined && point.ts < previous.ts) {
-    throw new Error(`computePerformance: equity[${i}] ts ${point.ts} is before equity[${i - 1}] ts ${previous.ts}`);
+  if (i > 0 && ts < previousTs) {
+    throw new Error(`computePerformance: equity[${i}] ts ${ts} is before equity[${i - 1}] ts ${previousTs}`);
   }
 }
 
@@ -129,8 +136,11 @@ function checkPoint(point: EquityPoint, i: number, previous: EquityPoint | undef
  */
 export class PerformanceStream {
   private count = 0;
-  private first: EquityPoint | undefined;
-  private last: EquityPoint | undefined;
+  // The first and last point as numbers: no object per point on a path that sees every bar.
+  private firstTs = 0;
+  private firstEquity = 0;
+  private lastTs = 0;
+  private lastEquity = 0;
   private peak = Number.NEGATIVE_INFINITY;
   private maxDrawdown = 0;
   private exposedPoints = 0;
@@ -139,37 +149,42 @@ export class PerformanceStream {
   private downsideSquares = 0;
 
   add(point: EquityPoint): void {
-    const previous = this.last;
-    checkPoint(point, this.count, previous);
-    if (previous !== undefined && previous.equity > 0) {
-      const r = point.equity / previous.equity - 1;
+    this.addPoint(point.ts, point.equity, point.grossExposure);
+  }
+
+  addPoint(ts: number, equity: number, grossExposure: number): void {
+    checkPoint(ts, equity, this.count, this.lastTs);
+    if (this.count > 0 && this.lastEquity > 0) {
+      const r = equity / this.lastEquity - 1;
       this.returnCount++;
       this.returnSum += r;
       this.downsideSquares += Math.min(r, 0) ** 2;
     }
-    this.peak = Math.max(this.peak, point.equity);
-    this.maxDrawdown = Math.min(this.maxDrawdown, this.peak > 0 ? point.equity / this.peak - 1 : 0);
-    if (point.grossExposure > 0) this.exposedPoints++;
-    // Copied: the caller may reuse its point object.
-    this.last = { ts: point.ts, equity: point.equity, grossExposure: point.grossExposure };
-    if (this.count === 0) this.first = this.last;
+    this.peak = Math.max(this.peak, equity);
+    this.maxDrawdown = Math.min(this.maxDrawdown, this.peak > 0 ? equity / this.peak - 1 : 0);
+    if (grossExposure > 0) this.exposedPoints++;
+    if (this.count === 0) {
+      this.firstTs = ts;
+      this.firstEquity = equity;
+    }
+    this.lastTs = ts;
+    this.lastEquity = equity;
     this.count++;
   }
 
-  /** `again` yields the same points as were added, in the same order (for Sharpe's second pass). */
-  summarize(again: Iterable<EquityPoint>, trades: RoundTrip[], fees: number, periodsPerYear: number): PerformanceSummary {
+  /** `again` yields the equity of the same points as were added, in the same order (for Sharpe's second pass). */
+  summarize(again: Iterable<number>, trades: RoundTrip[], fees: number, periodsPerYear: number): PerformanceSummary {
     checkParameters(periodsPerYear, fees);
-    const { first, last } = this;
-    const start = first?.equity ?? 0;
-    const final = last?.equity ?? 0;
+    const start = this.count > 0 ? this.firstEquity : 0;
+    const final = this.count > 0 ? this.lastEquity : 0;
     const average = this.returnCount === 0 ? 0 : this.returnSum / this.returnCount;
     let sharpe = 0;
     if (this.returnCount >= 2) {
       let squares = 0;
       let previous: number | undefined;
-      for (const point of again) {
-        if (previous !== undefined && previous > 0) squares += (point.equity / previous - 1 - average) ** 2;
-        previous = point.equity;
+      for (const equity of again) {
+        if (previous !== undefined && previous > 0) squares += (equity / previous - 1 - average) ** 2;
+        previous = equity;
       }
       const deviation = Math.sqrt(squares / (this.returnCount - 1));
       // A float-noise deviation (constant returns) would turn the ratio into a meaningless huge number.
@@ -181,7 +196,7 @@ export class PerformanceStream {
       if (downsideDeviation <= 1e-12) sortino = average > 0 ? null : 0;
       else sortino = (average / downsideDeviation) * Math.sqrt(periodsPerYear);
     }
-    const cagr = first && last ? compoundAnnualGrowth(start, final, last.ts - first.ts) : 0;
+    const cagr = this.count > 0 ? compoundAnnualGrowth(start, final, this.lastTs - this.firstTs) : 0;
     const maxDrawdown = this.maxDrawdown;
     let calmar: number | null = 0;
     if (cagr === null) calmar = null;
@@ -215,5 +230,10 @@ export function computePerformance(input: PerformanceInput): PerformanceSummary 
   checkParameters(input.periodsPerYear, input.fees);
   const stream = new PerformanceStream();
   for (const point of input.equity) stream.add(point);
-  return stream.summarize(input.equity, input.trades, input.fees, input.periodsPerYear);
+  return stream.summarize(equityOf(input.equity), input.trades, input.fees, input.periodsPerYear);
+}
+
+/** The equity of each point, for PerformanceStream.summarize. */
+export function* equityOf(points: Iterable<EquityPoint>): Generator<number> {
+  for (const point of points) yield point.equity;
 }

@@ -82,7 +82,7 @@ function validateFill(fill: FillLike, index: number, lastTs: number): void {
  * marked to `lastPrices` (as of `lastTs`). A fill that crosses zero closes one trip and opens the next; its fee
  * is split between them in proportion to quantity.
  */
-export function roundTrips(fills: FillLike[], lastPrices: ReadonlyMap<string, number>, lastTs: number): RoundTrip[] {
+export function roundTrips(fills: readonly FillLike[], lastPrices: ReadonlyMap<string, number>, lastTs: number): RoundTrip[] {
   // A stable sort keeps the recorded order of fills that share a timestamp.
   const ordered = fills.map((fill, index) => ({ fill, index })).sort((a, b) => a.fill.ts - b.fill.ts);
   const openTrips = new Map<string, OpenTrip>();
