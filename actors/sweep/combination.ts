@@ -1,6 +1,6 @@
 // One sweep combination as a self-contained job: the sweep's setup (strategy, symbols, range, capital, where the
 // candles are) plus the combination's parameters in, its summary and equity curve out. It runs the backtest's
-// pipeline (createPipeline, the event batcher, the same metrics) over shared candle columns. Only the rows the
+// pipeline (createPipeline, the same metrics) over shared candle columns. Only the rows the
 // summary is computed from are kept (equity points and fills, exactly as a run DB would hold them: see
 // summary-collector.ts); the rest of the event history is dropped: only the best K are re-run with a run DB
 // (runBacktest).
