@@ -151,20 +151,28 @@ export class CompiledOrder {
   send(event: OrderMachineEvent, emit: (e: OrderStatusChanged) => void): void {
     const candidates = this.table.on.get(this.state)?.get(event.type);
     if (candidates === undefined) return;
+    // One arguments object for the guards and actions of this event, its context kept current: contexts
+    // themselves stay immutable (each assign makes a new one), as the actor's snapshots are.
+    const args = { context: this.context, event };
     for (let i = 0; i < candidates.length; i++) {
       const t = candidates[i]!;
-      if (t.guard !== undefined && !t.guard({ context: this.context, event })) continue;
-      let emitted: OrderStatusChanged[] | undefined;
+      if (t.guard !== undefined && !t.guard(args)) continue;
+      // The order machine emits at most one event per transition; more are kept in order all the same.
+      let first: OrderStatusChanged | undefined;
+      let more: OrderStatusChanged[] | undefined;
       for (let j = 0; j < t.steps.length; j++) {
         const step = t.steps[j]!;
         if (step.kind === 'assign') {
-          this.context = { ...this.context, ...step.assign({ context: this.context, event }, step.params) };
+          args.context = this.context = { ...this.context, ...step.assign(args, step.params) };
+        } else if (first === undefined) {
+          first = step.emit(args, step.params);
         } else {
-          (emitted ??= []).push(step.emit({ context: this.context, event }, step.params));
+          (more ??= []).push(step.emit(args, step.params));
         }
       }
       this.state = t.target;
-      if (emitted !== undefined) for (const e of emitted) emit(e);
+      if (first !== undefined) emit(first);
+      if (more !== undefined) for (const e of more) emit(e);
       return;
     }
   }

@@ -87,14 +87,15 @@ class CompiledSimOrder implements SimOrder {
   filled = 0;
   private readonly lifecycle: CompiledOrder;
   private readonly announce: (e: OrderStatusChanged) => void;
+  /** `order:<clientOrderId>`, made at the order's first state change and kept for the next ones. */
+  private actorName: string | undefined;
 
   constructor(
     private readonly publish: Publish,
     readonly order: Order,
   ) {
     this.lifecycle = new CompiledOrder(orderTable(), { clientOrderId: order.clientOrderId, symbol: order.symbol, qty: order.qty });
-    this.announce = (e) =>
-      publish({ type: 'OrderUpdate', clientOrderId: e.clientOrderId, ts: e.ts, symbol: e.symbol, status: e.status, reason: e.reason });
+    this.announce = announcerFor(publish);
   }
 
   advance(event: OrderMachineEvent): void {
@@ -102,7 +103,21 @@ class CompiledSimOrder implements SimOrder {
     this.lifecycle.send(event, this.announce);
     const after = this.lifecycle.state;
     if (after !== before) {
-      this.publish({ type: 'StateTransition', ts: event.ts, actor: `order:${this.order.clientOrderId}`, from: before, to: after, event: event.type });
+      this.actorName ??= `order:${this.order.clientOrderId}`;
+      this.publish({ type: 'StateTransition', ts: event.ts, actor: this.actorName, from: before, to: after, event: event.type });
     }
   }
+}
+
+/** Status changes → OrderUpdate messages: one function per pipeline, shared by all its orders. */
+const announcers = new WeakMap<Publish, (e: OrderStatusChanged) => void>();
+
+function announcerFor(publish: Publish): (e: OrderStatusChanged) => void {
+  let announce = announcers.get(publish);
+  if (announce === undefined) {
+    announce = (e) =>
+      publish({ type: 'OrderUpdate', clientOrderId: e.clientOrderId, ts: e.ts, symbol: e.symbol, status: e.status, reason: e.reason });
+    announcers.set(publish, announce);
+  }
+  return announce;
 }

@@ -9,7 +9,7 @@ import type { RiskLimits } from '../machines/risk/limits.ts';
 import type { AnyStrategy } from '../machines/strategies/strategy.ts';
 import { alertsLogic, type AlertsOptions } from './alerts.actor.ts';
 import { feedLogic } from './feed.actor.ts';
-import type { MarketData, PipelineMessage } from './messages.ts';
+import type { MarketData, MessageType, PipelineMessage } from './messages.ts';
 import { portfolioLogic } from './portfolio.actor.ts';
 import type { OrderLifecycleMode } from './order-actors.ts';
 import { recorderLogic, recorderReceives } from './recorder.actor.ts';
@@ -43,6 +43,8 @@ export interface PipelineOptions {
 
 interface PipelineInput extends Omit<PipelineOptions, 'tap'> {
   publish: Publish;
+  /** Whether anyone (an actor or the tap) takes a message type: an actor may skip building one nobody takes. */
+  heard: (type: MessageType) => boolean;
 }
 
 export const pipelineMachine = setup({
@@ -85,7 +87,7 @@ export const pipelineMachine = setup({
       spawn('portfolio', {
         id: 'portfolio',
         systemId: 'portfolio',
-        input: { publish, startingCash: input.startingCash },
+        input: { publish, startingCash: input.startingCash, heard: input.heard },
       }),
       spawn('executor', {
         id: 'executor',
@@ -147,7 +149,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     options.venue?.kind === 'live'
       ? pipelineMachine.provide({ actors: { executor: venueExecutorLogic as unknown as typeof simExecutorLogic } })
       : pipelineMachine;
-  const root = createActor(machine, { input: { ...options, publish } });
+  const heard = tap ? () => true : router.hears;
+  const root = createActor(machine, { input: { ...options, publish, heard } });
   let failure: unknown;
   root.subscribe({ error: (err) => (failure = err) });
   root.start();

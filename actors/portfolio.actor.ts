@@ -1,17 +1,20 @@
 // Portfolio actor: books fills, marks positions to each closed bar, and reports positions and equity.
 import { fromMutableTransition } from './mutable-transition.ts';
 import { adoptPositions, applyFill, newBook, valueBook, type Book } from '../machines/portfolio/accounting.ts';
-import type { AdoptVenueState, Fill, MarketData } from './messages.ts';
+import type { AdoptVenueState, Fill, MarketData, MessageType } from './messages.ts';
 import type { Publish } from './router.ts';
 
 export interface PortfolioInput {
   publish: Publish;
   startingCash: number;
+  /** Whether a message type has receivers (a sweep records no PositionMark); omitted: all are built. */
+  heard?: (type: MessageType) => boolean;
 }
 
 export interface PortfolioState {
   publish: Publish;
   book: Book;
+  heard: (type: MessageType) => boolean;
 }
 
 export const portfolioLogic = fromMutableTransition(
@@ -39,7 +42,7 @@ export const portfolioLogic = fromMutableTransition(
     const position = s.book.positions.get(event.symbol);
     if (position !== undefined) {
       position.lastPrice = event.close;
-      if (position.qty !== 0) {
+      if (position.qty !== 0 && s.heard('PositionMark')) {
         s.publish({
           type: 'PositionMark',
           ts: event.closeTs,
@@ -69,5 +72,6 @@ export const portfolioLogic = fromMutableTransition(
   ({ input }: { input: PortfolioInput }): PortfolioState => ({
     publish: input.publish,
     book: newBook(input.startingCash),
+    heard: input.heard ?? (() => true),
   }),
 );

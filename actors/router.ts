@@ -64,6 +64,12 @@ export class Router {
     this.table = table;
   }
 
+  /** Whether a message of this type reaches any actor (before attach: assumed so). */
+  readonly hears = (type: MessageType): boolean => {
+    const receivers = this.table?.get(type);
+    return receivers === undefined || receivers.length > 0;
+  };
+
   readonly publish: Publish = (message) => {
     const receivers = this.table?.get(message.type);
     if (receivers === undefined) throw new Error(`router is not attached: cannot deliver ${message.type}`);

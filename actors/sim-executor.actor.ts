@@ -199,8 +199,10 @@ function placeBracket(s: SimExecutorState, entry: Order, qty: number, ts: number
 function checkBrackets(s: SimExecutorState, bar: MarketData): void {
   const list = s.brackets.get(bar.symbol)!;
   const costs = s.costs.get(bar.symbol)!;
-  const open: Bracket[] = [];
-  for (const bracket of list) {
+  // The brackets still open, made only once one closes: on most bars none does and the list stays as it is.
+  let open: Bracket[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const bracket = list[i]!;
     const hit = fillBracket(
       bracket.direction,
       bracket.stop?.order.price,
@@ -209,9 +211,10 @@ function checkBrackets(s: SimExecutorState, bar: MarketData): void {
       costs,
     );
     if (hit === undefined) {
-      open.push(bracket);
+      open?.push(bracket);
       continue;
     }
+    open ??= list.slice(0, i);
     const [filled, sibling] =
       hit.kind === 'stop_loss' ? [bracket.stop!, bracket.takeProfit] : [bracket.takeProfit!, bracket.stop];
     const held = Math.abs(s.held.get(bar.symbol) ?? 0);
@@ -223,6 +226,7 @@ function checkBrackets(s: SimExecutorState, bar: MarketData): void {
     }
     if (sibling) sibling.advance({ type: 'CANCEL', ts: bar.ts, reason: `${hit.kind.replace('_', '-')} filled (one cancels other)` });
   }
+  if (open === undefined) return;
   if (open.length === 0) s.brackets.delete(bar.symbol);
   else s.brackets.set(bar.symbol, open);
 }

@@ -21,6 +21,8 @@ export interface StrategyInput {
 interface SymbolSlot {
   state: unknown;
   phase: Phase;
+  /** `strategy:<symbol>`, the name its phase changes are recorded under. */
+  actor: string;
   /** The position actually held, as last reported by the portfolio. */
   held: PositionPhase;
 }
@@ -63,7 +65,7 @@ export const strategyLogic = fromMutableTransition(
         const dust = s.markets?.get(event.symbol)?.minQty ?? 0;
         slot.held = Math.abs(event.qty) < dust || event.qty === 0 ? 'flat' : event.qty > 0 ? 'long' : 'short';
         // While an order is in flight the machine ignores this: the phase settles when the order is done.
-        move(s, event.symbol, slot, POSITION_EVENT[slot.held], event.ts);
+        move(s, slot, POSITION_EVENT[slot.held], event.ts);
         break;
       }
       case 'RiskDecision':
@@ -89,7 +91,7 @@ function onBar(s: StrategyActorState, bar: MarketData): void {
   // Indicators see every bar, even while an order is in flight; the phase machine decides if a proposal may go.
   const proposal = s.strategy.onBar(slot.state, bar, slot.held);
   if (proposal === undefined) return;
-  if (!move(s, bar.symbol, slot, proposal.action === 'CLOSE' ? 'EXIT_SIGNAL' : 'ENTRY_SIGNAL', bar.closeTs)) return;
+  if (!move(s, slot, proposal.action === 'CLOSE' ? 'EXIT_SIGNAL' : 'ENTRY_SIGNAL', bar.closeTs)) return;
   s.signals++;
   s.publish({
     type: 'Signal',
@@ -109,15 +111,15 @@ function onBar(s: StrategyActorState, bar: MarketData): void {
 /** An order is done (filled, refused or cancelled): the phase becomes the position actually held. */
 function settle(s: StrategyActorState, symbol: string, ts: number): void {
   const slot = slotFor(s, symbol);
-  move(s, symbol, slot, SETTLED_EVENT[slot.held], ts);
+  move(s, slot, SETTLED_EVENT[slot.held], ts);
 }
 
 /** Applies a phase-machine event; false when the machine does not accept it in the current phase. */
-function move(s: StrategyActorState, symbol: string, slot: SymbolSlot, event: PhaseEventType, ts: number): boolean {
+function move(s: StrategyActorState, slot: SymbolSlot, event: PhaseEventType, ts: number): boolean {
   const next = phaseAfter(slot.phase, event);
   if (next === undefined) return false;
   if (next !== slot.phase) {
-    s.publish({ type: 'StateTransition', ts, actor: `strategy:${symbol}`, from: slot.phase, to: next, event });
+    s.publish({ type: 'StateTransition', ts, actor: slot.actor, from: slot.phase, to: next, event });
     slot.phase = next;
   }
   return true;
@@ -126,7 +128,7 @@ function move(s: StrategyActorState, symbol: string, slot: SymbolSlot, event: Ph
 function slotFor(s: StrategyActorState, symbol: string): SymbolSlot {
   let slot = s.symbols.get(symbol);
   if (slot === undefined) {
-    slot = { state: s.strategy.init(symbol), phase: 'flat', held: 'flat' };
+    slot = { state: s.strategy.init(symbol), phase: 'flat', held: 'flat', actor: `strategy:${symbol}` };
     s.symbols.set(symbol, slot);
   }
   return slot;

@@ -14,7 +14,7 @@ import type { StrategyDefinition } from '../../machines/strategies/strategy.ts';
 import type { VenueConfig } from '../adapters/config.ts';
 import { metricsForColumns } from '../../machines/metrics/run-metrics.ts';
 import { createPipeline } from '../pipeline.ts';
-import { replayColumns, type CandleColumns } from './shared-candles.ts';
+import { closeTimesInRange, replayColumns, type CandleColumns } from './shared-candles.ts';
 import { createSummaryCollector } from './summary-collector.ts';
 
 /** What every combination of a sweep shares; plain data, so a queue can carry it with each job. */
@@ -75,7 +75,8 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     costs.set(inst.symbol, env.venue.costs[inst.kind]);
   }
   const runId = `sweep-combination-${job.id}`;
-  const kept = createSummaryCollector();
+  const range = { fromTs: job.fromTs, toTs: job.toTs };
+  const kept = createSummaryCollector(closeTimesInRange(candles, range));
   const pipeline = createPipeline({
     strategy,
     limits: env.limits,
@@ -87,7 +88,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     orderLifecycle: 'compiled',
   });
   const lastPrices = new Map<string, number>();
-  const replayed = replayColumns(candles, { fromTs: job.fromTs, toTs: job.toTs }, (bar) => {
+  const replayed = replayColumns(candles, range, (bar) => {
     lastPrices.set(bar.symbol, bar.close);
     pipeline.push(bar);
   });

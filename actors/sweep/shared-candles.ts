@@ -77,6 +77,24 @@ export function replayColumns(
   return { bars, lastCloseTs, firstTs };
 }
 
+/**
+ * The distinct close times among the bars replayColumns delivers for `range`: the equity points a run over them
+ * records (one per close time).
+ */
+export function closeTimesInRange(c: CandleColumns, range: { fromTs?: number; toTs?: number }): number {
+  const from = range.fromTs ?? -Infinity;
+  const to = range.toTs ?? Infinity;
+  let count = 0;
+  let last = Number.NaN;
+  for (let i = 0; i < c.length; i++) {
+    const ts = c.ts[i]!;
+    if (ts < from || ts > to || c.closeTs[i] === last) continue;
+    last = c.closeTs[i]!;
+    count++;
+  }
+  return count;
+}
+
 /** Bars per symbol whose open time is in the range (for the warm-up check before a sweep starts). */
 export function barsInRange(c: CandleColumns, fromTs: number | undefined, toTs: number | undefined): Map<string, number> {
   const counts = new Map(c.symbols.map((s) => [s, 0]));

@@ -13,12 +13,16 @@ export interface SummaryCollector extends EventWriter {
   curve(): EquityColumns;
 }
 
-const INITIAL_CAPACITY = 1024;
+const DEFAULT_CAPACITY = 1024;
 
-export function createSummaryCollector(): SummaryCollector {
-  let ts = new Float64Array(INITIAL_CAPACITY);
-  let equity = new Float64Array(INITIAL_CAPACITY);
-  let grossExposure = new Float64Array(INITIAL_CAPACITY);
+/**
+ * `capacity`: how many equity points to expect (a sweep knows its bars); when the curve fills it exactly, curve()
+ * hands over the columns themselves, with no copy. The columns grow past it when it is short.
+ */
+export function createSummaryCollector(capacity = DEFAULT_CAPACITY): SummaryCollector {
+  let ts = new Float64Array(Math.max(1, capacity));
+  let equity = new Float64Array(ts.length);
+  let grossExposure = new Float64Array(ts.length);
   let length = 0;
   const fills: FillLike[] = [];
   let pending: EquitySnapshot | undefined;
@@ -57,8 +61,12 @@ export function createSummaryCollector(): SummaryCollector {
     get written() {
       return length + fills.length;
     },
-    curve: () => ({ ts: ts.slice(0, length), equity: equity.slice(0, length), grossExposure: grossExposure.slice(0, length) }),
+    curve: () => ({ ts: exactly(ts, length), equity: exactly(equity, length), grossExposure: exactly(grossExposure, length) }),
   };
+}
+
+function exactly(column: Float64Array<ArrayBuffer>, length: number): Float64Array<ArrayBuffer> {
+  return column.length === length ? column : column.slice(0, length);
 }
 
 function grown(column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {

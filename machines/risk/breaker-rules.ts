@@ -12,13 +12,17 @@ export interface BreakerTracker {
 export type BreakerTrip = { kind: 'dailyLoss' | 'drawdown'; reason: string };
 
 export interface BreakerObservation {
-  newDay: boolean;
-  trip?: BreakerTrip;
+  readonly newDay: boolean;
+  readonly trip?: BreakerTrip;
 }
 
 export function startTracker(equity: number, ts: number): BreakerTracker {
   return { day: Math.floor(ts / DAY_MS), dayStartEquity: equity, peakEquity: equity, lastEquity: equity };
 }
+
+// The usual answer (no breach), shared rather than allocated on every bar.
+const NEW_DAY: BreakerObservation = Object.freeze({ newDay: true });
+const SAME_DAY: BreakerObservation = Object.freeze({ newDay: false });
 
 /** Updates the tracker in place with the equity at `ts` and reports a new UTC day and/or a limit breach. */
 export function observeEquity(
@@ -58,7 +62,7 @@ export function observeEquity(
       },
     };
   }
-  return { newDay };
+  return newDay ? NEW_DAY : SAME_DAY;
 }
 
 /** After an explicit reset the drawdown is measured from the current equity. */

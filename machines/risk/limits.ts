@@ -77,7 +77,8 @@ export function evaluateSignal(
   const protective = checkProtectiveLevels(signal, side, limits, market);
   if (!protective.ok) return protective.verdict;
   if (!(ctx.equity > 0)) return reject('portfolio', 'no_equity', `equity ${ctx.equity} leaves nothing to trade`);
-  for (const [field, value] of Object.entries(ctx)) {
+  for (const field in ctx) {
+    const value = ctx[field as keyof RiskContext];
     // A NaN would make every cap comparison false and let the order through.
     if (typeof value === 'number' && !Number.isFinite(value)) {
       return reject('portfolio', 'state_invalid', `risk state ${field} is ${value}; refusing to size an entry`);

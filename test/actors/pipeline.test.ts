@@ -273,6 +273,21 @@ describe('what the recorder is sent', () => {
     expect(kept.flushes()).toBe(1);
   });
 
+  test('marks nobody takes (no tap, a writer that keeps no marks) are not built; a tap or a full writer takes them', () => {
+    const heardMarks = (writer: EventWriter, tap?: (m: PipelineMessage) => void) => {
+      const pipeline = createPipeline({
+        strategy: scripted([0]), limits: seedLimits, markets: new Map([['TEST/USD', market]]), costs: new Map([['TEST/USD', costs]]),
+        startingCash: 10_000, orderIdPrefix: 't-', writer, tap,
+      });
+      const { heard } = pipeline.get('portfolio').getSnapshot().context as { heard: (type: PipelineMessage['type']) => boolean };
+      return heard('PositionMark');
+    };
+    const sweepLike = () => recordingWriter((type) => type === 'Fill' || type === 'EquitySnapshot').writer;
+    expect(heardMarks(sweepLike())).toBe(false);
+    expect(heardMarks(sweepLike(), () => {})).toBe(true);
+    expect(heardMarks(recordingWriter().writer)).toBe(true);
+  });
+
   test('a writer that records everything is sent every routed type, marks and signals included', () => {
     const all = recordingWriter();
     runWith(all.writer);

@@ -103,6 +103,23 @@ describe('the summary collector of a sweep combination', () => {
     expect(curve.ts.buffer.byteLength).toBe(points * 8);
   });
 
+  test('sized for the curve it gets, it hands over its columns whole; sized short or long, the curve is the same', () => {
+    const snap = (ts: number): EquitySnapshot => ({
+      type: 'EquitySnapshot', ts, cash: 0, positionsValue: 0, equity: 100 + ts, grossExposure: 0, realizedPnl: 0, unrealizedPnl: 0, fees: 0,
+    });
+    const curves = [1, 50, 100, 150].map((capacity) => {
+      const collector = createSummaryCollector(capacity);
+      for (let ts = 1; ts <= 100; ts++) collector.append(snap(ts));
+      collector.flush();
+      return collector.curve();
+    });
+    for (const curve of curves) {
+      expect(curve.ts.length).toBe(100);
+      expect(curve.ts.buffer.byteLength).toBe(800);
+      expect([...curve.equity]).toEqual(Array.from({ length: 100 }, (_, i) => 101 + i));
+    }
+  });
+
   test('is sent only equity snapshots and fills (and EndOfData, to flush)', () => {
     const collector = createSummaryCollector();
     const fill = { type: 'Fill', ts: 1, symbol: 'AAA/USD', side: 'buy', qty: 1, price: 10, fee: 0.01 } as Fill;
