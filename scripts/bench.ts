@@ -187,10 +187,10 @@ await runMain(async () => {
     console.log(`sweeps (BTC/USD 1d 2016–2024, each in a fresh process, median of ${sweepRounds}; cold: threads start with the sweep, warm: they ran it once before):`);
     for (const s of [sweepBench.research, sweepBench.large, sweepBench.readme, sweepBench.large_warm, sweepBench.readme_warm]) {
       const pinned = s.combos_per_s_1_core === null ? '' : `; ${s.combos_per_s_1_core} on 1 worker pinned to one CPU → ${s.speedup_per_core}× per core`;
-      console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}, peak RSS ${s.peak_rss_mb_all_cores} MB): ${s.speedup}×${pinned}`);
+      console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}, peak RSS ${s.peak_rss_mb_all_cores} MB): ${s.speedup}× (rounds ${s.speedup_rounds.join(', ')})${pinned}`);
     }
     const c = sweepBench.large_ceiling;
-    console.log(`  ceiling: the same ${fmt(c.combinations)} combinations as plain loops, warm, no pool or coordinator: ${c.combos_per_s_1_process} combos/s in 1 process (using ${c.cpu_cores_1_process} cores), ${c.combos_per_s_all_processes} in ${c.processes} started together: ${c.speedup}×`);
+    console.log(`  ceiling: the same ${fmt(c.combinations)} combinations as plain loops, warm, no pool or coordinator: ${c.combos_per_s_1_process} combos/s in 1 process (using ${c.cpu_cores_1_process} cores), ${c.combos_per_s_all_processes} in ${c.processes} started together: ${c.speedup}× (rounds ${c.speedup_rounds.join(', ')})`);
   }
   const sweep =
     typeof sweepBench === 'object'
@@ -205,6 +205,7 @@ await runMain(async () => {
           sweep_combos_per_s_1_worker: sweepBench.research.combos_per_s_1_worker,
           sweep_combos_per_s_all_cores: sweepBench.research.combos_per_s_all_cores,
           sweep_speedup: sweepBench.research.speedup,
+          sweep_speedup_rounds: sweepBench.research.speedup_rounds,
           sweep_cpu_cores_1_worker: sweepBench.research.cpu_cores_1_worker,
           sweep_cpu_cores_all_cores: sweepBench.research.cpu_cores_all_cores,
           sweep_peak_rss_mb_all_cores: sweepBench.research.peak_rss_mb_all_cores,

@@ -25,6 +25,8 @@ export interface SweepCeiling {
   combos_per_s_all_processes: number;
   /** all processes ÷ 1 process. */
   speedup: number;
+  /** The same within each round. */
+  speedup_rounds: number[];
   cpu_cores_1_process: number;
 }
 
@@ -70,6 +72,7 @@ export async function measureCeiling(grid: string, rounds: number, probeCommand:
     combos_per_s_1_process: round2(rate(one)),
     combos_per_s_all_processes: round2(rate(all)),
     speedup: round2(rate(all) / rate(one)),
+    speedup_rounds: one.map((p, i) => round2(all[i]!.combinations / all[i]!.seconds / (p.combinations / p.seconds))),
     cpu_cores_1_process: round2(median(one.map((p) => p.cpu_seconds / p.seconds))),
   };
 }

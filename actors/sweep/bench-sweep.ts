@@ -54,6 +54,8 @@ export interface SweepScaling {
   combos_per_s_all_cores: number;
   /** all cores ÷ 1 worker. */
   speedup: number;
+  /** all cores ÷ 1 worker within each round (its two sweeps ran minutes apart at most): how much the host moved. */
+  speedup_rounds: number[];
   /** CPU time ÷ wall time of the 1-worker and the all-cores sweep. */
   cpu_cores_1_worker: number;
   cpu_cores_all_cores: number;
@@ -158,6 +160,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
         combos_per_s_1_worker: round2(one),
         combos_per_s_all_cores: round2(many),
         speedup: round2(many / one),
+        speedup_rounds: runs.one.map((p, i) => round2(runs.all[i]!.combinations / runs.all[i]!.seconds / (p.combinations / p.seconds))),
         cpu_cores_1_worker: round2(median(runs.one.map((p) => p.cpu_seconds / p.seconds))),
         cpu_cores_all_cores: round2(median(runs.all.map((p) => p.cpu_seconds / p.seconds))),
         peak_rss_mb_all_cores: median(runs.all.map((p) => p.peak_rss_mb)),
