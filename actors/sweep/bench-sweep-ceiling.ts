@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { runCombination, type CombinationJob } from './combination.ts';
 import { planSweep } from './run-sweep.ts';
-import { median, round2 } from './bench-figures.ts';
+import { median, perSecond, round2, speedupPerRound, type Timed } from './bench-figures.ts';
 import { sweepChildEnv } from './sweep-process-env.ts';
 
 export interface CeilingProbe {
@@ -57,13 +57,13 @@ export async function runCeilingProbe(dbPath: string, grid: string, range: { fro
 export async function measureCeiling(grid: string, rounds: number, probeCommand: (part: number, parts: number) => string[]): Promise<SweepCeiling> {
   const processes = availableParallelism();
   const one: CeilingProbe[] = [];
-  const all: { combinations: number; seconds: number }[] = [];
+  const all: Timed[] = [];
   for (let round = 0; round < rounds; round++) {
     one.push((await startedTogether(1, probeCommand))[0]!);
     const probes = await startedTogether(processes, probeCommand);
     all.push({ combinations: sum(probes.map((p) => p.combinations)), seconds: Math.max(...probes.map((p) => p.seconds)) });
   }
-  const rate = (runs: { combinations: number; seconds: number }[]) => median(runs.map((r) => r.combinations / r.seconds));
+  const rate = (runs: Timed[]) => median(runs.map(perSecond));
   return {
     grid,
     combinations: one[0]!.combinations,
@@ -72,7 +72,7 @@ export async function measureCeiling(grid: string, rounds: number, probeCommand:
     combos_per_s_1_process: round2(rate(one)),
     combos_per_s_all_processes: round2(rate(all)),
     speedup: round2(rate(all) / rate(one)),
-    speedup_rounds: one.map((p, i) => round2(all[i]!.combinations / all[i]!.seconds / (p.combinations / p.seconds))),
+    speedup_rounds: speedupPerRound(one, all),
     cpu_cores_1_process: round2(median(one.map((p) => p.cpu_seconds / p.seconds))),
   };
 }

@@ -20,7 +20,7 @@ import { dataDir } from '../adapters/cli.ts';
 import { peakRssMb } from '../bench-memory.ts';
 import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
-import { median, round2 } from './bench-figures.ts';
+import { median, perSecond, round2, speedupPerRound } from './bench-figures.ts';
 import { measureCeiling, type SweepCeiling } from './bench-sweep-ceiling.ts';
 import { runSweep } from './run-sweep.ts';
 import { sweepChildEnv } from './sweep-process-env.ts';
@@ -147,7 +147,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
         runs.all.push(probe(grid, all, false, warm));
       }
       const combinations = runs.one[0]!.combinations;
-      const rate = (probes: SweepProbe[]) => median(probes.map((p) => p.combinations / p.seconds));
+      const rate = (probes: SweepProbe[]) => median(probes.map(perSecond));
       const one = rate(runs.one);
       const many = rate(runs.all);
       const pinned = taskset === null ? null : rate(runs.pinned);
@@ -160,7 +160,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
         combos_per_s_1_worker: round2(one),
         combos_per_s_all_cores: round2(many),
         speedup: round2(many / one),
-        speedup_rounds: runs.one.map((p, i) => round2(runs.all[i]!.combinations / runs.all[i]!.seconds / (p.combinations / p.seconds))),
+        speedup_rounds: speedupPerRound(runs.one, runs.all),
         cpu_cores_1_worker: round2(median(runs.one.map((p) => p.cpu_seconds / p.seconds))),
         cpu_cores_all_cores: round2(median(runs.all.map((p) => p.cpu_seconds / p.seconds))),
         peak_rss_mb_all_cores: median(runs.all.map((p) => p.peak_rss_mb)),
