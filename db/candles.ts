@@ -185,6 +185,24 @@ export function candlesBefore(db: DbOrTx, query: SeriesQuery & { beforeTs: numbe
   return rows.reverse();
 }
 
+/** The first `limit` stored bars opening after afterTs, oldest first. */
+export function candlesAfter(db: DbOrTx, query: SeriesQuery & { afterTs: number; limit: number }): CandleRow[] {
+  return db
+    .select()
+    .from(candles)
+    .where(
+      and(
+        eq(candles.exchange, query.exchange),
+        eq(candles.symbol, query.symbol),
+        eq(candles.timeframe, query.timeframe),
+        gt(candles.ts, query.afterTs),
+      ),
+    )
+    .orderBy(asc(candles.ts))
+    .limit(query.limit)
+    .all();
+}
+
 export interface SeriesRemoval {
   exchange: string;
   symbol: string;

@@ -7,9 +7,10 @@ import type { PriceBasis } from '../machines/data/csv-layouts.ts';
 import type { MarketKind } from '../machines/domain.ts';
 
 const USAGE = `Usage: bun run data:import --file F.csv --symbol BTC/USD --timeframe 1d --market crypto|stock
-                            [--exchange NAME] [--columns MAPPING] [--price adjusted|raw] [--db PATH]
+                            [--exchange NAME] [--columns MAPPING] [--price adjusted|raw] [--replace] [--db PATH]
 
-Validates a candle CSV and stores it; nothing is written if any row has an error.
+Validates a candle CSV, on its own and among the bars already stored of the series, and stores it; nothing is
+written if any row has an error. Re-importing the same bars changes nothing.
   --file F.csv        Bitstamp, Yahoo or any CSV with a time column and open/high/low/close/volume
   --symbol S          e.g. BTC/USD, NVDA
   --timeframe TF      bar length, e.g. 1d, 1h, 5m
@@ -18,6 +19,7 @@ Validates a candle CSV and stores it; nothing is written if any row has an error
                       market is refused unless NAME is a new exchange (undo with bun run data:remove)
   --columns MAPPING   ts=Date,open=Open,high=High,low=Low,close=Close,volume=Vol[,adjClose=Adj Close]
   --price BASIS       adjusted (default when there is an adjusted close) or raw
+  --replace           overwrite stored bars the file gives other values (refused without it)
   --db PATH           database file (default ${DEFAULT_DB_PATH})`;
 
 function marketFlag(value: string): MarketKind {
@@ -40,6 +42,7 @@ await runMain(() => {
       exchange: { type: 'string' },
       columns: { type: 'string' },
       price: { type: 'string' },
+      replace: { type: 'boolean' },
       db: { type: 'string' },
     },
     USAGE,
@@ -52,6 +55,7 @@ await runMain(() => {
     exchange: args.exchange,
     columns: args.columns,
     price: args.price === undefined ? undefined : priceFlag(args.price),
+    replace: args.replace === true,
   };
   const db = openExistingDb(args.db ?? DEFAULT_DB_PATH);
   try {

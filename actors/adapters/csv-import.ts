@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
   candleRange,
+  candlesAfter,
+  candlesBefore,
   getInstrument,
   instrumentsOf,
   loadCandles,
@@ -13,7 +15,8 @@ import {
 } from '../../db/candles.ts';
 import { shownValue } from '../../machines/display-text.ts';
 import type { MarketKind } from '../../machines/domain.ts';
-import { makeIssue, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
+import { makeIssue, OUTLIER_WINDOW_BARS, validateCandles, type Issue } from '../../machines/data/candle-validation.ts';
+import { checkAgainstStored, type StoredOverlap } from '../../machines/data/stored-overlap.ts';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
 import {
   applyPriceBasis,
@@ -37,6 +40,8 @@ export interface CsvImportOptions {
   columns?: string;
   price?: PriceBasis;
   outlierRangeMultiple?: number;
+  /** Overwrite stored bars whose values differ from the file's (otherwise the import is refused). */
+  replace?: boolean;
 }
 
 export interface CsvImportResult {
@@ -48,6 +53,8 @@ export interface CsvImportResult {
   rows: number;
   firstTs: number;
   lastTs: number;
+  /** Stored bars the file gave other values, overwritten (only with `replace`). */
+  replaced: number;
   warnings: Issue[];
   /** Every exchange the symbol is stored on after the import, this one included. */
   storedOn: string[];
@@ -108,13 +115,17 @@ export function validateCsvFile(
   const timeframe = canonicalTimeframe(opts.timeframe);
   const { source, parsed, validation } = checkCsvFile({ ...opts, timeframe });
   const times = parsed.candles.map((candle) => candle.ts).filter((ts) => Number.isFinite(ts));
+  // What data:import refuses, validation reports as an error too.
+  const empty: Issue[] = parsed.candles.length === 0 && parsed.errors.length === 0
+    ? [{ line: 2, ts: null, field: 'file', message: `${source}: no data rows` }]
+    : [];
   return {
     source,
     timeframe,
     rows: parsed.candles.length,
     firstTs: times.length > 0 ? Math.min(...times) : null,
     lastTs: times.length > 0 ? Math.max(...times) : null,
-    errors: [...parsed.errors, ...validation.errors].sort((a, b) => a.line - b.line),
+    errors: [...empty, ...parsed.errors, ...validation.errors].sort((a, b) => a.line - b.line),
     warnings: validation.warnings,
   };
 }
@@ -134,11 +145,25 @@ function refuseContradictingMarket(db: DbOrTx, opts: CsvImportOptions, exchange:
   );
 }
 
+/**
+ * A name stored as given must be one every other command can name again: `--symbols " BTC/USD"` is trimmed and
+ * split at commas there, so a stored " BTC/USD" or "BTC/USD,ETH/USD" could never be selected.
+ */
+function refuseUnusableName(flag: 'symbol' | 'exchange', name: string): void {
+  const shown = `--${flag} "${shownValue(name)}"`;
+  if (name.trim() === '') throw new Error(`--${flag} is empty`);
+  if (name !== name.trim()) throw new Error(`${shown} has spaces around it`);
+  if (name.includes(',')) throw new Error(`${shown}: one name per import (a comma separates names in --symbols)`);
+  if (shownValue(name, Number.POSITIVE_INFINITY) !== name) throw new Error(`${shown} contains a control character`);
+}
+
 /** Imports one candle CSV. Throws one Error, and writes nothing, on any error. */
 export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResult {
   const exchange = opts.exchange ?? DEFAULT_EXCHANGE[opts.market];
   // Stored under the canonical spelling (1d, not 1Day), as collected candles are.
   const timeframe = canonicalTimeframe(opts.timeframe);
+  refuseUnusableName('symbol', opts.symbol);
+  if (opts.exchange !== undefined) refuseUnusableName('exchange', opts.exchange);
   refuseContradictingMarket(db, opts, exchange);
   const { source, parsed, validation } = checkCsvFile({ ...opts, timeframe });
   const errors = [...parsed.errors, ...validation.errors];
@@ -154,6 +179,13 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
     );
   }
   const bars = applyPriceBasis(parsed.candles, priceBasis);
+  const overlap = checkStored(db, { ...opts, exchange, timeframe }, source, bars);
+  if (overlap.errors.length > 0) throw issuesError(overlap.errors);
+  if (overlap.differing.length > 0 && opts.replace !== true) {
+    const [first, ...more] = overlap.differing;
+    const others = more.length === 0 ? '' : ` (and ${more.length} more stored bar${more.length === 1 ? '' : 's'})`;
+    throw new Error(`${first!.message}${others}: importing would overwrite stored bars; pass --replace to overwrite them, or remove the series first (bun run data:remove)`);
+  }
   const rows = bars.map((bar) => ({
     symbol: opts.symbol,
     timeframe,
@@ -184,9 +216,38 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
     rows: rows.length,
     firstTs: rows[0]!.ts,
     lastTs: rows[rows.length - 1]!.ts,
-    warnings: validation.warnings,
+    replaced: overlap.differing.length,
+    warnings: mergeWarnings(validation.warnings, overlap.warnings),
     storedOn: instrumentsOf(db, opts.symbol).map((row) => row.exchange),
   };
+}
+
+/** The file's bars among the stored bars of their series (see stored-overlap.ts). */
+function checkStored(
+  db: DbOrTx,
+  opts: CsvImportOptions & { exchange: string; timeframe: string },
+  source: string,
+  bars: RawCandle[],
+): StoredOverlap {
+  const series = { exchange: opts.exchange, symbol: opts.symbol, timeframe: opts.timeframe };
+  const firstTs = bars[0]!.ts;
+  const lastTs = bars[bars.length - 1]!.ts;
+  const stored = [
+    ...candlesBefore(db, { ...series, beforeTs: firstTs, limit: OUTLIER_WINDOW_BARS }),
+    ...loadCandles(db, { symbols: [opts.symbol], timeframe: opts.timeframe, exchange: opts.exchange, fromTs: firstTs, toTs: lastTs }),
+    ...candlesAfter(db, { ...series, afterTs: lastTs, limit: 1 }),
+  ];
+  return checkAgainstStored(bars, stored, { source, timeframe: opts.timeframe, kind: opts.market, outlierRangeMultiple: opts.outlierRangeMultiple });
+}
+
+/**
+ * The series' warnings as it will be stored (gaps the stored bars fill are gone, outliers judged on the stored
+ * prices), plus the raw file's outliers on lines not already flagged (an adjusted price can hide a raw one).
+ */
+function mergeWarnings(raw: Issue[], stored: Issue[]): Issue[] {
+  const flagged = new Set(stored.filter((issue) => issue.field === 'range').map((issue) => issue.line));
+  const rawOutliers = raw.filter((issue) => issue.field === 'range' && !flagged.has(issue.line));
+  return [...stored, ...rawOutliers].sort((a, b) => a.line - b.line);
 }
 
 /** Re-checks stored candles with the import rules (rows are numbered in time order). */

@@ -81,7 +81,8 @@ export function makeIssue(
   return { line, ts: knownTs, field, message: `${where.source} ${where.lineLabel ?? 'line'} ${line}${time}: ${text}` };
 }
 
-function formatDuration(ms: number): string {
+/** A length of time as people write it: `1d`, `12h`, `5m`, `30s`, else `ms`. */
+export function formatDuration(ms: number): string {
   if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;

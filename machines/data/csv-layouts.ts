@@ -114,7 +114,7 @@ export function detectLayout(header: string[], columns?: string, source = 'csv')
         throw new Error(`${source} line 1: column "${shownValue(column)}" (for ${field}) is not in the header: ${columnList}`);
       }
     }
-    return { name: 'mapped', columns: mapping };
+    return refuseRepeatedColumns(names, { name: 'mapped', columns: mapping }, source, (name) => name);
   }
   if (sameHeader(names, BITSTAMP_HEADER)) {
     return {
@@ -147,7 +147,22 @@ export function detectLayout(header: string[], columns?: string, source = 'csv')
   }
   const adjClose = firstOf(GENERIC_ADJ_CLOSE_NAMES);
   const mapping: ColumnMapping = { ts, open, high, low, close, volume };
-  return { name: 'generic', columns: adjClose === undefined ? mapping : { ...mapping, adjClose } };
+  return refuseRepeatedColumns(names, { name: 'generic', columns: adjClose === undefined ? mapping : { ...mapping, adjClose } }, source, (name) => name.toLowerCase());
+}
+
+/**
+ * A column the layout reads must appear once: with `close` twice, which one holds the prices is a guess.
+ * `key` is how the layout matched names (exactly for --columns, ignoring case for the generic layout).
+ */
+function refuseRepeatedColumns(names: string[], layout: CsvLayout, source: string, key: (name: string) => string): CsvLayout {
+  for (const column of Object.values(layout.columns)) {
+    const at = names.flatMap((name, i) => (key(name) === key(column) ? [i + 1] : []));
+    if (at.length > 1) {
+      const shown = at.map((i) => `${i} "${shownValue(names[i - 1]!)}"`).join(', ');
+      throw new Error(`${source} line 1: column "${shownValue(column)}" is in the header ${at.length} times (columns ${shown}); rename or remove all but one`);
+    }
+  }
+  return layout;
 }
 
 /** Splits one CSV line, honouring double-quoted fields ("a,b" and "" escapes). */
@@ -183,6 +198,8 @@ export interface ParsedTime {
   ms: number;
   /** True for a bare `YYYY-MM-DD`: a calendar date, not an instant. */
   dateOnly: boolean;
+  /** The date as written (`YYYY-MM-DD`), in the text's own zone; absent for unix times. */
+  writtenDate?: string;
 }
 
 /**
@@ -202,7 +219,7 @@ export function parseTime(text: string): ParsedTime | undefined {
   const dateKey = `${year}-${month}-${day}`;
   const dayMs = Date.UTC(Number(year), Number(month) - 1, Number(day));
   if (dateKeyOf(dayMs) !== dateKey) return undefined;
-  if (hour === undefined) return { ms: dayMs, dateOnly: true };
+  if (hour === undefined) return { ms: dayMs, dateOnly: true, writtenDate: dateKey };
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) return undefined;
   let ms = dayMs + Number(hour) * 3_600_000 + Number(minute) * 60_000 + Number(second ?? 0) * 1000;
   if (fraction !== undefined) ms += Math.round(Number(fraction) * 1000);
@@ -212,17 +229,18 @@ export function parseTime(text: string): ParsedTime | undefined {
     if (Number(digits.slice(1, 3)) > 23 || Number(digits.slice(3, 5)) > 59) return undefined;
     ms -= (digits[0] === '-' ? -1 : 1) * offsetMinutes * 60_000;
   }
-  return { ms, dateOnly: false };
+  return { ms, dateOnly: false, writtenDate: dateKey };
 }
 
 /**
- * The bar's open time. A daily stock bar is one session, so whatever time the file gives, its UTC date
- * names the session and the bar opens at 09:30 New York time (a date, a UTC midnight, a New York midnight
- * and the session's own open and close all share that UTC date).
+ * The bar's open time. A daily stock bar is one session, so whatever time the file gives, the date as written
+ * names the session and the bar opens at 09:30 New York time: `2014-03-06T00:00:00+08:00` is the 6 March
+ * session, although that instant is still 5 March in New York. A unix time names its UTC date (a UTC
+ * midnight, a New York midnight and the session's own open and close all share it).
  */
 export function barOpenTs(time: ParsedTime, kind: MarketKind, timeframe: string): number {
   if (kind === 'stock' && isSessionTimeframe(timeframe)) {
-    return easternToUtcMs(dateKeyOf(Math.floor(time.ms / DAY_MS) * DAY_MS), REGULAR_OPEN_MINUTES);
+    return easternToUtcMs(time.writtenDate ?? dateKeyOf(Math.floor(time.ms / DAY_MS) * DAY_MS), REGULAR_OPEN_MINUTES);
   }
   return time.ms;
 }

@@ -53,6 +53,17 @@ describe('layout detection', () => {
     );
   });
 
+  test('a column the layout reads may appear only once', () => {
+    expect(() => detectLayout(['timestamp', 'open', 'high', 'low', 'close', 'volume', 'Close'], undefined, 'x.csv')).toThrow(
+      'x.csv line 1: column "close" is in the header 2 times (columns 5 "close", 7 "Close"); rename or remove all but one',
+    );
+    expect(() => detectLayout(['t', 'o', 'h', 'l', 'c', 'v', 'c'], 'ts=t,open=o,high=h,low=l,close=c,volume=v', 'x.csv')).toThrow(
+      'x.csv line 1: column "c" is in the header 2 times (columns 5 "c", 7 "c")',
+    );
+    // A repeated column nobody reads is harmless.
+    expect(detectLayout(['timestamp', 'open', 'high', 'low', 'close', 'volume', 'note', 'note']).columns.close).toBe('close');
+  });
+
   test('an explicit mapping overrides detection and must name existing columns', () => {
     const header = ['when', 'o', 'h', 'l', 'c', 'Vol', 'Adj Close'];
     const mapping = 'ts=when,open=o,high=h,low=l,close=c,volume=Vol,adjClose=Adj Close';
@@ -82,7 +93,7 @@ describe('time parsing', () => {
   });
 
   test('dates, UTC date-times and ISO times with offsets are read', () => {
-    expect(parseTime('2014-03-07')).toEqual({ ms: Date.UTC(2014, 2, 7), dateOnly: true });
+    expect(parseTime('2014-03-07')).toEqual({ ms: Date.UTC(2014, 2, 7), dateOnly: true, writtenDate: '2014-03-07' });
     expect(parseTime('2011-08-18 00:00:00')!.ms).toBe(1_313_625_600_000);
     expect(iso(parseTime('2014-03-07T09:30:00-05:00')!.ms)).toBe('2014-03-07T14:30:00.000Z');
     expect(iso(parseTime('2014-03-07T14:30:00.250Z')!.ms)).toBe('2014-03-07T14:30:00.250Z');
@@ -118,6 +129,21 @@ describe('bar times', () => {
   test('a daily stock bar stamped at UTC midnight still maps to that date\'s session', () => {
     const csv = 'ts,open,high,low,close,volume\n1394150400,10,11,9,10,5\n';
     const { candles } = parseCandleCsv(csv, { source: 'x', timeframe: '1d', kind: 'stock' });
+    expect(iso(candles[0]!.ts)).toBe('2014-03-07T14:30:00.000Z');
+  });
+
+  test('a daily stock bar with a zone offset is the session of the date as written', () => {
+    // Midnight in Tokyo is still the previous day in New York and in UTC; 20:00 in New York is the next day in UTC.
+    const csv = 'Date,Open,High,Low,Close,Volume\n2014-03-06T00:00:00+08:00,10,11,9,10,100\n2014-03-10T00:00:00+01:00,10,11,9,10,100\n'
+      + '2014-03-11T20:00:00-04:00,10,11,9,10,100\n';
+    const { candles, errors } = parseCandleCsv(csv, { source: 'x', timeframe: '1d', kind: 'stock' });
+    expect(errors).toEqual([]);
+    expect(candles.map((candle) => iso(candle.ts))).toEqual(['2014-03-06T14:30:00.000Z', '2014-03-10T13:30:00.000Z', '2014-03-11T13:30:00.000Z']);
+  });
+
+  test('an intraday bar with a zone offset keeps its instant', () => {
+    const csv = 'Date,Open,High,Low,Close,Volume\n2014-03-07T09:30:00-05:00,10,11,9,10,100\n';
+    const { candles } = parseCandleCsv(csv, { source: 'x', timeframe: '1h', kind: 'stock' });
     expect(iso(candles[0]!.ts)).toBe('2014-03-07T14:30:00.000Z');
   });
 
