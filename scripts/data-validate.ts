@@ -30,6 +30,10 @@ function printIssues(errors: Issue[], warnings: Issue[]): void {
   for (const issue of warnings) console.log(`  warning: ${issue.message}`);
 }
 
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function span(firstTs: number | null, lastTs: number | null, timeframe: string): string {
   return firstTs === null || lastTs === null ? '' : ` ${formatBarTime(firstTs, timeframe)} .. ${formatBarTime(lastTs, timeframe)}`;
 }
@@ -66,7 +70,7 @@ await runMain(() => {
     });
     console.log(
       `${report.source} ${report.timeframe}: ${report.rows} candles${span(report.firstTs, report.lastTs, report.timeframe)}, `
-        + `${report.errors.length} errors, ${report.warnings.length} warnings`,
+        + `${counted(report.errors.length, 'error')}, ${counted(report.warnings.length, 'warning')}`,
     );
     printIssues(report.errors, report.warnings);
     errorCount = report.errors.length;
@@ -78,7 +82,7 @@ await runMain(() => {
       if (report.rows === 0) throw new Error(`no ${report.timeframe} candles stored for ${symbol} on ${report.exchange}`);
       console.log(
         `${report.exchange} ${symbol} ${report.timeframe}: ${report.rows} candles${span(report.firstTs, report.lastTs, report.timeframe)}, `
-          + `${report.errors.length} errors, ${report.warnings.length} warnings`,
+          + `${counted(report.errors.length, 'error')}, ${counted(report.warnings.length, 'warning')}`,
       );
       printIssues(report.errors, report.warnings);
       errorCount = report.errors.length;
