@@ -10,12 +10,10 @@ import { createThreadedEventWriter, type ThreadedEventWriter } from '../db/threa
 import { equitySnapshots, fills, runs, type CandleRow } from '../db/schema.ts';
 import { DEFAULT_ALERT_RULES, type AlertRuleSettings } from '../machines/alerts/alert-rule-settings.ts';
 import { noCandlesMessage } from '../machines/data/candle-validation.ts';
-import { DAY_MS, timeframeMs } from '../machines/data/timeframe.ts';
 import type { CostModel, Market, MarketKind } from '../machines/domain.ts';
 import { currencyDecimals, quoteCurrency, stepDecimals } from '../machines/metrics/money.ts';
-import { equityOf, PerformanceStream, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
-import { metricsKind } from '../machines/metrics/run-metrics.ts';
-import { EquitySampler, periodsPerYear } from '../machines/metrics/periods.ts';
+import { PerformanceStream, type EquityPoint, type PerformanceSummary } from '../machines/metrics/performance.ts';
+import { metricsKind, runMetricsSetup } from '../machines/metrics/run-metrics.ts';
 import { roundTrips, type RoundTrip } from '../machines/metrics/round-trips.ts';
 import { monthlyReturns, PeriodEndPoints } from '../machines/metrics/tables.ts';
 import type { RiskLimits } from '../machines/risk/limits.ts';
@@ -196,6 +194,9 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
           ...priceNotes,
           'Fills: market orders at the next bar open with slippage; stops at the stop or worse (gaps at the open); stop first when a bar touches both.',
           'Open positions at the end are marked to the last close, not sold.',
+          ...(metricsKind(kinds) === 'mixed'
+            ? ['Crypto and stocks close at different hours: Sharpe, Sortino and time in market use the last equity point of each UTC day; max drawdown and Calmar use every point, as the drawdown chart does.']
+            : []),
         ],
         summary: metrics,
         equity: [],
@@ -290,48 +291,36 @@ interface Curve {
 
 /**
  * Reads the run's equity back from its database in chunks, building in one pass what the report and the
- * summary need; Sharpe's second pass reads it again. Memory: the report's reduced series, one point per month
- * and at most RESULT_EQUITY_POINTS points, however long the run.
+ * summary need; Sharpe's second pass reads it again. Every point reaches the metrics (which sample it
+ * themselves where the run's markets need it: runMetricsSetup), the same points the drawdown chart is drawn from.
+ * Memory: the report's reduced series, one point per month and at most RESULT_EQUITY_POINTS points, however long
+ * the run.
  */
 function readCurve(runDb: Db, runId: string, timeframe: string, kinds: Set<MarketKind>): Curve {
   const n = countEquity(runDb, runId);
-  const kind = metricsKind(kinds);
-  const tfMs = timeframeMs(timeframe);
-  const sampledOf = function* (points: Iterable<EquityPoint>): Generator<EquityPoint> {
-    if (kind !== 'mixed') return yield* points;
-    const sampler = new EquitySampler(Math.max(tfMs, DAY_MS));
-    for (const point of points) {
-      const done = sampler.add(point);
-      if (done !== undefined) yield done;
-    }
-    const last = sampler.end();
-    if (last !== undefined) yield last;
-  };
-  const performance = new PerformanceStream();
+  const setup = runMetricsSetup(timeframe, kinds);
+  const performance = new PerformanceStream(setup.samplePeriodMs);
   const charts = new ChartStream(n);
   const periodEnds = new PeriodEndPoints();
   const stride = Math.ceil(n / RESULT_EQUITY_POINTS);
   const points: EquityPoint[] = [];
   let lastTs = 0;
   let i = 0;
-  const firstPass = function* (): Generator<EquityPoint> {
-    for (const point of streamEquity(runDb, runId)) {
-      charts.add(point);
-      periodEnds.add(point);
-      if (stride <= 1 || i % stride === 0 || i === n - 1) points.push(point);
-      lastTs = point.ts;
-      i++;
-      yield point;
-    }
-  };
-  for (const point of sampledOf(firstPass())) performance.add(point);
+  for (const point of streamEquity(runDb, runId)) {
+    charts.add(point);
+    periodEnds.add(point);
+    performance.add(point);
+    if (stride <= 1 || i % stride === 0 || i === n - 1) points.push(point);
+    lastTs = point.ts;
+    i++;
+  }
   return {
     points,
     lastTs,
     charts: charts.result(),
     periodEnds: periodEnds.points(),
     summarize: (trades, fees) =>
-      performance.summarize(equityOf(sampledOf(streamEquity(runDb, runId))), trades, fees, periodsPerYear(tfMs, kind)),
+      performance.summarize(performance.sampleEquity(streamEquity(runDb, runId)), trades, fees, setup.periodsPerYear),
   };
 }
 

@@ -51,6 +51,8 @@ export interface PerformanceInput {
   /** Total fees paid in the run, open trips included. */
   fees: number;
   periodsPerYear: number;
+  /** See PerformanceStream's constructor; undefined: every point is a sample. */
+  samplePeriodMs?: number;
 }
 
 const YEAR_MS = 365.25 * 86_400_000;
@@ -131,8 +133,14 @@ function checkPoint(ts: number, equity: number, i: number, previousTs: number): 
 /**
  * The summary computed from points streamed in order, holding O(1) state: a long run's curve never has to
  * be in memory. Sharpe's deviation is taken around the mean (two passes, as the textbook formula and
- * `computePerformance` do, so the figures are identical to the last bit), hence `summarize` takes the points a
+ * `computePerformance` do, so the figures are identical to the last bit), hence `summarize` takes the samples a
  * second time; everything else is accumulated on the first pass through `add`.
+ *
+ * Two views of one curve: the path (start, final, total return, CAGR, max drawdown, Calmar) is every point, as
+ * the drawdown chart draws it; the samples (returns for Sharpe and Sortino, time in market) are every point too,
+ * or with `samplePeriodMs` the last point of each UTC-aligned period of that length, so that a point stands for
+ * the same span of time (a mixed crypto+stock curve has points at both markets' closes). Periods without points
+ * are skipped, not filled: a missing period is not a period of zero return.
  */
 export class PerformanceStream {
   private count = 0;
@@ -141,12 +149,25 @@ export class PerformanceStream {
   private firstEquity = 0;
   private lastTs = 0;
   private lastEquity = 0;
+  private lastGrossExposure = 0;
   private peak = Number.NEGATIVE_INFINITY;
   private maxDrawdown = 0;
-  private exposedPoints = 0;
+  private lastPeriod = 0;
+  /** Summarized: with samplePeriodMs, the last point's period has been taken as ended. */
+  private closed = false;
+  private samples = 0;
+  private lastSampleEquity = 0;
+  private exposedSamples = 0;
   private returnCount = 0;
   private returnSum = 0;
   private downsideSquares = 0;
+
+  /** samplePeriodMs: undefined (every point is a sample) or a positive length of time. */
+  constructor(private readonly samplePeriodMs?: number) {
+    if (samplePeriodMs !== undefined && !(samplePeriodMs > 0 && Number.isFinite(samplePeriodMs))) {
+      throw new Error(`PerformanceStream: samplePeriodMs must be a positive number, got ${samplePeriodMs}`);
+    }
+  }
 
   add(point: EquityPoint): void {
     this.addPoint(point.ts, point.equity, point.grossExposure);
@@ -154,27 +175,66 @@ export class PerformanceStream {
 
   addPoint(ts: number, equity: number, grossExposure: number): void {
     checkPoint(ts, equity, this.count, this.lastTs);
-    if (this.count > 0 && this.lastEquity > 0) {
-      const r = equity / this.lastEquity - 1;
-      this.returnCount++;
-      this.returnSum += r;
-      this.downsideSquares += Math.min(r, 0) ** 2;
+    if (this.closed) throw new Error(`PerformanceStream: point at ts ${ts} added after summarize`);
+    if (this.samplePeriodMs === undefined) this.addSample(equity, grossExposure);
+    else {
+      const period = Math.floor(ts / this.samplePeriodMs);
+      // A point in a new period means the one before it was the last of its period.
+      if (this.count > 0 && period !== this.lastPeriod) this.addSample(this.lastEquity, this.lastGrossExposure);
+      this.lastPeriod = period;
     }
     this.peak = Math.max(this.peak, equity);
     this.maxDrawdown = Math.min(this.maxDrawdown, this.peak > 0 ? equity / this.peak - 1 : 0);
-    if (grossExposure > 0) this.exposedPoints++;
     if (this.count === 0) {
       this.firstTs = ts;
       this.firstEquity = equity;
     }
     this.lastTs = ts;
     this.lastEquity = equity;
+    this.lastGrossExposure = grossExposure;
     this.count++;
   }
 
-  /** `again` yields the equity of the same points as were added, in the same order (for Sharpe's second pass). */
+  private addSample(equity: number, grossExposure: number): void {
+    if (this.samples > 0 && this.lastSampleEquity > 0) {
+      const r = equity / this.lastSampleEquity - 1;
+      this.returnCount++;
+      this.returnSum += r;
+      this.downsideSquares += Math.min(r, 0) ** 2;
+    }
+    if (grossExposure > 0) this.exposedSamples++;
+    this.lastSampleEquity = equity;
+    this.samples++;
+  }
+
+  /**
+   * The equity of the samples among `points` (the same points as were added, in the same order): what
+   * `summarize` takes a second time. Without samplePeriodMs it is every point's equity, and any iterable of
+   * those will do (a column of them, with no object per point).
+   */
+  *sampleEquity(points: Iterable<{ ts: number; equity: number }>): Generator<number> {
+    const periodMs = this.samplePeriodMs;
+    let count = 0;
+    let lastPeriod = 0;
+    let lastEquity = 0;
+    for (const point of points) {
+      if (periodMs === undefined) yield point.equity;
+      else {
+        const period = Math.floor(point.ts / periodMs);
+        if (count > 0 && period !== lastPeriod) yield lastEquity;
+        lastPeriod = period;
+        lastEquity = point.equity;
+      }
+      count++;
+    }
+    if (periodMs !== undefined && count > 0) yield lastEquity;
+  }
+
+  /** `again` yields the equity of the samples, in order (`sampleEquity`), for Sharpe's second pass. Call once. */
   summarize(again: Iterable<number>, trades: RoundTrip[], fees: number, periodsPerYear: number): PerformanceSummary {
     checkParameters(periodsPerYear, fees);
+    if (this.samplePeriodMs !== undefined && this.count > 0 && !this.closed) this.addSample(this.lastEquity, this.lastGrossExposure);
+    this.closed = true;
     const start = this.count > 0 ? this.firstEquity : 0;
     const final = this.count > 0 ? this.lastEquity : 0;
     const average = this.returnCount === 0 ? 0 : this.returnSum / this.returnCount;
@@ -182,9 +242,15 @@ export class PerformanceStream {
     if (this.returnCount >= 2) {
       let squares = 0;
       let previous: number | undefined;
+      let seen = 0;
       for (const equity of again) {
         if (previous !== undefined && previous > 0) squares += (equity / previous - 1 - average) ** 2;
         previous = equity;
+        seen++;
+      }
+      // Every point passed where the samples were meant (or the reverse) would measure other returns than the mean's.
+      if (seen !== this.samples) {
+        throw new Error(`PerformanceStream.summarize: the second pass gave ${seen} equity values for ${this.samples} samples`);
       }
       const deviation = Math.sqrt(squares / (this.returnCount - 1));
       // A float-noise deviation (constant returns) would turn the ratio into a meaningless huge number.
@@ -216,7 +282,7 @@ export class PerformanceStream {
       win_rate: figures.win_rate,
       profit_factor: figures.profit_factor,
       expectancy: figures.expectancy,
-      exposure: this.count > 0 ? this.exposedPoints / this.count : 0,
+      exposure: this.samples > 0 ? this.exposedSamples / this.samples : 0,
       fees,
       avg_win: figures.avg_win,
       avg_loss: figures.avg_loss,
@@ -228,12 +294,7 @@ export class PerformanceStream {
 
 export function computePerformance(input: PerformanceInput): PerformanceSummary {
   checkParameters(input.periodsPerYear, input.fees);
-  const stream = new PerformanceStream();
+  const stream = new PerformanceStream(input.samplePeriodMs);
   for (const point of input.equity) stream.add(point);
-  return stream.summarize(equityOf(input.equity), input.trades, input.fees, input.periodsPerYear);
-}
-
-/** The equity of each point, for PerformanceStream.summarize. */
-export function* equityOf(points: Iterable<EquityPoint>): Generator<number> {
-  for (const point of points) yield point.equity;
+  return stream.summarize(stream.sampleEquity(input.equity), input.trades, input.fees, input.periodsPerYear);
 }

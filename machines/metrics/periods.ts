@@ -28,54 +28,22 @@ export function periodsPerYear(timeframeMs: number, kind: 'crypto' | 'stock' | '
 /**
  * Keeps the last point of each bucket [offset + k·bucketMs, offset + (k+1)·bucketMs), in time order.
  * Buckets without points are skipped, not filled: a missing period is not a period of zero return.
+ * (PerformanceStream samples the same way as it streams; this is the whole-array form.)
  */
-/**
- * The last point of each bucket, streamed: `add` returns the previous bucket's point when a new bucket
- * starts, `end` the last one. O(1) state, for curves too long to hold.
- */
-export class EquitySampler {
-  private current: EquityPoint | undefined;
-  private currentBucket = Number.NaN;
-  private previousTs = Number.NEGATIVE_INFINITY;
-  private index = 0;
-
-  constructor(
-    private readonly bucketMs: number,
-    private readonly offsetMs = 0,
-  ) {
-    if (!(bucketMs > 0) || !Number.isFinite(bucketMs)) {
-      throw new Error(`sampleEquity: bucketMs must be a positive number, got ${bucketMs}`);
-    }
-  }
-
-  add(point: EquityPoint): EquityPoint | undefined {
-    const i = this.index++;
-    if (i > 0 && point.ts < this.previousTs) {
-      throw new Error(`sampleEquity: points[${i}] ts ${point.ts} is before points[${i - 1}] ts ${this.previousTs}`);
-    }
-    this.previousTs = point.ts;
-    const bucket = Math.floor((point.ts - this.offsetMs) / this.bucketMs);
-    const done = bucket === this.currentBucket ? undefined : this.current;
-    this.current = point;
-    this.currentBucket = bucket;
-    return done;
-  }
-
-  end(): EquityPoint | undefined {
-    const last = this.current;
-    this.current = undefined;
-    return last;
-  }
-}
-
 export function sampleEquity(points: EquityPoint[], bucketMs: number, offsetMs = 0): EquityPoint[] {
-  const sampler = new EquitySampler(bucketMs, offsetMs);
-  const sampled: EquityPoint[] = [];
-  for (const point of points) {
-    const done = sampler.add(point);
-    if (done !== undefined) sampled.push(done);
+  if (!(bucketMs > 0) || !Number.isFinite(bucketMs)) {
+    throw new Error(`sampleEquity: bucketMs must be a positive number, got ${bucketMs}`);
   }
-  const last = sampler.end();
-  if (last !== undefined) sampled.push(last);
+  const sampled: EquityPoint[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i]!;
+    if (i > 0 && point.ts < points[i - 1]!.ts) {
+      throw new Error(`sampleEquity: points[${i}] ts ${point.ts} is before points[${i - 1}] ts ${points[i - 1]!.ts}`);
+    }
+    const next = points[i + 1];
+    if (next === undefined || Math.floor((next.ts - offsetMs) / bucketMs) !== Math.floor((point.ts - offsetMs) / bucketMs)) {
+      sampled.push(point);
+    }
+  }
   return sampled;
 }

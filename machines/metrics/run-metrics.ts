@@ -3,17 +3,32 @@
 import { DAY_MS, timeframeMs } from '../data/timeframe.ts';
 import type { MarketKind } from '../domain.ts';
 import { computePerformance, PerformanceStream, type EquityColumns, type EquityPoint, type PerformanceSummary } from './performance.ts';
-import { periodsPerYear, sampleEquity } from './periods.ts';
+import { periodsPerYear } from './periods.ts';
 import type { RoundTrip } from './round-trips.ts';
 
 export function metricsKind(kinds: Set<MarketKind>): 'crypto' | 'stock' | 'mixed' {
   return kinds.size > 1 ? 'mixed' : kinds.has('stock') ? 'stock' : 'crypto';
 }
 
+export interface RunMetricsSetup {
+  /** PerformanceStream's samplePeriodMs: undefined (one sample per bar) or once per UTC day. */
+  samplePeriodMs: number | undefined;
+  periodsPerYear: number;
+}
+
 /**
- * Sharpe and Sortino need evenly spaced returns: a mixed crypto+stock run is sampled once per UTC day and
- * annualised on the 365-day calendar; single-calendar runs use one point per bar.
+ * Sharpe and Sortino need evenly spaced returns (and time in market a point that stands for a fixed span): a
+ * mixed crypto+stock run, with points at both markets' closes, is sampled once per UTC day and annualised on the
+ * 365-day calendar; single-calendar runs use one point per bar. Max drawdown, Calmar, CAGR and the start and
+ * final equity see every recorded point in either case, as the report's drawdown chart does.
  */
+export function runMetricsSetup(timeframe: string, kinds: Set<MarketKind>): RunMetricsSetup {
+  const kind = metricsKind(kinds);
+  const tfMs = timeframeMs(timeframe);
+  return { samplePeriodMs: kind === 'mixed' ? Math.max(tfMs, DAY_MS) : undefined, periodsPerYear: periodsPerYear(tfMs, kind) };
+}
+
+/** A run's summary from its equity points (every one recorded), with runMetricsSetup's sampling. */
 export function metricsFor(
   equity: EquityPoint[],
   trades: RoundTrip[],
@@ -21,10 +36,7 @@ export function metricsFor(
   timeframe: string,
   kinds: Set<MarketKind>,
 ): PerformanceSummary {
-  const kind = metricsKind(kinds);
-  const tfMs = timeframeMs(timeframe);
-  const points = kind === 'mixed' ? sampleEquity(equity, Math.max(tfMs, DAY_MS)) : equity;
-  return computePerformance({ equity: points, trades, fees, periodsPerYear: periodsPerYear(tfMs, kind) });
+  return computePerformance({ equity, trades, fees, ...runMetricsSetup(timeframe, kinds) });
 }
 
 /** The same summary as metricsFor from a curve held as columns, with no object per point where none is sampled. */
@@ -35,13 +47,13 @@ export function metricsForColumns(
   timeframe: string,
   kinds: Set<MarketKind>,
 ): PerformanceSummary {
-  const kind = metricsKind(kinds);
-  if (kind === 'mixed') {
-    const points = Array.from(curve.ts, (ts, i) => ({ ts, equity: curve.equity[i]!, grossExposure: curve.grossExposure[i]! }));
-    return metricsFor(points, trades, fees, timeframe, kinds);
-  }
-  const ppy = periodsPerYear(timeframeMs(timeframe), kind);
-  const stream = new PerformanceStream();
+  const setup = runMetricsSetup(timeframe, kinds);
+  const stream = new PerformanceStream(setup.samplePeriodMs);
   for (let i = 0; i < curve.ts.length; i++) stream.addPoint(curve.ts[i]!, curve.equity[i]!, curve.grossExposure[i]!);
-  return stream.summarize(curve.equity, trades, fees, ppy);
+  const again = setup.samplePeriodMs === undefined ? curve.equity : stream.sampleEquity(pointsOf(curve));
+  return stream.summarize(again, trades, fees, setup.periodsPerYear);
+}
+
+function* pointsOf(curve: EquityColumns): Generator<{ ts: number; equity: number }> {
+  for (let i = 0; i < curve.ts.length; i++) yield { ts: curve.ts[i]!, equity: curve.equity[i]! };
 }

@@ -1,10 +1,12 @@
 // Whole backtests on the real shared candles, checked message by message: accounting, risk limits,
 // no lookahead, and that the run DB holds the whole event history.
 import { describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
 import { Database } from 'bun:sqlite';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../../actors/adapters/config.ts';
 import { runBacktest, type BacktestResult } from '../../actors/backtest.ts';
 import type { Fill, MarketData, Order, PipelineMessage } from '../../actors/messages.ts';
+import { formatPct } from '../../web/report/render-report.ts';
 import { marketDbWithRealData, tempDir } from '../support/real-data.ts';
 
 const limits = loadRiskLimits();
@@ -165,6 +167,27 @@ for (const [name, pending] of Object.entries(runs)) {
         }
       }
       expect(marketFills).toBeGreaterThan(0);
+    });
+
+    test('max drawdown is the peak-to-trough over every equity snapshot in the run DB, as the report charts it', async () => {
+      const { result } = await pending;
+      const db = new Database(result.summary.db, { readonly: true });
+      const equity = db.query<{ equity: number }, []>('SELECT equity FROM equity_snapshots ORDER BY seq').all();
+      db.close();
+      let peak = Number.NEGATIVE_INFINITY;
+      let worst = 0;
+      for (const row of equity) {
+        peak = Math.max(peak, row.equity);
+        worst = Math.min(worst, row.equity / peak - 1);
+      }
+      expect(worst).toBeLessThan(0);
+      const { max_drawdown: maxDrawdown, cagr, calmar } = result.summary;
+      expect(maxDrawdown).toBeCloseTo(worst, 12);
+      expect(calmar!).toBeCloseTo(cagr! / -worst, 12);
+      const html = readFileSync(result.summary.report, 'utf8');
+      const chart = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { drawdown: { y: number[] } };
+      expect(chart.drawdown.y.reduce((a, b) => Math.min(a, b))).toBeCloseTo(worst, 12);
+      expect(html).toContain(`<tr data-metric="max_drawdown"><th>Max drawdown</th><td>${formatPct(worst)}</td></tr>`);
     });
 
     test('the run database holds every signal, decision, order, fill and equity point', async () => {

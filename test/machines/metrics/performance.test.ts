@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { computePerformance, type EquityPoint, type PerformanceSummary } from '../../../machines/metrics/performance.ts';
+import { computePerformance, PerformanceStream, type EquityPoint, type PerformanceSummary } from '../../../machines/metrics/performance.ts';
+import { sampleEquity } from '../../../machines/metrics/periods.ts';
 import type { RoundTrip } from '../../../machines/metrics/round-trips.ts';
 
 const YEAR_MS = 365.25 * 86_400_000;
@@ -144,5 +145,63 @@ describe('computePerformance', () => {
       { ts: 1, equity: 100, grossExposure: 0 },
     ];
     expect(() => summary(equity)).toThrow('equity[1] ts 1 is before equity[0] ts 2');
+  });
+});
+
+describe('computePerformance with a sample period (a mixed crypto+stock curve, sampled once per UTC day)', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  const at = (day: number, hour: number, equity: number, grossExposure = 0): EquityPoint => ({ ts: day * DAY + hour * HOUR, equity, grossExposure });
+  // Crypto closes at 00:00, the stock at 21:00: the 00:00 trough on day 2 is not its day's last point.
+  const points = [
+    at(0, 0, 100),
+    at(0, 21, 100),
+    at(1, 0, 120, 10),
+    at(2, 0, 90, 10),
+    at(2, 21, 115),
+    at(3, 0, 118, 10),
+    at(4, 0, 121),
+    at(4, 21, 112),
+  ];
+  const result = computePerformance({ equity: points, trades: [], fees: 0, periodsPerYear: 365, samplePeriodMs: DAY });
+  const daily = sampleEquity(points, DAY);
+  const onDaily = computePerformance({ equity: daily, trades: [], fees: 0, periodsPerYear: 365 });
+
+  test('max drawdown is the trough between samples, as every point draws it: 90 / 120 - 1', () => {
+    expect(daily.map((p) => p.equity)).toEqual([100, 120, 115, 118, 112]);
+    expect(onDaily.max_drawdown).toBeCloseTo(112 / 120 - 1, 12);
+    expect(result.max_drawdown).toBe(90 / 120 - 1);
+  });
+
+  test('Calmar, CAGR, start and final equity come from every point too', () => {
+    const cagr = (112 / 100) ** ((365.25 * DAY) / (4 * DAY + 21 * HOUR)) - 1;
+    expect(result.start_equity).toBe(100);
+    expect(result.final_equity).toBe(112);
+    expect(result.cagr!).toBeCloseTo(cagr, 12);
+    expect(result.calmar!).toBeCloseTo(cagr / 0.25, 12);
+  });
+
+  test('Sharpe, Sortino and time in market are those of the daily sample', () => {
+    expect(result.sharpe).toBe(onDaily.sharpe);
+    expect(result.sortino).toBe(onDaily.sortino);
+    expect(result.exposure).toBe(2 / 5);
+    expect(onDaily.exposure).toBe(2 / 5);
+  });
+
+  test('the second pass must be given the samples, not every point', () => {
+    const stream = new PerformanceStream(DAY);
+    for (const point of points) stream.add(point);
+    expect(() => stream.summarize(points.map((p) => p.equity), [], 0, 365)).toThrow('8 equity values for 5 samples');
+  });
+
+  test('a point added after the summary is refused, so the last sample is taken once', () => {
+    const stream = new PerformanceStream(DAY);
+    for (const point of points) stream.add(point);
+    stream.summarize(stream.sampleEquity(points), [], 0, 365);
+    expect(() => stream.add(at(5, 0, 100))).toThrow('added after summarize');
+  });
+
+  test('a non-positive sample period is rejected', () => {
+    expect(() => new PerformanceStream(0)).toThrow('samplePeriodMs must be a positive number, got 0');
   });
 });
