@@ -25,7 +25,9 @@ export interface RunMetricsSetup {
 export function runMetricsSetup(timeframe: string, kinds: Set<MarketKind>): RunMetricsSetup {
   const kind = metricsKind(kinds);
   const tfMs = timeframeMs(timeframe);
-  return { samplePeriodMs: kind === 'mixed' ? Math.max(tfMs, DAY_MS) : undefined, periodsPerYear: periodsPerYear(tfMs, kind) };
+  const samplePeriodMs = kind === 'mixed' ? Math.max(tfMs, DAY_MS) : undefined;
+  // Annualised by the sample's period, not the bar's: an hourly mixed run has 365 daily returns a year, not 8,760.
+  return { samplePeriodMs, periodsPerYear: periodsPerYear(samplePeriodMs ?? tfMs, kind) };
 }
 
 /** A run's summary from its equity points (every one recorded), with runMetricsSetup's sampling. */

@@ -43,6 +43,14 @@ describe('metricsFor on a mixed crypto+stock run', () => {
     expect(summary.sharpe).toBe(daily.sharpe);
     expect(summary.sortino).toBe(daily.sortino);
   });
+
+  test('hourly bars are sampled once per UTC day too, and annualised as 365 daily returns, not 8,760 hourly ones', () => {
+    const hourly = metricsFor(mixedCurve, [], 0, '1h', MIXED);
+    const daily = computePerformance({ equity: sampleEquity(mixedCurve, DAY), trades: [], fees: 0, periodsPerYear: 365 });
+    expect(hourly.sharpe).toBe(daily.sharpe);
+    expect(hourly.sortino).toBe(daily.sortino);
+    expect(hourly.max_drawdown).toBe(90 / 120 - 1);
+  });
 });
 
 describe('metricsForColumns', () => {
