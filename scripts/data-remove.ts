@@ -1,7 +1,7 @@
 // bun run data:remove --symbol S [--exchange E] [--timeframe TF] — deletes one stored series (undoes a wrong import).
 import { parseCommandArgs, required, runMain } from '../actors/adapters/cli.ts';
 import { removeSeries } from '../db/candles.ts';
-import { closeDb, DEFAULT_DB_PATH, openDb } from '../db/client.ts';
+import { closeDb, DEFAULT_DB_PATH, openExistingDb } from '../db/client.ts';
 import { canonicalTimeframe } from '../machines/data/venue-timeframes.ts';
 
 const USAGE = `Usage: bun run data:remove --symbol S [--exchange NAME] [--timeframe TF] [--db PATH]
@@ -26,7 +26,7 @@ await runMain(() => {
   );
   const symbol = required('symbol', args.symbol);
   const timeframe = args.timeframe === undefined ? undefined : canonicalTimeframe(required('timeframe', args.timeframe));
-  const db = openDb(args.db ?? DEFAULT_DB_PATH);
+  const db = openExistingDb(args.db ?? DEFAULT_DB_PATH);
   try {
     const removed = removeSeries(db, { symbol, exchange: args.exchange, timeframe });
     const series = `${removed.symbol}${removed.timeframe === undefined ? '' : ` ${removed.timeframe}`} on ${removed.exchange}`;
