@@ -13,7 +13,20 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown): z.inf
   const issue = result.error.issues[0]!;
   const path = issue.path.join('.') || '(root)';
   const got = valueAt(raw, issue.path);
-  return fail(`${shownValue(path)}: ${issue.message}, got ${shownValue(JSON.stringify(got) ?? 'nothing')}`);
+  return fail(`${shownValue(path)}: ${issue.message}, got ${shownValue(configValueText(got))}`);
+}
+
+/**
+ * A YAML value as the user would recognise it: JSON, except that `.inf`, `-.inf` and `.nan` read as
+ * Infinity, -Infinity and NaN (JSON.stringify would print null, which the user never wrote).
+ */
+function configValueText(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (Array.isArray(value)) return `[${value.map(configValueText).join(',')}]`;
+  if (value !== null && typeof value === 'object' && !('toJSON' in value)) {
+    return `{${Object.entries(value).map(([key, v]) => `${JSON.stringify(key)}:${configValueText(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'nothing';
 }
 
 /** `unknown key \`symbol.max_pctt\`, did you mean \`max_pct\`?`, or the valid keys when none is close. */

@@ -1,6 +1,6 @@
 // Loads and validates the YAML in config/. Every failure is one line naming the file and the field.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { shownValue } from '../../machines/display-text.ts';
@@ -12,8 +12,18 @@ import type { AnyStrategy, StrategyDefinition } from '../../machines/strategies/
 
 export const CONFIG_DIR = join(import.meta.dir, '..', '..', 'config');
 
+/**
+ * A config path as messages show it: a file under the working folder relative to it (`config/risk.yaml`), any
+ * other exactly as it was given — `--alerts-config /etc/x.yaml` must not come back as `../../etc/x.yaml`.
+ */
+export function shownConfigPath(path: string): string {
+  if (!isAbsolute(path)) return path;
+  const inside = relative(process.cwd(), path);
+  return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? path : inside;
+}
+
 export function readYaml(path: string): unknown {
-  const shown = relative(process.cwd(), path) || path;
+  const shown = shownConfigPath(path);
   if (!existsSync(path)) throw new Error(`${shown}: file not found`);
   try {
     return parseYaml(readFileSync(path, 'utf8'));
@@ -28,7 +38,7 @@ export function load<S extends z.ZodType>(path: string, schema: S): z.infer<S> {
   try {
     return parseConfig(schema, raw);
   } catch (err) {
-    throw new Error(`${relative(process.cwd(), path) || path}: ${(err as Error).message}`);
+    throw new Error(`${shownConfigPath(path)}: ${(err as Error).message}`);
   }
 }
 

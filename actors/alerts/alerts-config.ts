@@ -1,12 +1,12 @@
 // config/alerts.yaml: the alert rules' settings, the delivery policy and the sinks. Secrets never live in the
 // YAML: a sink names the environment variable that holds its webhook URL, bot token or SMTP password, and
 // only sinkSet() reads them, at start-up, so a missing one stops the command before trading starts.
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { AlertLevel } from '../../machines/alerts/alert.ts';
 import type { AlertRuleSettings } from '../../machines/alerts/alert-rule-settings.ts';
 import { parseConfig } from '../../machines/parse-config.ts';
-import { CONFIG_DIR, readYaml } from '../adapters/config.ts';
+import { CONFIG_DIR, readYaml, shownConfigPath } from '../adapters/config.ts';
 import type { AlertSink } from './alert-sink.ts';
 import type { DispatcherOptions } from './dispatcher.ts';
 import { createConsoleSink, type LineStream } from './sinks/console.ts';
@@ -98,7 +98,7 @@ const schema = z
 export type AlertsYaml = z.infer<typeof schema>;
 
 export interface AlertsConfig {
-  /** Relative path, for messages. */
+  /** The path as messages show it (`config/alerts.yaml`, or as the user typed it). */
   file: string;
   /** What the alerts actor raises: every command that runs one passes these (sessions keep them in their snapshot). */
   rules: AlertRuleSettings;
@@ -109,7 +109,7 @@ export interface AlertsConfig {
 }
 
 export function loadAlertsConfig(path = ALERTS_CONFIG): AlertsConfig {
-  const file = relative(process.cwd(), path) || path;
+  const file = shownConfigPath(path);
   const raw = readYaml(path);
   let yaml: AlertsYaml;
   try {

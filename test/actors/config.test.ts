@@ -101,6 +101,11 @@ describe('loadRiskLimits', () => {
     expect(errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')))).toEndWith('risk.yaml: file not found');
   });
 
+  test('names a file outside the working folder by the path it was given, not one relative to the working folder', () => {
+    const path = join(configDir({}), 'risk.yaml');
+    expect(errorOf(() => loadRiskLimits(path))).toBe(`${path}: file not found`);
+  });
+
   test('reports an empty file as a missing root object', () => {
     const dir = configDir({ 'risk.yaml': '# nothing here\n' });
     expect(errorOf(() => loadRiskLimits(join(dir, 'risk.yaml')))).toContain('risk.yaml: (root): ');
@@ -129,6 +134,15 @@ describe('loadVenueConfig', () => {
     expect(errorOf(() => loadVenueConfig(join(dir, 'backtest.yaml')))).toEndWith(
       'backtest.yaml: unknown key `costs.stock.min_comission`, did you mean `min_commission`?',
     );
+  });
+
+  test.each([
+    ['.inf', 'Infinity'],
+    ['-.inf', '-Infinity'],
+    ['.nan', 'NaN'],
+  ])('echoes a starting_capital of %s as %s, the number YAML read, not as null', (yaml, shown) => {
+    const dir = configDir({ 'backtest.yaml': edited(shippedBacktest, 'starting_capital: 100000', `starting_capital: ${yaml}`) });
+    expect(errorOf(() => loadVenueConfig(join(dir, 'backtest.yaml')))).toEndWith(`backtest.yaml: starting_capital: Invalid input: expected number, received ${shown}, got ${shown}`);
   });
 
   test('applies a per-symbol override on top of its kind\'s rules', () => {

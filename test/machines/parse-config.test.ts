@@ -57,3 +57,21 @@ describe('parseConfig on unknown keys', () => {
     );
   });
 });
+
+describe('parseConfig echoes the value it got', () => {
+  test.each([
+    ['.inf', Infinity, 'Infinity'],
+    ['-.inf', -Infinity, '-Infinity'],
+    ['.nan', NaN, 'NaN'],
+  ])('YAML %s as the number it is, not as null', (_yaml, value, shown) => {
+    const message = errorOf({ ...valid, costs: { slippage_bps: value } });
+    expect(message).toStartWith('costs.slippage_bps: ');
+    expect(message).toEndWith(`, got ${shown}`);
+  });
+
+  test('inside a list or a map too', () => {
+    expect(errorOf({ ...valid, symbol: [1, -Infinity, NaN] })).toEndWith(', got [1,-Infinity,NaN]');
+    expect(errorOf({ ...valid, markets: { symbols: { X: Infinity } } })).toEndWith(', got Infinity');
+    expect(errorOf({ ...valid, symbol: { max_pct: { limit: Infinity } } })).toEndWith(', got {"limit":Infinity}');
+  });
+});
