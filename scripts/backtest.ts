@@ -1,6 +1,15 @@
 // bun run backtest — runs a strategy over stored candles through the full actor pipeline.
 import { backtestFromConfig } from '../actors/adapters/backtest-from-config.ts';
-import { parseCommandArgs, parseDateFlag, parseNameList, parsePositiveNumber, parseTimeframeFlag, required, runMain } from '../actors/adapters/cli.ts';
+import {
+  outputFolderFlag,
+  parseCommandArgs,
+  parseDateFlag,
+  parseNameList,
+  parsePositiveNumber,
+  parseTimeframeFlag,
+  required,
+  runMain,
+} from '../actors/adapters/cli.ts';
 import { parseFeed, parseSourceName } from '../actors/adapters/collect-command.ts';
 import { formatSummary, summaryJson } from '../actors/adapters/summary-table.ts';
 import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
@@ -69,6 +78,7 @@ await runMain(async () => {
   // A date-only --to includes that whole day (a stock session opens at 14:30 UTC).
   const toTs = toDay === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(args.to!) ? toDay + DAY_MS - 1 : toDay;
   if (fromTs !== undefined && toTs !== undefined && toTs < fromTs) throw new Error('--to is before --from');
+  const outDir = outputFolderFlag('out', args.out ?? 'data/backtests');
 
   const collectFlags = [args.source, args.feed, args['base-url']];
   if (!args.collect && collectFlags.some((flag) => flag !== undefined)) {
@@ -96,7 +106,7 @@ await runMain(async () => {
     toTs,
     capital,
     dbPath: args.db ?? DEFAULT_DB_PATH,
-    outDir: args.out ?? 'data/backtests',
+    outDir,
     quiet: args.quiet,
     collect,
     alerts: args.alerts || args['alerts-config'] !== undefined ? { configPath: args['alerts-config'] ?? ALERTS_CONFIG } : undefined,

@@ -25,7 +25,7 @@ never leaves half a page).
   --exchange ID        ccxt exchange id (default ${DEFAULT_CCXT_EXCHANGE})
   --symbols LIST       comma-separated, e.g. BTC/USDT,ETH/USDT or SPY,AAPL
   --timeframe TF       1m, 5m, 1h, 1d, ... (1Min, 1Hour, 1Day also accepted; stored as 1m, 1h, 1d)
-  --from DATE          first bar (YYYY-MM-DD, UTC, or an ISO time)
+  --from DATE          first bar (YYYY-MM-DD, UTC, or an ISO time with its zone, e.g. 2024-01-30T16:00:00Z)
   --to DATE            last bar, inclusive (default: now; only closed bars are stored)
   --feed NAME          alpaca data feed: iex or sip (default: the account's)
   --limit N            bars per request (default and maximum: the venue's page limit)

@@ -1,4 +1,6 @@
 // Shared plumbing for the `bun run <command>` entry files: argument errors, one-line failures, dates.
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { canonicalTimeframe } from '../../machines/data/venue-timeframes.ts';
 
@@ -56,16 +58,40 @@ export function parseCommandArgs<T extends Options>(options: T, usage: string, a
   return parsed.values;
 }
 
-/** `YYYY-MM-DD` (UTC midnight) or a full ISO timestamp → ms UTC. */
+/**
+ * `YYYY-MM-DD` (UTC midnight) or an ISO 8601 time that states its zone (`2024-01-30T16:00:00Z`,
+ * `...T11:00-05:00`) → ms UTC. Nothing else: `Date.parse` would take `2020/01/01` or `March 5 2020` in the
+ * machine's local zone and `1` as the year 2001, so a backtest would quietly start on another bar.
+ */
 export function parseDateFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const ts = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
-  // Date.parse rolls 2024-02-30 over to March 1st; a date that does not exist is a typo, not a request.
-  if (!Number.isFinite(ts) || (dateOnly && new Date(ts).toISOString().slice(0, 10) !== value)) {
-    throw new Error(`--${flag}: "${value}" is not a date (expected YYYY-MM-DD)`);
+  const ts = utcDateOrTime(value);
+  if (ts === undefined) {
+    throw new Error(`--${flag}: "${value}" is not a date (expected YYYY-MM-DD, UTC, or an ISO time with its zone, e.g. 2024-01-30T16:00:00Z)`);
   }
   return ts;
+}
+
+const DATE_OR_TIME =
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:T(?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.(?<fraction>\d{1,3}))?)?(?<zone>Z|[+-]\d{2}:\d{2}))?$/;
+
+function utcDateOrTime(value: string): number | undefined {
+  const g = DATE_OR_TIME.exec(value)?.groups;
+  if (g === undefined) return undefined;
+  const [year, month, day, hour, minute, second] = [g.year, g.month, g.day, g.hour, g.minute, g.second].map((n) => Number(n ?? 0)) as [
+    number, number, number, number, number, number,
+  ];
+  const ts = Date.UTC(year, month - 1, day, hour, minute, second, Number((g.fraction ?? '0').padEnd(3, '0')));
+  const back = new Date(ts);
+  // Date.UTC rolls 2024-02-30 over to March 1st and 24:00 to the next day: a field out of range is a typo.
+  const exact = back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day
+    && back.getUTCHours() === hour && back.getUTCMinutes() === minute && back.getUTCSeconds() === second;
+  if (!exact) return undefined;
+  if (g.zone === undefined || g.zone === 'Z') return ts;
+  const offsetHours = Number(g.zone.slice(1, 3));
+  const offsetMinutes = Number(g.zone.slice(4, 6));
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  return ts - (g.zone[0] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
 }
 
 export function required(flag: string, value: string | undefined): string {
@@ -100,7 +126,35 @@ export function parseTimeframeFlag(flag: string, value: string | undefined): str
   }
 }
 
-/** Where the real candle files live: $QS_DATA_DIR or ../shared/data beside the checkout. */
+/**
+ * A folder a command will create and write into (`--out DIR`), checked without creating it, so a file in its
+ * place or a folder this user may not write is one line naming the option, before anything runs.
+ */
+export function outputFolderFlag(flag: string, path: string): string {
+  const target = resolve(path);
+  for (let probe = target; ; probe = dirname(probe)) {
+    let stat;
+    try {
+      stat = statSync(probe, { throwIfNoEntry: false });
+    } catch (err) {
+      // ENOTDIR: a file stands further up; the loop reaches it and names it.
+      if ((err as { code?: string }).code !== 'ENOTDIR') throw new Error(`--${flag} ${path}: ${(err as Error).message}`);
+    }
+    if (stat !== undefined) {
+      const where = probe === target ? '' : `${probe} `;
+      if (!stat.isDirectory()) throw new Error(`--${flag} ${path}: ${where}is a file, not a folder`);
+      try {
+        accessSync(probe, fsConstants.W_OK);
+      } catch {
+        throw new Error(`--${flag} ${path}: ${probe === target ? '' : 'cannot be created: '}this user may not write in ${probe}`);
+      }
+      return path;
+    }
+    if (dirname(probe) === probe) return path;
+  }
+}
+
+/** Where the real candle files live: $QS_DATA_DIR or ../shared/data beside the checkout (an empty QS_DATA_DIR is unset). */
 export function dataDir(): string {
-  return process.env.QS_DATA_DIR ?? '../shared/data';
+  return process.env.QS_DATA_DIR || '../shared/data';
 }

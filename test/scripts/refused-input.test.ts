@@ -1,7 +1,7 @@
 // A command that refuses its input says why in one line and leaves nothing behind: no run row, no run DB, no
 // report, no database or folder. Each case runs the real `bun scripts/...` process against a real database.
 import { beforeAll, describe, expect, test } from 'bun:test';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importCsvFile } from '../../actors/adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
@@ -12,8 +12,8 @@ const dir = tempDir('qs-refused-');
 const marketDb = join(dir, 'market.db');
 const outDir = join(dir, 'runs');
 
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn(['bun', join('scripts', script), ...args], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+async function run(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = Bun.spawn(['bun', join('scripts', script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, stdout, stderr };
 }
@@ -39,6 +39,10 @@ beforeAll(() => {
 
 const BACKTEST = ['--strategy', 'mean_reversion', '--timeframe', '1d', '--quiet', '--json'];
 const CAPITAL = (value: string) => `--capital must be a finite positive number, got "${value}"`;
+const NOT_A_DATE = (value: string) => `--from: "${value}" is not a date (expected YYYY-MM-DD, UTC, or an ISO time with its zone`;
+const aFile = join(dir, 'existing-file.csv');
+writeFileSync(aFile, 'not a folder\n');
+const noAlertsConfig = join(dir, 'no-such-alerts.yaml');
 
 describe('backtest refuses bad options before a run exists', () => {
   test.each([
@@ -50,6 +54,14 @@ describe('backtest refuses bad options before a run exists', () => {
     ['a symbol list of only a comma', ['--symbols', ','], '--symbols: empty name in ","'],
     ['a symbol list with an empty name', ['--symbols', 'ORCL,'], '--symbols: empty name in "ORCL,"'],
     ['a date that does not exist', ['--symbols', 'ORCL', '--from', '1995-02-30'], '--from: "1995-02-30" is not a date'],
+    // Read in the machine's zone, 1995/01/03 would start after the first bar in New York and drop it silently.
+    ['a date with slashes', ['--symbols', 'ORCL', '--from', '1995/01/03'], NOT_A_DATE('1995/01/03')],
+    ['a date in words', ['--symbols', 'ORCL', '--from', 'March 5 1995'], NOT_A_DATE('March 5 1995')],
+    ['a bare number', ['--symbols', 'ORCL', '--from', '1'], NOT_A_DATE('1')],
+    ['a time without its zone', ['--symbols', 'ORCL', '--from', '1995-01-03T00:00:00'], NOT_A_DATE('1995-01-03T00:00:00')],
+    ['an --out that is a file', ['--symbols', 'ORCL', '--out', aFile], `--out ${aFile}: is a file, not a folder`],
+    ['an --out inside a file', ['--symbols', 'ORCL', '--out', join(aFile, 'runs')], `--out ${join(aFile, 'runs')}: ${aFile} is a file, not a folder`],
+    ['an --alerts-config that does not exist, named as typed', ['--symbols', 'ORCL', '--alerts-config', noAlertsConfig], `error: ${noAlertsConfig}: file not found`],
     ['--to before --from', ['--symbols', 'ORCL', '--from', '1996-01-01', '--to', '1995-01-01'], '--to is before --from'],
     ['an unknown strategy', ['--symbols', 'ORCL', '--strategy', 'nope'], '--strategy: no strategy "nope"'],
     [
@@ -59,7 +71,7 @@ describe('backtest refuses bad options before a run exists', () => {
     ],
     ['a range that ends before the stored bars', ['--symbols', 'ORCL', '--to', '1990-01-01'], 'no ORCL 1d candles up to 1990-01-01: the stored ones run 1995-01-03'],
   ])('%s', async (_case, args, message) => {
-    const { code, stdout, stderr } = await run('backtest.ts', [...BACKTEST, '--db', marketDb, '--out', outDir, ...args]);
+    const { code, stdout, stderr } = await run('backtest.ts', [...BACKTEST, '--db', marketDb, '--out', outDir, ...args], { TZ: 'America/New_York' });
     expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(message)]);
     expect(stderr).toStartWith('error: ');
     expect(stdout).toBe('');
@@ -84,12 +96,35 @@ describe('only db:init creates a database', () => {
     ['backtest', 'backtest.ts', [...BACKTEST, '--symbols', 'ORCL', '--out', outDir]],
     ['data:import', 'data-import.ts', ['--file', join(DATA_DIR, 'orcl-1995-2014.csv'), '--symbol', 'ORCL', '--timeframe', '1d', '--market', 'stock']],
     ['data:validate', 'data-validate.ts', ['--symbol', 'ORCL', '--timeframe', '1d']],
+    ['data:remove', 'data-remove.ts', ['--symbol', 'ORCL']],
     ['collect', 'collect.ts', ['--symbols', 'BTC/USDT', '--timeframe', '1h', '--from', '2024-01-01', '--base-url', 'http://127.0.0.1:9', '--quiet']],
   ])('%s with a --db that does not exist names it, says to run db:init and creates nothing', async (_name, script, args) => {
     const { code, stderr } = await run(script, [...args, '--db', missing]);
     expect(stderr.trimEnd()).toBe(expected);
     expect(code).toBe(1);
     expect(existsSync(join(dir, 'missing'))).toBe(false);
+    expect(existsSync(outDir)).toBe(false);
+  }, 30_000);
+});
+
+describe('a --db that SQLite cannot open is named in one line', () => {
+  const folder = join(dir, 'a-folder.db');
+  const textFile = join(dir, 'notes.db');
+
+  test.each([
+    ['db:init', 'db-init.ts', []],
+    ['data:remove', 'data-remove.ts', ['--symbol', 'ORCL']],
+    ['backtest', 'backtest.ts', [...BACKTEST, '--symbols', 'ORCL', '--out', outDir]],
+  ])('%s on a directory or on a file that is not a database', async (_name, script, args) => {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(textFile, 'not a database\n');
+    for (const [path, reason] of [[folder, 'is a directory, not a database file'], [textFile, 'is not a SQLite database']]) {
+      const { code, stdout, stderr } = await run(script, [...args, '--db', path!]);
+      expect(stderr.trimEnd()).toBe(`error: ${path}: ${reason}`);
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+    }
+    expect(readFileSync(textFile, 'utf8')).toBe('not a database\n');
     expect(existsSync(outDir)).toBe(false);
   }, 30_000);
 });
