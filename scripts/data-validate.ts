@@ -1,5 +1,5 @@
 // bun run data:validate --symbol X --timeframe 1d — re-checks stored candles (or a CSV file) with the import rules.
-import { closeDb, DEFAULT_DB_PATH, openExistingDb } from '../db/client.ts';
+import { closeDb, DEFAULT_DB_PATH, openExistingDbToRead } from '../db/client.ts';
 import { parseCommandArgs, required, runMain } from '../actors/adapters/cli.ts';
 import { validateCsvFile, validateStoredCandles } from '../actors/adapters/csv-import.ts';
 import { DEFAULT_OUTLIER_RANGE_MULTIPLE, formatBarTime, type Issue } from '../machines/data/candle-validation.ts';
@@ -76,7 +76,7 @@ await runMain(() => {
     errorCount = report.errors.length;
   } else {
     const symbol = required('symbol', args.symbol);
-    const db = openExistingDb(args.db ?? DEFAULT_DB_PATH);
+    const db = openExistingDbToRead(args.db ?? DEFAULT_DB_PATH);
     try {
       const report = validateStoredCandles(db, { symbol, timeframe, exchange: args.exchange, outlierRangeMultiple });
       if (report.rows === 0) throw new Error(`no ${report.timeframe} candles stored for ${symbol} on ${report.exchange}`);

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { openDb, openExistingDb, openExistingDbToRead, closeDb } from '../../db/client.ts';
+import { openDb, openExistingDb, openExistingDbToRead, closeDb, type Db } from '../../db/client.ts';
+import { importCsvFile } from '../../actors/adapters/csv-import.ts';
 import { AS_OTHER_USER, otherUserCanRun } from '../support/other-user.ts';
 import { tempDir } from '../support/real-data.ts';
 
@@ -80,12 +81,13 @@ describe('a file SQLite cannot open is named in one line, with the reason', () =
 });
 
 /** A database made by this user, then made read-only with its folder: another user's, as far as SQLite can tell. */
-function readOnlyDatabase(): string {
+function readOnlyDatabase(fill?: (db: Db) => void): string {
   const dir = join(tempDir(), 'shared');
   mkdirSync(dir);
   const path = join(dir, 'market.db');
   const db = openDb(path);
   db.$client.exec("INSERT INTO instruments (symbol, exchange, kind, price_basis, source) VALUES ('ORCL', 'nyse', 'stock', 'raw', 'test')");
+  fill?.(db);
   db.$client.close(true); // finalizes the statements too, so SQLite removes -wal and -shm as a finished writer does
   chmodSync(path, 0o444);
   chmodSync(dir, 0o555);
@@ -116,5 +118,18 @@ describe.skipIf(!otherUserCanRun)('a database this user may not write', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('ORCL');
     expect(readdirSync(join(path, '..'))).toEqual(['market.db']);
+  }, 30_000);
+
+  test('bun run data:validate checks its candles, which it only reads', async () => {
+    const path = readOnlyDatabase((db) => {
+      const rows = [1, 2, 3].map((n) => `2020-01-0${n},100,110,90,105,10`);
+      const csv = join(tempDir(), 'bars.csv');
+      writeFileSync(csv, ['timestamp,open,high,low,close,volume', ...rows, ''].join('\n'));
+      importCsvFile(db, { file: csv, symbol: 'T/USD', timeframe: '1d', market: 'crypto' });
+    });
+    const child = Bun.spawnSync([...AS_OTHER_USER, 'bun', join(ROOT, 'scripts', 'data-validate.ts'), '--symbol', 'T/USD', '--timeframe', '1d', '--db', path], { cwd: ROOT });
+    expect(child.stderr.toString()).toBe('');
+    expect(child.stdout.toString().trim()).toBe('coinbase T/USD 1d: 3 candles 2020-01-01 .. 2020-01-03, 0 errors, 0 warnings');
+    expect(child.exitCode).toBe(0);
   }, 30_000);
 });
