@@ -7,7 +7,7 @@ import { candleRange, getInstrument, loadCandles } from '../../db/candles.ts';
 import { closeDb, openDb, type Db } from '../../db/client.ts';
 
 const REPO_ROOT = resolve(import.meta.dir, '../..');
-const DATA_DIR = resolve(REPO_ROOT, process.env.QS_DATA_DIR ?? '../shared/data');
+const DATA_DIR = resolve(REPO_ROOT, process.env.QS_DATA_DIR || '../shared/data');
 const BTC = resolve(DATA_DIR, 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv');
 const NVDA = resolve(DATA_DIR, 'nvda-1999-2014.csv');
 const ORCL = resolve(DATA_DIR, 'orcl-1995-2014.csv');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { importCsvFile } from '../../actors/adapters/csv-import.ts';
 import { openDb, type Db } from '../../db/client.ts';
 
-export const DATA_DIR = process.env.QS_DATA_DIR ?? join(import.meta.dir, '..', '..', '..', 'shared', 'data');
+export const DATA_DIR = process.env.QS_DATA_DIR || join(import.meta.dir, '..', '..', '..', 'shared', 'data');
 
 export const REAL_FILES = [
   { file: 'BTCUSD-1d-bitstamp-coinbase-2011-2025.csv', symbol: 'BTC/USD', market: 'crypto' },

@@ -13,7 +13,7 @@ import {
   type RawCandle,
 } from '../../../machines/data/csv-layouts.ts';
 
-const DATA_DIR = resolve(import.meta.dir, '../../..', process.env.QS_DATA_DIR ?? '../shared/data');
+const DATA_DIR = resolve(import.meta.dir, '../../..', process.env.QS_DATA_DIR || '../shared/data');
 
 function headerOf(file: string): string[] {
   return splitCsvLine(readFileSync(resolve(DATA_DIR, file), 'utf8').split('\n')[0]!.trim());

@@ -13,7 +13,7 @@ import {
   tradingDaysBetween,
 } from '../../../machines/data/nyse-calendar.ts';
 
-const DATA_DIR = resolve(import.meta.dir, '../../..', process.env.QS_DATA_DIR ?? '../shared/data');
+const DATA_DIR = resolve(import.meta.dir, '../../..', process.env.QS_DATA_DIR || '../shared/data');
 
 function weekdayClosures(year: number): string[] {
   const closed: string[] = [];

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { expect } from 'bun:test';
 
 const repoRoot = resolve(import.meta.dir, '../../..');
-const dataDir = resolve(repoRoot, process.env.QS_DATA_DIR ?? '../shared/data');
+const dataDir = resolve(repoRoot, process.env.QS_DATA_DIR || '../shared/data');
 
 /** Daily BTC/USD closes 2011–2025 (close is the 3rd column of this file). */
 export async function loadBtcCloses(): Promise<number[]> {
