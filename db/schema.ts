@@ -53,6 +53,14 @@ export const runs = sqliteTable('runs', {
   reportPath: text('report_path'),
   /** Paper/live sessions: wall time of the last sign of life (every second while running). */
   heartbeatAt: integer('heartbeat_at'),
+  /**
+   * Paper/live sessions: the process running the session (claimed atomically when it starts or resumes, cleared
+   * when it stops), so a second process refuses to run it and a SIGKILLed owner never blocks the restart.
+   * `owner_start` tells a reused PID from the owner: the boot id and the process's start time.
+   */
+  ownerPid: integer('owner_pid'),
+  ownerHost: text('owner_host'),
+  ownerStart: text('owner_start'),
 });
 
 /**

@@ -18,7 +18,8 @@ import { runSessionLoop } from '../session/run-loop.ts';
 import { completeSnapshot, snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
 import { LiveOrders } from '../session/live-orders.ts';
 import type { OrderVenue } from '../session/order-venue.ts';
-import { Session, type Clock } from '../session/session-runtime.ts';
+import { insertSession, Session, type Clock, type Tx } from '../session/session-runtime.ts';
+import { ownerText, sameProcess, ownerOf, sessionRunning, thisProcess } from '../session/session-owner.ts';
 
 export const DEFAULT_PAPER_DB = 'data/paper_trading.db';
 
@@ -75,7 +76,7 @@ function newSessionId(mode: string, now: number): string {
  * The session to resume: the newest unfinished one of this mode fed by the same kind of source (a demo session
  * and a CCXT session may share a database without blocking each other).
  */
-function resumable(db: Db, snapshot: SessionSnapshot): RunRow | undefined {
+function resumable(db: Db | Tx, snapshot: SessionSnapshot): RunRow | undefined {
   return db
     .select()
     .from(runs)
@@ -83,6 +84,16 @@ function resumable(db: Db, snapshot: SessionSnapshot): RunRow | undefined {
     .orderBy(desc(runs.startedAt))
     .all()
     .find((run) => (run.config as Partial<SessionSnapshot>).source?.kind === snapshot.source.kind);
+}
+
+function alreadyRunning(dbPath: string, run: RunRow, now: number): Error {
+  const beat = run.heartbeatAt === null ? '' : ` (last heartbeat ${Math.max(0, (now - run.heartbeatAt) / 1000).toFixed(1)} s ago)`;
+  const pid = run.ownerPid === null ? '' : ` (kill ${run.ownerPid})`;
+  return new Error(
+    `${dbPath}: session ${run.id} is already running in ${ownerText(run)}${beat}; ` +
+      `stop it first (Ctrl-C in its terminal${pid}) and run this command again to resume it` +
+      (run.mode === 'paper' ? ', or pass --new-session to start another session beside it' : ''),
+  );
 }
 
 /** Prices printed to each market's tick (the DB keeps the raw fill price). */
@@ -184,9 +195,15 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
   const log = req.log ?? ((line: string) => console.log(line));
   const db = openDb(req.dbPath);
   const clock = req.clock ?? { now: () => Date.now() };
+  const me = thisProcess();
   let alerts: AlertDelivery | undefined;
+  /** The session this process claimed, and what its row said before (restored if it never opens). */
+  let claimed: { runId: string; before?: Pick<RunRow, 'status' | 'heartbeatAt'> } | undefined;
+  let opened = false;
   try {
+    // A first look without a lock: a session running elsewhere is refused before its warm-up is fetched.
     const previous = req.newSession ? undefined : resumable(db, req.snapshot);
+    if (previous !== undefined && sessionRunning(previous, clock.now())) throw alreadyRunning(req.dbPath, previous, clock.now());
     // A live session's capital is the venue's cash when it started; by a restart its own trades (or someone else)
     // have moved that cash, so it is not a setting to match: the journal's capital stands and reconciliation
     // compares the venue's cash with the journal's.
@@ -203,6 +220,26 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     }
     const runId = previous?.id ?? newSessionId(snapshot.mode, clock.now());
     const create = previous === undefined ? { warmup: await req.warmup(), startedAt: clock.now() } : undefined;
+    // The claim: the look again, and the session created or taken, in one IMMEDIATE transaction, so of two
+    // processes starting at the same moment one wins and the other sees the winner's claim.
+    db.transaction(
+      (tx) => {
+        const current = req.newSession ? undefined : resumable(tx, req.snapshot);
+        if (current !== undefined && sessionRunning(current, clock.now())) throw alreadyRunning(req.dbPath, current, clock.now());
+        if (current?.id !== previous?.id) {
+          throw new Error(`${req.dbPath}: another process started or resumed session ${current?.id ?? previous?.id} at the same moment; run this command again`);
+        }
+        if (create !== undefined) insertSession(tx, runId, snapshot, create, clock.now(), me);
+        else {
+          tx.update(runs)
+            .set({ status: 'running', heartbeatAt: clock.now(), ownerPid: me.pid, ownerHost: me.host, ownerStart: me.start })
+            .where(eq(runs.id, runId))
+            .run();
+        }
+      },
+      { behavior: 'immediate' },
+    );
+    claimed = { runId, before: previous === undefined ? undefined : { status: previous.status, heartbeatAt: previous.heartbeatAt } };
     const { timeframe } = snapshot;
     const price = priceFormatter(snapshot);
     const tap = req.quiet
@@ -225,7 +262,8 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
           `; last bar ${formatBarTime(opened.clockTs, timeframe)}`,
       );
     };
-    const session = await Session.open({ db, runId, snapshot, create, clock, tap, alerts, onReady: announce });
+    const session = await Session.open({ db, runId, snapshot, clock, tap, alerts, onReady: announce, owner: me });
+    opened = true;
     if (session.ended) {
       log('this session already reached the end of its data; pass --new-session to start another');
       session.close('finished');
@@ -271,7 +309,22 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     for (const line of portfolioSummary(db, runId)) log(line);
     return end;
   } finally {
+    if (claimed !== undefined) releaseClaim(db, claimed.runId, opened ? {} : (claimed.before ?? { status: 'failed' }));
     await alerts?.close();
     closeDb(db);
   }
+}
+
+/**
+ * Clears this process's claim on the session if it still holds it (Session.close already did, unless the session
+ * stopped on the way, e.g. a reconciliation that failed). A session that never opened (its journal did not
+ * match what was recorded) gets back the status and heartbeat it had; a new one that never opened has failed.
+ */
+function releaseClaim(db: Db, runId: string, restore: Partial<Pick<RunRow, 'status' | 'heartbeatAt'>>): void {
+  const run = db.select().from(runs).where(eq(runs.id, runId)).get();
+  if (run === undefined || !sameProcess(ownerOf(run), thisProcess())) return;
+  db.update(runs)
+    .set({ ownerPid: null, ownerHost: null, ownerStart: null, ...restore })
+    .where(eq(runs.id, runId))
+    .run();
 }

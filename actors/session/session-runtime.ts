@@ -3,7 +3,7 @@
 // a process killed at any moment restarts by feeding its journal through a fresh pipeline — checked against
 // what was recorded — and continues with the next bar.
 import { createActor, type ActorRefFrom } from 'xstate';
-import { eq } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
 import { openDb, closeDb, type Db } from '../../db/client.ts';
 import { createEventWriter, type EventWriter } from '../../db/events.ts';
 import { appendJournal, loadJournal, takeCommand, waitingCommands } from '../../db/journal.ts';
@@ -19,6 +19,7 @@ import type { PipelineMessage, VenueRequest } from '../messages.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { applyEntry, replayJournal, trackEntry, type JournalEntry } from './journal-entries.ts';
 import { sessionPipeline, type SessionSnapshot } from './session-config.ts';
+import type { ProcessOwner } from './session-owner.ts';
 
 export interface Clock {
   now(): number;
@@ -43,6 +44,45 @@ export interface OpenSessionOptions {
    * here comes before the session's own alerts ("Session started").
    */
   onReady?: (session: Session) => void;
+  /**
+   * The process that claimed the session (its run row names it): heartbeats and the final status are written
+   * only while the row still names it, and a claim lost to another process stops this one.
+   */
+  owner?: ProcessOwner;
+}
+
+/** What a `db.transaction` callback is given. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** A new session's run row and its warm-up, in the caller's transaction: a session never exists without its warm-up. */
+export function insertSession(
+  tx: Db | Tx,
+  runId: string,
+  snapshot: SessionSnapshot,
+  create: { warmup: Bar[]; startedAt: number },
+  wallTs: number,
+  owner?: ProcessOwner,
+): void {
+  tx.insert(runs)
+    .values({
+      id: runId,
+      mode: snapshot.mode,
+      strategy: snapshot.strategy.name,
+      symbols: snapshot.symbols,
+      timeframe: snapshot.timeframe,
+      startingCapital: snapshot.capital,
+      status: 'running',
+      startedAt: create.startedAt,
+      heartbeatAt: create.startedAt,
+      config: snapshot as unknown as Record<string, unknown>,
+      ownerPid: owner?.pid ?? null,
+      ownerHost: owner?.host ?? null,
+      ownerStart: owner?.start ?? null,
+    })
+    .run();
+  const warmup = create.warmup;
+  const ts = warmup.length > 0 ? Math.max(...warmup.map((b) => b.closeTs)) : 0;
+  tx.insert(journal).values({ runId, kind: 'warmup', ts, wallTs, payload: { bars: warmup } }).run();
 }
 
 export interface Recovery {
@@ -95,6 +135,7 @@ export class Session {
     private readonly db: Db,
     private readonly clock: Clock,
     readonly recovery: Recovery,
+    private readonly owner: ProcessOwner | undefined,
   ) {
     this.machine = createActor(sessionMachine);
     this.machine.start();
@@ -103,29 +144,7 @@ export class Session {
   /** Opens (or creates) the session, replays its journal and verifies it against the recorded rows. */
   static async open(opts: OpenSessionOptions): Promise<Session> {
     const { db, runId, snapshot, clock } = opts;
-    if (opts.create !== undefined) {
-      const warmup = opts.create.warmup;
-      db.transaction((tx) => {
-        tx.insert(runs)
-          .values({
-            id: runId,
-            mode: snapshot.mode,
-            strategy: snapshot.strategy.name,
-            symbols: snapshot.symbols,
-            timeframe: snapshot.timeframe,
-            startingCapital: snapshot.capital,
-            status: 'running',
-            startedAt: opts.create!.startedAt,
-            heartbeatAt: opts.create!.startedAt,
-            config: snapshot as unknown as Record<string, unknown>,
-          })
-          .run();
-        // In the same transaction: a session never exists without its warm-up.
-        const ts = warmup.length > 0 ? Math.max(...warmup.map((b) => b.closeTs)) : 0;
-        tx.insert(journal).values({ runId, kind: 'warmup', ts, wallTs: clock.now(), payload: { bars: warmup } }).run();
-      });
-    }
-
+    if (opts.create !== undefined) db.transaction((tx) => insertSession(tx, runId, snapshot, opts.create!, clock.now(), opts.owner));
     const memory = openDb(':memory:');
     const writer = switchableWriter(createEventWriter(memory, runId));
     let live = false;
@@ -166,7 +185,7 @@ export class Session {
     const unflushedAlerts = appended.alerts ?? 0;
     if (unflushedAlerts > 0) for (const alert of replayedAlerts.slice(-unflushedAlerts)) opts.alerts?.deliver(alert);
 
-    session = new Session(runId, snapshot, pipeline, db, clock, { entries: entries.length, appended });
+    session = new Session(runId, snapshot, pipeline, db, clock, { entries: entries.length, appended }, opts.owner);
     session.recoveredRequests.push(...recovered);
     for (const id of replayed.sent) session.sent.add(id);
     session.cursor.lastTs = replayed.cursor.lastTs;
@@ -232,8 +251,19 @@ export class Session {
     this.pipeline.flush();
   }
 
+  /** This session's row, while it still names this process as its owner (when it was claimed). */
+  private ownRow(): SQL | undefined {
+    const owner = this.owner;
+    if (owner === undefined) return eq(runs.id, this.runId);
+    return and(eq(runs.id, this.runId), eq(runs.ownerPid, owner.pid), eq(runs.ownerHost, owner.host), eq(runs.ownerStart, owner.start));
+  }
+
+  /** A sign of life; throws when another process has claimed the session since (this one must stop at once). */
   heartbeat(): void {
-    this.db.update(runs).set({ heartbeatAt: this.clock.now() }).where(eq(runs.id, this.runId)).run();
+    const beat = this.db.update(runs).set({ heartbeatAt: this.clock.now() }).where(this.ownRow()).returning({ id: runs.id }).all();
+    if (beat.length === 0 && this.owner !== undefined) {
+      throw new Error(`session ${this.runId} is no longer this process's: another process has claimed it`);
+    }
   }
 
   /** Stops this process's part of the session; `stopped` and `failed` sessions resume when run again. */
@@ -244,8 +274,8 @@ export class Session {
     const now = this.clock.now();
     this.db
       .update(runs)
-      .set({ status, heartbeatAt: now, finishedAt: status === 'finished' ? now : null, summary: error ? { error } : null })
-      .where(eq(runs.id, this.runId))
+      .set({ status, heartbeatAt: now, finishedAt: status === 'finished' ? now : null, summary: error ? { error } : null, ownerPid: null, ownerHost: null, ownerStart: null })
+      .where(this.ownRow())
       .run();
   }
 
