@@ -12,7 +12,8 @@ a market order at its next bar. The command is journaled; \`bun run resume\` lif
   --db PATH       session database (default ${DEFAULT_PAPER_DB})
   --flatten       close every position
   --reason TEXT   recorded with the halt (default "operator halt")
-  --session ID    a session other than the newest in the database`;
+  --session ID    the session to halt (default: the one a live process runs; with none running, the one
+                  unfinished session; where several could be meant, the command lists them and asks for this)`;
 
 await runMain(async () => {
   const args = parseCommandArgs(

@@ -10,7 +10,8 @@ Lifts a manual halt (bun run halt): the session takes new entries again from its
   --db PATH       session database (default ${DEFAULT_PAPER_DB})
   --reset         lift a drawdown circuit-breaker halt instead (after a -20% drawdown; the peak is rebased)
   --reason TEXT   recorded with the command (default "operator resume")
-  --session ID    a session other than the newest in the database`;
+  --session ID    the session to resume (default: the one a live process runs; with none running, the one
+                  unfinished session; where several could be meant, the command lists them and asks for this)`;
 
 await runMain(async () => {
   const args = parseCommandArgs(

@@ -2,10 +2,11 @@
 // session database's inbox; the running session takes them within a second, journals and applies them.
 import { existsSync } from 'node:fs';
 import { desc, eq, inArray } from 'drizzle-orm';
-import { closeDb, openDb } from '../../db/client.ts';
+import { closeDb, openDb, type Db } from '../../db/client.ts';
 import { issueCommand, type CommandKind } from '../../db/journal.ts';
-import { operatorCommands, runs } from '../../db/schema.ts';
+import { operatorCommands, runs, type RunRow } from '../../db/schema.ts';
 import { sleep } from '../session/bar-source.ts';
+import { sessionRunning } from '../session/session-owner.ts';
 
 export interface OperatorCommandRequest {
   dbPath: string;
@@ -17,19 +18,47 @@ export interface OperatorCommandRequest {
   waitMs?: number;
 }
 
-/** A session whose heartbeat is older than this is not running. */
-const ALIVE_MS = 5_000;
+const MAX_LISTED = 5;
+
+const utc = (ts: number): string => `${new Date(ts).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+function listed(sessions: RunRow[]): string {
+  const shown = sessions.slice(0, MAX_LISTED).map((s) => `${s.id} (${s.mode}, ${s.status})`);
+  return shown.join(', ') + (sessions.length > MAX_LISTED ? ` and ${sessions.length - MAX_LISTED} more` : '');
+}
+
+/**
+ * The session a command without --session means: the one a live process runs; with none running, the one
+ * unfinished session. Where several could be meant, none is guessed: the error lists them and asks for --session.
+ */
+function targetSession(db: Db, dbPath: string, kind: CommandKind, now: number): RunRow {
+  const sessions = db.select().from(runs).where(inArray(runs.mode, ['paper', 'live'])).orderBy(desc(runs.startedAt)).all();
+  if (sessions.length === 0) throw new Error(`${dbPath}: no paper or live session in this database`);
+  const running = sessions.filter((s) => sessionRunning(s, now));
+  if (running.length === 1) return running[0]!;
+  if (running.length > 1) throw new Error(`${dbPath}: ${running.length} sessions are running: ${listed(running)}; pass --session ID to say which to ${kind}`);
+  const unfinished = sessions.filter((s) => s.status !== 'finished');
+  if (unfinished.length === 1) return unfinished[0]!;
+  if (unfinished.length > 1) {
+    throw new Error(`${dbPath}: no session is running and ${unfinished.length} are unfinished: ${listed(unfinished)}; pass --session ID to say which to ${kind}`);
+  }
+  const newest = sessions[0]!;
+  throw new Error(`${dbPath}: no session is running or unfinished (the newest, ${newest.id}, finished${newest.finishedAt ? ` at ${utc(newest.finishedAt)}` : ''}); there is nothing to ${kind}`);
+}
+
+/** Why a session that is not running is not: the line says it plainly, with its last sign of life. */
+function notRunning(session: RunRow): string {
+  const state = session.status === 'running' ? 'its process has ended' : session.status;
+  return `${state}${session.heartbeatAt !== null ? `, last heartbeat ${utc(session.heartbeatAt)}` : ''}`;
+}
 
 export async function sendOperatorCommand(req: OperatorCommandRequest): Promise<string> {
   if (!existsSync(req.dbPath)) throw new Error(`${req.dbPath}: no such session database (start one with \`bun run paper:demo\` or \`bun run paper\`)`);
   const db = openDb(req.dbPath);
   try {
-    const session = req.sessionId
-      ? db.select().from(runs).where(eq(runs.id, req.sessionId)).get()
-      : db.select().from(runs).where(inArray(runs.mode, ['paper', 'live'])).orderBy(desc(runs.startedAt)).get();
-    if (session === undefined) {
-      throw new Error(req.sessionId ? `${req.dbPath}: no session ${req.sessionId}` : `${req.dbPath}: no paper or live session in this database`);
-    }
+    const now = Date.now();
+    const session = req.sessionId ? db.select().from(runs).where(eq(runs.id, req.sessionId)).get() : targetSession(db, req.dbPath, req.kind, now);
+    if (session === undefined) throw new Error(`${req.dbPath}: no session ${req.sessionId}`);
     if (session.mode === 'backtest') throw new Error(`${session.id} is a backtest, not a session`);
     if (session.status === 'finished') throw new Error(`session ${session.id} has finished; there is nothing to ${req.kind}`);
     const id = issueCommand(db, {
@@ -37,11 +66,12 @@ export async function sendOperatorCommand(req: OperatorCommandRequest): Promise<
       kind: req.kind,
       flatten: req.flatten,
       reason: req.reason,
-      issuedAt: Date.now(),
+      issuedAt: now,
     });
     const what = `${req.kind}${req.flatten ? ' --flatten' : ''}`;
-    const alive = session.status === 'running' && session.heartbeatAt !== null && Date.now() - session.heartbeatAt < ALIVE_MS;
-    if (!alive) return `${what} queued for session ${session.id} (${session.status}, not running now): it takes effect when the session resumes`;
+    if (!sessionRunning(session, now)) {
+      return `session ${session.id} is not running (${notRunning(session)}); the ${what} is queued and takes effect when it resumes`;
+    }
     const deadline = Date.now() + (req.waitMs ?? 3_000);
     while (Date.now() < deadline) {
       const row = db.select().from(operatorCommands).where(eq(operatorCommands.id, id)).get();

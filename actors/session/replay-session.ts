@@ -9,6 +9,7 @@ import { fills, runs, type RunRow } from '../../db/schema.ts';
 import { fillGap, type FillGapReport } from '../../machines/execution/fill-gap.ts';
 import { replayJournal } from './journal-entries.ts';
 import { sessionPipeline, type SessionSnapshot } from './session-config.ts';
+import { sessionRunning } from './session-owner.ts';
 
 export const REPLAY_TABLES = ['signals', 'risk_decisions', 'orders', 'order_updates', 'fills'] as const;
 
@@ -21,10 +22,11 @@ export interface ReplayResult {
   fillGap?: FillGapReport;
 }
 
-export function findSession(db: Db, sessionId?: string): RunRow | undefined {
-  return sessionId
-    ? db.select().from(runs).where(eq(runs.id, sessionId)).get()
-    : db.select().from(runs).where(inArray(runs.mode, ['paper', 'live'])).orderBy(desc(runs.startedAt)).get();
+/** The session `replay` means without --session: the one a live process runs (the newest of those), else the newest. */
+export function findSession(db: Db, sessionId?: string, now: number = Date.now()): RunRow | undefined {
+  if (sessionId) return db.select().from(runs).where(eq(runs.id, sessionId)).get();
+  const sessions = db.select().from(runs).where(inArray(runs.mode, ['paper', 'live'])).orderBy(desc(runs.startedAt)).all();
+  return sessions.find((s) => sessionRunning(s, now)) ?? sessions[0];
 }
 
 export async function replaySession(db: Db, session: RunRow): Promise<ReplayResult> {

@@ -74,13 +74,15 @@ export function sameProcess(a: ProcessOwner | undefined, b: ProcessOwner): boole
 
 /**
  * Whether a process is running the session now: its status is `running` and its owner is alive — checked on
- * this host by PID and start identity; for an owner on another host (or a session with no recorded owner) by
- * a heartbeat younger than HEARTBEAT_ALIVE_MS.
+ * this host by PID and start identity; for an owner on another host (or a session written before owners were
+ * recorded) by a heartbeat younger than HEARTBEAT_ALIVE_MS.
  */
 export function sessionRunning(run: Pick<RunRow, 'status' | 'heartbeatAt' | 'ownerPid' | 'ownerHost' | 'ownerStart'>, now: number): boolean {
   if (run.status !== 'running') return false;
   const owner = ownerOf(run);
   if (owner !== undefined && owner.host === thisProcess().host) return processAlive(owner);
+  // Neither an owner nor a heartbeat (a row written by hand or by a tool): nothing says otherwise.
+  if (owner === undefined && run.heartbeatAt === null) return true;
   return run.heartbeatAt !== null && now - run.heartbeatAt < HEARTBEAT_ALIVE_MS;
 }
 

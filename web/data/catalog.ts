@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { desc } from 'drizzle-orm';
 import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
 import { runs, sweeps, type SweepRow, type RunRow } from '../../db/schema.ts';
+import { sessionRunning } from '../../actors/session/session-owner.ts';
 
 export interface RunRef {
   source: string;
@@ -213,9 +214,10 @@ export class RunCatalog {
     const cached = this.listings.get(path);
     if (cached !== undefined && cached.stamp === stamp && path !== this.primaryPath) return cached.runs;
     const db = this.openPath(path);
-    const rows = db.select().from(runs).orderBy(desc(runs.startedAt)).all();
+    // Migrations first: an older file's runs table may lack a column the select names.
     const behind = pendingMigrations(db);
     if (behind > 0) throw new Error(`written by an older QuantSage (${behind} migration(s) behind): open it with --db to migrate it`);
+    const rows = db.select().from(runs).orderBy(desc(runs.startedAt)).all();
     const equityNow = new Map<string, number>();
     for (const run of rows) {
       if (typeof run.summary?.total_return === 'number') continue;
@@ -325,11 +327,14 @@ export class RunCatalog {
     return run === undefined ? undefined : { ...ref, run, path };
   }
 
-  /** What `/` shows: the run of the --db file (its running run, else its newest); none when it lists none. */
-  defaultRun(): RunListing | undefined {
+  /**
+   * What `/` shows: the run of the --db file — the session a live process runs (a killed one's row still says
+   * `running`), else its newest run; none when it lists none.
+   */
+  defaultRun(now: number): RunListing | undefined {
     const { runs: all, primaryRunIds } = this.scan();
     const own = all.filter((r) => primaryRunIds.has(r.runId));
-    return own.find((r) => r.run.status === 'running') ?? own[0];
+    return own.find((r) => r.run.mode !== 'backtest' && sessionRunning(r.run, now)) ?? own.find((r) => r.run.mode === 'backtest' && r.run.status === 'running') ?? own[0];
   }
 
   close(): void {

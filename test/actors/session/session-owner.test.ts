@@ -81,7 +81,7 @@ describe('a session runs in one process at a time', () => {
       const outcomes = await Promise.all(
         runs.map((r) => r.waitFor(/^session \S+ (started|resumed)/, 60_000).then(() => 'runs', async () => ((await r.exited) !== 0 ? 'refused' : 'exited'))),
       );
-      expect(outcomes.sort()).toEqual(['refused', 'runs']);
+      expect([...outcomes].sort()).toEqual(['refused', 'runs']);
       const loser = runs[outcomes.indexOf('refused')]!;
       expect((await loser.stderr()).trim()).toMatch(/is already running in process \d+|at the same moment; run this command again/);
       const winner = runs[outcomes.indexOf('runs')]!;
