@@ -18,8 +18,21 @@ export interface ReplayResult {
   entries: number;
   bars: number;
   differences: FieldDifference[];
+  /**
+   * Rows derived from the last journal entry that are not recorded yet. A running session journals an input,
+   * then writes what it derived: those are being written, not differences, and are left out. A session whose
+   * process ended there (a crash) never wrote them: they stay among the differences, each saying that running
+   * the session's command again recovers them.
+   */
+  unflushed: { rows: number; running: boolean };
   /** Live sessions: the venue's fills against the fill model's, order by order. */
   fillGap?: FillGapReport;
+}
+
+export const UNFLUSHED_BY_CRASH = 'missing (not written before the session\'s process ended; running its command again recovers it)';
+
+function rowCounts(db: Db, runId: string): Map<string, number> {
+  return new Map(REPLAY_TABLES.map((t) => [t, db.$client.query<{ n: number }, [string]>(`SELECT COUNT(*) AS n FROM "${t}" WHERE run_id = ?`).get(runId)!.n]));
 }
 
 /** The session `replay` means without --session: the one a live process runs (the newest of those), else the newest. */
@@ -29,23 +42,37 @@ export function findSession(db: Db, sessionId?: string, now: number = Date.now()
   return sessions.find((s) => sessionRunning(s, now)) ?? sessions[0];
 }
 
-export async function replaySession(db: Db, session: RunRow): Promise<ReplayResult> {
+export async function replaySession(db: Db, session: RunRow, now: number = Date.now()): Promise<ReplayResult> {
   const snapshot = session.config as unknown as SessionSnapshot;
-  const rows = loadJournal(db, session.id);
   const memory = openDb(':memory:');
+  // One read transaction over the journal and the recorded rows: a running session goes on writing while they
+  // are read, and both must be of the same moment (rows of a later bar would otherwise show as differences).
+  db.$client.exec('BEGIN');
   try {
+    const rows = loadJournal(db, session.id);
+    const running = sessionRunning(db.select().from(runs).where(eq(runs.id, session.id)).get() ?? session, now);
     const live = snapshot.venue !== undefined;
     // A live session goes through the backtest path: the simulator fills where the venue did.
     const pipeline = await sessionPipeline(session.id, snapshot, createEventWriter(memory, session.id), undefined, live ? 'simulated' : 'snapshot');
-    replayJournal(pipeline, rows);
+    // The last entry apart: what it derives is the only thing a session may not have written yet.
+    replayJournal(pipeline, rows.slice(0, -1));
+    const beforeLast = rowCounts(memory, session.id);
+    replayJournal(pipeline, rows.slice(-1));
     pipeline.stop();
     const bars = rows.reduce((n, r) => n + (r.kind === 'bars' ? (r.payload as { bars: unknown[] }).bars.length : 0), 0);
     if (live) {
       const read = (d: Db) => d.select().from(fills).where(eq(fills.runId, session.id)).orderBy(asc(fills.seq)).all();
-      return { session, entries: rows.length, bars, differences: [], fillGap: fillGap(read(db), read(memory)) };
+      return { session, entries: rows.length, bars, differences: [], unflushed: { rows: 0, running }, fillGap: fillGap(read(db), read(memory)) };
     }
-    return { session, entries: rows.length, bars, differences: diffRunTables(db, memory, session.id, REPLAY_TABLES) };
+    const all = diffRunTables(db, memory, session.id, REPLAY_TABLES);
+    const unflushedRow = (d: FieldDifference): boolean => d.field === '(row)' && d.recorded === 'missing' && d.row > beforeLast.get(d.table)!;
+    const unflushed = all.filter(unflushedRow).length;
+    const differences = running
+      ? all.filter((d) => !unflushedRow(d))
+      : all.map((d) => (unflushedRow(d) ? { ...d, recorded: UNFLUSHED_BY_CRASH } : d));
+    return { session, entries: rows.length, bars, differences, unflushed: { rows: unflushed, running } };
   } finally {
+    db.$client.exec('COMMIT');
     closeDb(memory);
   }
 }
