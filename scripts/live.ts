@@ -2,7 +2,7 @@
 import { parseCommandArgs, parsePositiveNumber, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_CCXT_EXCHANGE } from '../actors/adapters/collect-command.ts';
 import { DEFAULT_LIVE_DB, DEFAULT_TOLERANCE, keyVariables, liveSession, livePlan } from '../actors/adapters/live-session.ts';
-import { runPaperSession } from '../actors/adapters/paper-session.ts';
+import { checkSessionDbFile, runPaperSession } from '../actors/adapters/paper-session.ts';
 import { VENUE_SESSION_OPTIONS, venueSessionRequest } from '../actors/adapters/paper-venue-session.ts';
 import { sleep } from '../actors/adapters/sleep.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
@@ -50,6 +50,8 @@ await runMain(async () => {
   const request = venueSessionRequest(args);
   const reconcileMinutes = parsePositiveNumber('reconcile-minutes', args['reconcile-minutes']) ?? 5;
   const retry = request.maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries: request.maxRetries };
+  const dbPath = args.db ?? DEFAULT_LIVE_DB;
+  checkSessionDbFile(dbPath);
   const session = await liveSession({ ...request, sandbox: args.sandbox });
   for (const line of livePlan(session)) console.log(line);
   if (!args['confirm-live']) {
@@ -57,7 +59,6 @@ await runMain(async () => {
     await session.source.close?.();
     throw new Error('not started: this places real orders; run the same command with --confirm-live to trade');
   }
-  const dbPath = args.db ?? DEFAULT_LIVE_DB;
   await runPaperSession({
     dbPath,
     openAlerts: (runId) => openAlertDelivery({ mode: 'live', runId, dbPath, configPath: ALERTS_CONFIG, quiet: args.quiet }),

@@ -1,7 +1,7 @@
 // bun run paper:demo — paper trading with no keys and no network: real recorded candles released through
 // the live session runtime at an accelerated clock, into data/paper_trading.db.
 import { parseCommandArgs, parseDateFlag, runMain } from '../actors/adapters/cli.ts';
-import { DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
+import { checkSessionDbFile, DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
 import { demoSession } from '../actors/adapters/paper-demo-session.ts';
 import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
 import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
@@ -39,6 +39,8 @@ await runMain(async () => {
     },
     USAGE,
   );
+  const dbPath = args.db ?? DEFAULT_PAPER_DB;
+  checkSessionDbFile(dbPath);
   const demo = await demoSession({
     symbols: (args.symbols ?? 'BTC/USD').split(',').map((s) => s.trim()),
     fromTs: parseDateFlag('from', args.from) ?? Date.UTC(2017, 5, 1),
@@ -47,7 +49,6 @@ await runMain(async () => {
     strategyName: args.strategy ?? 'mean_reversion',
     capital: args.capital,
   });
-  const dbPath = args.db ?? DEFAULT_PAPER_DB;
   await runPaperSession({
     dbPath,
     openAlerts: (runId) => openAlertDelivery({ mode: 'paper', runId, dbPath, configPath: ALERTS_CONFIG, quiet: args.quiet }),

@@ -2,7 +2,7 @@
 // data/paper_trading.db; the strategy warms up from the market DB (recent candles collected first).
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_CCXT_EXCHANGE } from '../actors/adapters/collect-command.ts';
-import { DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
+import { checkSessionDbFile, DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
 import { VENUE_SESSION_OPTIONS, venueSession, venueSessionRequest } from '../actors/adapters/paper-venue-session.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
@@ -35,8 +35,9 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
 
 await runMain(async () => {
   const args = parseCommandArgs(VENUE_SESSION_OPTIONS, USAGE);
-  const session = await venueSession(venueSessionRequest(args));
   const dbPath = args.db ?? DEFAULT_PAPER_DB;
+  checkSessionDbFile(dbPath);
+  const session = await venueSession(venueSessionRequest(args));
   await runPaperSession({
     dbPath,
     openAlerts: (runId) => openAlertDelivery({ mode: 'paper', runId, dbPath, configPath: ALERTS_CONFIG, quiet: args.quiet }),

@@ -3,7 +3,8 @@
 // or SIGINT/SIGTERM, and print the portfolio.
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import { closeDb, openDb, type Db } from '../../db/client.ts';
+import { existsSync, statSync } from 'node:fs';
+import { closeDb, openDb, openDbReadOnly, type Db } from '../../db/client.ts';
 import { equitySnapshots, fills, positions, runs, type RunRow } from '../../db/schema.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import type { RetryPolicy } from '../../machines/data/retry-policy.ts';
@@ -94,6 +95,48 @@ function alreadyRunning(dbPath: string, run: RunRow, now: number): Error {
       `stop it first (Ctrl-C in its terminal${pid}) and run this command again to resume it` +
       (run.mode === 'paper' ? ', or pass --new-session to start another session beside it' : ''),
   );
+}
+
+/**
+ * Refuses a --db file that holds other QuantSage data — a market DB's candles, a backtest's run DB, a sweep DB —
+ * or is no QuantSage database at all, in one line naming it and before anything is written: a session would
+ * otherwise be added to it (and a backtest DB's runs table list a paper run). A missing or empty file, or a
+ * QuantSage database with nothing in it, becomes the session database.
+ */
+export function checkSessionDbFile(path: string): void {
+  if (path === ':memory:' || !existsSync(path) || statSync(path).isDirectory() || statSync(path).size === 0) return;
+  let db: Db;
+  try {
+    // Immutable when no connection has it open (no -wal beside it): nothing is created next to the file.
+    db = openDbReadOnly(path, { immutable: !existsSync(`${path}-wal`) });
+  } catch {
+    return; // openDb says why it cannot be opened, naming the file
+  }
+  const refuse = (what: string): Error =>
+    new Error(`${path}: ${what}; a paper or live session needs a database file of its own (pass another --db); nothing was written`);
+  try {
+    const sql = db.$client;
+    let tables: Set<string>;
+    try {
+      tables = new Set(sql.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name));
+    } catch {
+      throw new Error(`${path}: is not a SQLite database`);
+    }
+    if (tables.size === 0) return;
+    if (!tables.has('__drizzle_migrations')) throw refuse('is not a QuantSage database (its tables are not ours)');
+    const count = (table: string, where = '1'): number =>
+      tables.has(table) ? sql.query<{ n: number }, []>(`SELECT COUNT(*) AS n FROM "${table}" WHERE ${where}`).get()!.n : 0;
+    const candleCount = count('candles');
+    if (candleCount > 0) throw refuse(`is a market-data database (${candleCount.toLocaleString('en-US')} candles)`);
+    const backtests = count('runs', "mode = 'backtest'");
+    if (backtests > 0) {
+      const id = sql.query<{ id: string }, []>("SELECT id FROM runs WHERE mode = 'backtest' LIMIT 1").get()!.id;
+      throw refuse(`holds backtest runs (${id}${backtests > 1 ? ` and ${backtests - 1} more` : ''})`);
+    }
+    if (count('sweeps') > 0) throw refuse('is a parameter-sweep database');
+  } finally {
+    closeDb(db);
+  }
 }
 
 /** Prices printed to each market's tick (the DB keeps the raw fill price). */
@@ -193,6 +236,7 @@ async function startLiveOrders(session: Session, live: LiveTrading, clock: Clock
 
 export async function runPaperSession(req: PaperSessionRequest): Promise<'finished' | 'stopped'> {
   const log = req.log ?? ((line: string) => console.log(line));
+  checkSessionDbFile(req.dbPath);
   const db = openDb(req.dbPath);
   const clock = req.clock ?? { now: () => Date.now() };
   const me = thisProcess();
