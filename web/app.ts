@@ -96,6 +96,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   checkDbPath(options.dbPath);
   const catalog = new RunCatalog({
     dbPath: options.dbPath,
+    wallClock: options.wallClock,
     backtestsDir: options.backtestsDir ?? 'data/backtests',
     sweepsDir: options.sweepsDir ?? 'data/sweeps',
   });
@@ -128,12 +129,12 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   // A paper/live DB with no run yet: say what the dashboard waits for, and poll until a session writes it.
   const waiting = () => isSessionDbPath(catalog.primaryPath);
   app.get('/', (c) => {
-    const run = catalog.defaultRun(control.wallClock());
+    const run = catalog.defaultRun();
     if (run !== undefined) return c.redirect(runPath(run), 302);
     return waiting() ? c.html(waitingPage(options.dbPath)) : c.redirect('/runs', 302);
   });
   app.get('/partials/session', (c) => {
-    const run = catalog.defaultRun(control.wallClock());
+    const run = catalog.defaultRun();
     if (run === undefined) return c.body(null, 204);
     c.header('HX-Redirect', runPath(run));
     return c.body(null, 200);
@@ -156,7 +157,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return existsSync(path) ? reportPage(c, path) : notFound(c, 'Report');
   });
   app.get('/machines', (c) => {
-    const run = catalog.defaultRun(control.wallClock());
+    const run = catalog.defaultRun();
     if (run !== undefined) return c.redirect(`${runPath(run)}/machines`, 302);
     return c.redirect(waiting() ? '/' : '/runs', 302);
   });

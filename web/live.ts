@@ -7,6 +7,7 @@ import { dataVersion, hasRowsAfter, maxSeqs, type EventTable } from './data/quer
 import { equityIndexAfter, extendEquity, extendTransitions } from './data/run-tail.ts';
 import type { RunContext } from './data/run-view.ts';
 import { renderPanel, runContext, type DashboardState, type PartialName } from './partials.ts';
+import { shownStatus } from './views/dashboard-page.ts';
 
 export const POLL_MS = 250;
 const PING_EVERY_MS = 15_000;
@@ -81,6 +82,8 @@ export function liveStream(c: Context, state: DashboardState, first: RunContext)
     const cursors = maxSeqs(first.db);
     let version = dataVersion(first.db);
     let status = first.listing.run.status;
+    // What the header says: a killed session's row still says running, and no write announces its end.
+    let shown = shownStatus(first.listing).key;
     let sincePing = 0;
     const lastSent = new Map<string, string>();
     await stream.writeSSE({ event: 'hello', data: first.listing.runId, retry: 2000 });
@@ -96,6 +99,10 @@ export function liveStream(c: Context, state: DashboardState, first: RunContext)
       const ctx = runContext(state, ref);
       if (ctx === undefined) break;
       try {
+        if (shownStatus(ctx.listing).key !== shown) {
+          shown = shownStatus(ctx.listing).key;
+          await send(stream, 'header', (await renderPanel('header', ctx, state)).toString());
+        }
         const v = dataVersion(ctx.db);
         if (v === version) {
           if (sincePing >= PING_EVERY_MS) {

@@ -8,7 +8,7 @@ import type { RunListing } from '../data/catalog.ts';
 import { recentCommands } from '../data/queries.ts';
 import { RECENT_COMMANDS, runContext, type DashboardState } from '../partials.ts';
 import { commandsList, controlPanel } from '../views/control.ts';
-import { runPath } from '../views/dashboard-page.ts';
+import { isLive, runPath, shownStatus } from '../views/dashboard-page.ts';
 import type { Html } from '../views/panels.ts';
 import { crossSiteReason, type CsrfTokens } from './csrf.ts';
 
@@ -41,6 +41,7 @@ export function controlSection(deps: ControlDeps, listing: RunListing, commands:
     csrf: deps.csrf.issue(base),
     commands,
     execution: executionLine(listing.run.config),
+    notRunning: isLive(listing) ? undefined : `This session is not running (${shownStatus(listing).detail ?? listing.run.status}): a command waits and takes effect when it is resumed.`,
   });
 }
 

@@ -20,6 +20,11 @@ export interface RunListing extends RunRef {
   path: string;
   /** The latest recorded equity of a run with no stored summary (a paper or live session, running or stopped). */
   equityNow?: number;
+  /**
+   * A paper or live session whose row still says `running` although no process runs it (killed, or its machine
+   * went down): the dashboard says "not running since" its last heartbeat instead of showing it live.
+   */
+  processEnded?: { lastHeartbeat: number | null };
 }
 
 /** A file the catalog was pointed at but cannot show, with the reason in words. */
@@ -56,6 +61,8 @@ export interface CatalogOptions {
   sweepsDir?: string;
   /** Open databases kept at once; the least recently used is closed beyond this. */
   maxOpen?: number;
+  /** Wall-clock ms, to judge a session's heartbeat when its process cannot be looked up (default Date.now). */
+  wallClock?: () => number;
 }
 
 /**
@@ -106,6 +113,7 @@ export class RunCatalog {
   private readonly sweepsDir: string | undefined;
   private readonly sweepListings = new Map<string, { stamp: string; rows: SweepRow[] }>();
   private readonly maxOpen: number;
+  private readonly wallClock: () => number;
   private readonly keys = new Map<string, string>();
   private readonly open = new Map<string, OpenEntry>();
   /** Per file: its runs, and the latest equity of those with no stored summary, read once per stamp. */
@@ -119,6 +127,7 @@ export class RunCatalog {
     this.backtestsDir = resolve(options.backtestsDir);
     this.sweepsDir = options.sweepsDir === undefined ? undefined : resolve(options.sweepsDir);
     this.maxOpen = options.maxOpen ?? 32;
+    this.wallClock = options.wallClock ?? (() => Date.now());
     this.keys.set('main', this.primaryPath);
   }
 
@@ -246,7 +255,7 @@ export class RunCatalog {
     const primaryRunIds = new Set<string>();
     const unreadable: UnreadableFile[] = [];
     const add = (path: string, run: RunRow) => {
-      byId.set(run.id, { source: this.register(path), runId: run.id, run, path, equityNow: this.listings.get(path)?.equityNow.get(run.id) });
+      byId.set(run.id, { source: this.register(path), runId: run.id, run, path, equityNow: this.listings.get(path)?.equityNow.get(run.id), processEnded: this.processEnded(run) });
     };
     const elsewhere: string[] = [];
     let primaryRuns: RunRow[] = [];
@@ -324,17 +333,22 @@ export class RunCatalog {
     } catch {
       return undefined; // an unreadable file: the runs list says why
     }
-    return run === undefined ? undefined : { ...ref, run, path };
+    return run === undefined ? undefined : { ...ref, run, path, processEnded: this.processEnded(run) };
+  }
+
+  private processEnded(run: RunRow): RunListing['processEnded'] {
+    if (run.mode === 'backtest' || run.status !== 'running' || sessionRunning(run, this.wallClock())) return undefined;
+    return { lastHeartbeat: run.heartbeatAt };
   }
 
   /**
    * What `/` shows: the run of the --db file — the session a live process runs (a killed one's row still says
    * `running`), else its newest run; none when it lists none.
    */
-  defaultRun(now: number): RunListing | undefined {
+  defaultRun(): RunListing | undefined {
     const { runs: all, primaryRunIds } = this.scan();
     const own = all.filter((r) => primaryRunIds.has(r.runId));
-    return own.find((r) => r.run.mode !== 'backtest' && sessionRunning(r.run, now)) ?? own.find((r) => r.run.mode === 'backtest' && r.run.status === 'running') ?? own[0];
+    return own.find((r) => r.run.status === 'running' && r.processEnded === undefined) ?? own[0];
   }
 
   close(): void {

@@ -4,7 +4,7 @@ import { html } from 'hono/html';
 import { MACHINES, STATELESS_ACTORS, type MachineEntry } from '../../actors/machine-registry.ts';
 import type { TransitionLog } from '../data/run-tail.ts';
 import { formatTime } from '../report/render-report.ts';
-import { runHeader, runPath } from '../views/dashboard-page.ts';
+import { isLive, runHeader, runPath } from '../views/dashboard-page.ts';
 import { layout } from '../views/layout.ts';
 import { withoutRunId, type Html } from '../views/panels.ts';
 import type { RunListing } from '../data/catalog.ts';
@@ -86,7 +86,7 @@ ${query.picks.map((p) => html`<input type="hidden" name="pick" value="${p}">`)}
 <input type="range" name="step" min="0" max="${total}" value="${step}" aria-label="step">
 </form>
 <span class="current-step">step ${step} of ${total}${query.pinned ? '' : ' (latest)'}${current ? ` — ${describeTransition(current)}` : ' — before any transition'}</span>
-${query.pinned && ctx.listing.run.status === 'running' ? html`<a href="${base}">follow live</a>` : ''}
+${query.pinned && isLive(ctx.listing) ? html`<a href="${base}">follow live</a>` : ''}
 ${jumps.length === 0 ? '' : html`<details class="jumps"><summary>Jump to a session, breaker or pipeline change (${jumps.length})</summary><ul>${jumps.map(
     (t) => html`<li>${stepLink(ctx, t.step, `step ${t.step}`, 'jump')}: ${describeTransition(t)}</li>`,
   )}</ul></details>`}
@@ -180,7 +180,7 @@ export async function machinesBody(ctx: MachinesContext): Promise<Html> {
 
 export async function machinesPage(ctx: MachinesContext): Promise<Html> {
   const base = runPath(ctx.listing);
-  const follow = !ctx.query.pinned && ctx.listing.run.status === 'running';
+  const follow = !ctx.query.pinned && isLive(ctx.listing);
   const qs = queryString(ctx.query);
   const body = html`${runHeader(ctx.listing)}
 <div id="machines-live"${follow ? html` hx-ext="sse" sse-connect="${base}/stream"` : ''}>

@@ -30,12 +30,15 @@ export interface ControlView {
   commands: Html;
   /** Where orders go and how protective stops are kept (from the session's config snapshot). */
   execution: string;
+  /** Set when no process runs the session: a command waits until it is resumed. */
+  notRunning?: string;
 }
 
 export function controlPanel(view: ControlView): Html {
   return html`<section class="panel panel-control" id="panel-control">
 <h2>Kill switch</h2>
 <p class="execution" data-execution>${view.execution}</p>
+${view.notRunning === undefined ? '' : html`<p class="not-running" data-not-running>${view.notRunning}</p>`}
 <div class="control-forms">
 <form class="halt" method="post" action="${view.action}" hx-post="${view.action}" hx-target="#commands-body" hx-swap="innerHTML">
 <input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="kind" value="halt">

@@ -35,22 +35,36 @@ ${content}
 </section>`;
 }
 
+/** Whether a process is running the run now (a killed session's row still says `running`). */
+export function isLive(listing: RunListing): boolean {
+  return listing.run.status === 'running' && listing.processEnded === undefined;
+}
+
+/** The status a page shows: the recorded one, or "not running" (since its last heartbeat) for a killed session. */
+export function shownStatus(listing: RunListing): { key: string; text: string; detail?: string } {
+  const ended = listing.processEnded;
+  if (ended === undefined) return { key: listing.run.status, text: listing.run.status };
+  const since = ended.lastHeartbeat === null ? 'its process has ended' : `not running since ${formatTime(ended.lastHeartbeat)} (its last heartbeat)`;
+  return { key: 'not-running', text: 'not running', detail: since };
+}
+
 export function runHeader(listing: RunListing): Html {
   const run = listing.run;
-  return html`<div class="run-header" data-status="${run.status}">
-<h1>${run.strategy} on ${run.symbols.join(', ')} <span class="badge mode-${run.mode}">${run.mode}</span> <span class="badge status-${run.status}">${run.status}</span></h1>
-<p class="subtitle">${runLabel(run)} · ${run.timeframe} · run <code>${run.id}</code> · started ${formatTime(run.startedAt)}${run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}</p>
+  const status = shownStatus(listing);
+  return html`<div class="run-header" data-status="${status.key}">
+<h1>${run.strategy} on ${run.symbols.join(', ')} <span class="badge mode-${run.mode}">${run.mode}</span> <span class="badge status-${status.key}">${status.text}</span></h1>
+<p class="subtitle">${runLabel(run)} · ${run.timeframe} · run <code>${run.id}</code> · started ${formatTime(run.startedAt)}${run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}${status.detail ? ` · ${status.detail}` : ''}</p>
 </div>`;
 }
 
 /** `control`: the kill switch, on the page of a session the dashboard may send commands to. */
 export function dashboardPage(listing: RunListing, chart: ChartView, panels: Record<PanelName, Html>, control?: Html): Html {
   const base = runPath(listing);
-  const live = listing.run.status === 'running';
+  const live = isLive(listing);
   const chartJson = { ...chart, dataUrl: `${base}/chart-data` };
   const body = html`<div id="run" hx-ext="sse" sse-connect="${base}/stream?after=${chart.lastSeq}" data-live="${live ? 'yes' : 'no'}">
 <div id="run-header" hx-get="${base}/partials/header" hx-trigger="every 5s" data-poll sse-swap="header">${runHeader(listing)}</div>
-<p class="links"><a href="${base}/machines">State machines</a> · <a href="${base}/alerts">Alerts</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : listing.run.status}</span></p>
+<p class="links"><a href="${base}/machines">State machines</a> · <a href="${base}/alerts">Alerts</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : shownStatus(listing).text}</span></p>
 ${panel(base, 'summary', panels.summary)}
 <section class="panel charts"><h2>Equity</h2><div id="equity-chart" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown-chart" class="chart"></div></section>

@@ -4,7 +4,7 @@ import { html } from 'hono/html';
 import { basename } from 'node:path';
 import type { CatalogScan, RunListing, SweepListing, SweepScan, UnreadableFile } from '../data/catalog.ts';
 import { formatSignedPct, formatTime, signClass } from '../report/render-report.ts';
-import { runPath } from './dashboard-page.ts';
+import { runPath, shownStatus } from './dashboard-page.ts';
 import { layout } from './layout.ts';
 import type { Html } from './panels.ts';
 import { runLabel } from './run-label.ts';
@@ -53,6 +53,14 @@ export function sweepsTable(scan: SweepScan): Html {
 <tbody>${rows}</tbody></table>${unreadableTable(scan.unreadable)}`;
 }
 
+/** A run's status; a killed session's (its row still says running) is "not running", since when on hover. */
+function runStatusCell(listing: RunListing): Html {
+  const status = shownStatus(listing);
+  return status.detail === undefined
+    ? html`<td class="status-${status.key}">${status.text}</td>`
+    : html`<td class="status-${status.key}" title="${status.detail}">${status.text}</td>`;
+}
+
 export function runsTable(scan: CatalogScan, waitingFor?: string, sweepScan?: SweepScan): Html {
   const { runs: listings, unreadable } = scan;
   const sweepsPart = sweepScan === undefined ? html`` : sweepsTable(sweepScan);
@@ -67,7 +75,7 @@ export function runsTable(scan: CatalogScan, waitingFor?: string, sweepScan?: Sw
     const ret = totalReturn(l);
     const base = runPath(l);
     return html`<tr data-run="${l.runId}"><td>${formatTime(l.run.startedAt)}</td><td><a href="${base}" title="run ${l.runId}">${runLabel(l.run)}</a></td><td>${l.run.mode}</td>
-<td class="status-${l.run.status}">${l.run.status}</td><td>${l.run.timeframe}</td>
+${runStatusCell(l)}<td>${l.run.timeframe}</td>
 <td class="num ${signClass(ret ?? 0)}">${ret === undefined ? '—' : formatSignedPct(ret)}</td><td class="id" title="${l.path}">${basename(l.path)}</td><td><a href="${base}/machines">machines</a></td></tr>`;
   })}</tbody></table>${unreadableTable(unreadable)}${sweepsPart}`;
 }
