@@ -280,7 +280,8 @@ export const sweeps = sqliteTable('sweeps', {
   walkForward: text('walk_forward'),
   workers: integer('workers').notNull(),
   combinations: integer('combinations').notNull(),
-  status: text('status', { enum: ['running', 'finished', 'failed'] }).notNull(),
+  /** `interrupted`: stopped by SIGINT/SIGTERM; the results received until then are stored. */
+  status: text('status', { enum: ['running', 'finished', 'failed', 'interrupted'] }).notNull(),
   startedAt: integer('started_at').notNull(),
   finishedAt: integer('finished_at'),
   /** Strategy YAML parameters the grid varies, risk limits, capital. */

@@ -1,6 +1,6 @@
 // bun run sweep — every combination of a parameter grid through the backtest pipeline, on all cores.
 import { parseCommandArgs, parseDateFlag, parseNameList, parsePositiveNumber, parseTimeframeFlag, required, runMain } from '../actors/adapters/cli.ts';
-import { runSweep } from '../actors/sweep/run-sweep.ts';
+import { runSweep, SweepInterrupted, type SweepRequest, type SweepResult } from '../actors/sweep/run-sweep.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS } from '../machines/data/timeframe.ts';
 import { formatCombination } from '../machines/research/grid.ts';
@@ -33,7 +33,13 @@ Sharpe ratio and probability of backtest overfitting.
   --db PATH           market-data database (default ${DEFAULT_DB_PATH})
   --out DIR           where the sweep DB, report and kept runs go (default data/sweeps)
   --json              print the result as one JSON object on the last line
-  --quiet             no progress bar`;
+  --quiet             no progress bar
+
+Ctrl-C (SIGINT) or SIGTERM stops the sweep: the results received so far stay in its DB, marked interrupted, its
+queued jobs are withdrawn, and the command exits with 130 (143 for SIGTERM); a second Ctrl-C exits at once.`;
+
+/** The shell's convention: 128 + the signal's number. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 await runMain(async () => {
   const args = parseCommandArgs(
@@ -71,7 +77,7 @@ await runMain(async () => {
     if (!/^\d+$/.test(value)) throw new Error(`--${flag} must be a whole number, got ${value}`);
     return Number(value);
   };
-  const result = await runSweep({
+  const request: SweepRequest = {
     strategyName,
     grid,
     metric: args.metric ?? 'sharpe',
@@ -90,7 +96,23 @@ await runMain(async () => {
     quiet: args.quiet,
     now: () => Date.now(),
     renderReport: renderSweepReport,
-  });
+  };
+  // A signal stops the sweep between two steps (its results kept, its DB closed) rather than killing it mid-write.
+  const stopping = new AbortController();
+  for (const name of Object.keys(SIGNAL_EXIT)) {
+    process.on(name, () => {
+      if (stopping.signal.aborted) process.exit(SIGNAL_EXIT[name]);
+      stopping.abort(name);
+    });
+  }
+  let result: SweepResult;
+  try {
+    result = await runSweep({ ...request, signal: stopping.signal });
+  } catch (err) {
+    if (!(err instanceof SweepInterrupted)) throw err;
+    console.error(err.message);
+    process.exit(SIGNAL_EXIT[err.signalName] ?? 130);
+  }
   const r = result.report;
   const best = r.outcomes[0]!;
   const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : v.toFixed(d));

@@ -9,15 +9,17 @@ import { formatCombination } from '../../machines/research/grid.ts';
 import { splitLogits } from '../../machines/research/overfitting.ts';
 import type { SweepSetup } from './combination.ts';
 import type { CandleColumns } from './shared-candles.ts';
-import { configDigest, connectOrFail, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
+import { configDigest, fromQueuedOutcome, queueJobId, SWEEP_QUEUE, sweepDataKey, writeSweepData, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 /** How often the coordinator looks for finished jobs; only latency depends on it. */
 const POLL_MS = 100;
 const PAGE = 200;
+/** The longest closing waits for Redis to drop the sweep's data and waiting jobs. */
+const CLOSE_MS = 5_000;
 
-export async function startQueuePool(url: string, sweepId: string, setup: SweepSetup, candles: CandleColumns): Promise<WorkerPool> {
-  const redis: Redis = await connectOrFail(url);
+/** Takes over `redis` (connected with connectOrFail): closing the pool disconnects it. */
+export async function startQueuePool(redis: Redis, sweepId: string, setup: SweepSetup, candles: CandleColumns): Promise<WorkerPool> {
   const queue = new Queue<QueuedCombination, QueuedOutcome>(SWEEP_QUEUE, {
     connection: redis,
     // The outcome is in each job; the event stream need not keep many copies of it.
@@ -76,11 +78,13 @@ export async function startQueuePool(url: string, sweepId: string, setup: SweepS
     },
     async close() {
       closed = true;
-      // Jobs of a failed sweep that no worker has taken yet are dropped (a running one cannot be: it is locked, and
-      // its worker finds the sweep's data gone at its next job), then the sweep's data.
-      await Promise.allSettled([...outstanding].map((id) => queue.remove(id)));
-      await redis.del(sweepDataKey(sweepId)).catch(() => undefined);
-      await queue.close().catch(() => undefined);
+      // The sweep's data first (one command, and a worker skips the jobs of a sweep whose data is gone), then the
+      // jobs no worker has taken yet (a running one cannot be removed: it is locked). Best effort and bounded: a
+      // coordinator stopped by Ctrl-C, or whose Redis is gone, must still exit; what is left expires in 7 days.
+      const cleanup = Promise.allSettled([redis.del(sweepDataKey(sweepId)), ...[...outstanding].map((id) => queue.remove(id))]).then(() => queue.close());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([cleanup.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_MS)))]);
+      clearTimeout(timer);
       redis.disconnect();
     },
   };

@@ -8,7 +8,7 @@
 // worker (every lockMs) moves the job back to the queue, up to MAX_STALLED times, and another worker runs it.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { configDigest, connectOrFail, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, toQueuedOutcome, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
+import { configDigest, connectOrFail, DEFAULT_LOCK_MS, MAX_STALLED, readSweepData, SWEEP_QUEUE, sweepDataKey, toQueuedOutcome, type QueuedCombination, type QueuedOutcome } from './sweep-queue.ts';
 import { startThreadPool, type LocalWorkerPool, type ThreadPool } from './worker-pool.ts';
 
 export interface SweepWorkerOptions {
@@ -63,22 +63,32 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
     return context;
   };
 
+  /** Frees the threads of a sweep that is over, once none of its jobs is in hand. */
+  const forget = async (sweepId: string) => {
+    const pending = contexts.get(sweepId);
+    const context = await pending?.catch(() => undefined);
+    if (context !== undefined && context.inFlight === 0 && contexts.get(sweepId) === pending) {
+      contexts.delete(sweepId);
+      context.pool.close();
+    }
+  };
+
   // A sweep's data leaves the threads once a newer sweep has started here and the older has no job in hand.
   const closeFinished = async () => {
-    for (const [sweepId, pending] of contexts) {
-      if (sweepId === latest) continue;
-      const context = await pending.catch(() => undefined);
-      if (context !== undefined && context.inFlight === 0 && contexts.get(sweepId) === pending) {
-        contexts.delete(sweepId);
-        context.pool.close();
-      }
-    }
+    for (const sweepId of [...contexts.keys()]) if (sweepId !== latest) await forget(sweepId);
   };
 
   const worker = new Worker<QueuedCombination, QueuedOutcome>(
     SWEEP_QUEUE,
     async (job: Job<QueuedCombination, QueuedOutcome>) => {
       log(`took ${job.id}`);
+      // A sweep whose coordinator is gone (it deletes the data when it ends or is stopped) is not worth running:
+      // one EXISTS per job, against a backtest's worth of work.
+      if ((await redis.exists(sweepDataKey(job.data.sweepId))) === 0) {
+        log(`skip ${job.id}: sweep ${job.data.sweepId} is over`);
+        void forget(job.data.sweepId);
+        throw new UnrecoverableError(`sweep ${job.data.sweepId} is over: its data is no longer in Redis`);
+      }
       const context = await contextFor(job.data.sweepId);
       context.inFlight++;
       try {

@@ -23,7 +23,8 @@ import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
 import { startQueuePool } from './queue-pool.ts';
-import { parseQueueUrl } from './sweep-queue.ts';
+import type { Redis } from 'ioredis';
+import { connectOrFail, parseQueueUrl } from './sweep-queue.ts';
 import { startThreadPool, startWorkerPool, type ThreadPool, type WorkerPool } from './worker-pool.ts';
 
 /** Summary fields a sweep can rank by; higher is better for each (max_drawdown is a negative fraction). */
@@ -58,6 +59,25 @@ export interface SweepRequest {
   now: () => number;
   /** Writes the HTML report (web/report/render-sweep-report.ts), injected so actors/ does not import web/. */
   renderReport?: (report: SweepReport) => string;
+  /**
+   * Aborted (reason: the signal's name, e.g. `SIGINT`) to stop the sweep: the results received so far are committed,
+   * the sweep is marked `interrupted`, its jobs are withdrawn, and runSweep rejects with SweepInterrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/** The sweep stopped on request (SweepRequest.signal): what it kept, and where. */
+export class SweepInterrupted extends Error {
+  constructor(
+    readonly signalName: string,
+    readonly sweep?: { sweepId: string; dbPath: string; stored: number },
+  ) {
+    super(
+      sweep === undefined
+        ? `interrupted by ${signalName} before the sweep started: nothing was written`
+        : `sweep ${sweep.sweepId} interrupted by ${signalName}: ${sweep.stored} result(s) kept in ${sweep.dbPath} (status interrupted)`,
+    );
+  }
 }
 
 const RESULT_COLUMNS = ['sweepId', 'combination', 'phase', 'window', 'fromTs', 'toTs', 'params', 'metric', 'summary'] as const;
@@ -122,6 +142,7 @@ export interface SweepResult {
 
 export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const started = req.now();
+  const stop = interruption(req.signal);
   // This sweep's own threads load their modules (a quarter of a second) while the input is checked and the candles
   // loaded; refused input closes them before any combination is sent.
   const booting = req.queue === undefined && req.threads === undefined ? startThreadsFor(workerCount(req)) : undefined;
@@ -129,76 +150,76 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   const dbPath = join(req.outDir, `${sweepId}.db`);
   let plan: SweepPlan;
   let sweepDb: ReturnType<typeof openDb>;
+  let redis: Redis | undefined;
   try {
-    plan = await planSweep(req);
+    plan = await stop.race(planSweep(req));
+    // An unreachable Redis is refused like bad input: before the sweep's database exists.
+    if (req.queue !== undefined) redis = await stop.race(connectOrFail(req.queue));
+    stop.check();
     sweepDb = openSweepDb(req, plan, sweepId, dbPath, started);
   } catch (err) {
     booting?.close();
+    redis?.disconnect();
     throw err;
   }
   const { setup, columns, combos, axes, metric, windows, workers } = plan;
+  const results = resultWriter(sweepDb, sweepId, combos.length, req.now);
+  /** The phase whose results are arriving: on an interruption, those that came before an earlier job's are kept too. */
+  let arriving: { flushArrived(): void } | undefined;
+  const fail = (status: 'failed' | 'interrupted', error: string) => {
+    arriving?.flushArrived();
+    results.commit();
+    // A result the pool hands over while it closes comes after the sweep's end: it is not stored.
+    results.seal();
+    sweepDb.update(sweeps).set({ status, finishedAt: req.now(), summary: { error, results: results.stored } }).where(eq(sweeps.id, sweepId)).run();
+  };
 
-  let pool: WorkerPool;
+  const progress = createProgress('sweep', { quiet: req.quiet, unit: 'backtests' });
+  const totalJobs = combos.length * (1 + windows.length) + windows.length;
+  let done = 0;
+  const tick = () => progress.update(++done, totalJobs);
+  let pool: WorkerPool | undefined;
   try {
-    pool =
-      req.queue !== undefined ? await startQueuePool(req.queue, sweepId, setup, columns)
-      : req.threads !== undefined ? await req.threads.open(setup, columns)
-      : await startWorkerPool(booting ?? workers, setup, columns);
-  } catch (err) {
-    sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
-    closeDb(sweepDb);
-    throw err;
-  }
-  try {
-    const trainJobs = windows.length;
-    const totalJobs = combos.length * (1 + trainJobs) + trainJobs;
-    const progress = createProgress('sweep', { quiet: req.quiet, unit: 'backtests' });
-    let done = 0;
-    const tick = () => progress.update(++done, totalJobs);
-    // Prepared once: building the insert for every row was most of the main thread's work per combination.
-    const insert = sweepDb
-      .insert(sweepResults)
-      .values(Object.fromEntries(RESULT_COLUMNS.map((c) => [c, sql.placeholder(c)])) as never)
-      .prepare();
-    const store = (outcome: ScoredOutcome, phase: 'full' | 'train' | 'test', window: number | null): void => {
-      insert.run({
-        sweepId,
-        combination: outcome.id % combos.length,
-        phase,
-        window,
-        fromTs: outcome.fromTs ?? null,
-        toTs: outcome.toTs ?? null,
-        params: outcome.params,
-        metric: outcome.metric,
-        summary: outcome.summary,
-      } satisfies Record<(typeof RESULT_COLUMNS)[number], unknown>);
-    };
-
-    // One transaction per batch of results: a commit per row would make the main thread the bottleneck.
-    const storeAll = (ran: ScoredOutcome[], phase: 'full' | 'train' | 'test', window: (o: ScoredOutcome) => number | null): ScoredOutcome[] => {
-      sweepDb.$client.transaction(() => ran.forEach((o) => store(o, phase, window(o))))();
+    pool = await stop.race(
+      redis !== undefined ? startQueuePool(redis, sweepId, setup, columns)
+      : req.threads !== undefined ? req.threads.open(setup, columns)
+      : startWorkerPool(booting ?? workers, setup, columns),
+    );
+    const running = pool;
+    /** Runs one phase's jobs; each result is stored as it arrives (in job order), and all are returned in job order. */
+    const runPhase: PhaseRunner = async (jobs, receive, phase, windowOf) => {
+      const writer = orderedWriter(jobs.length, (o: ScoredOutcome) => results.add(o, phase, windowOf(o)));
+      arriving = writer;
+      const ran = await stop.race(runJobs(running, jobs, receive, tick, writer.arrive));
+      arriving = undefined;
+      results.commit();
       return ran;
     };
     const fullJobs: CombinationJob[] = combos.map((params, id) => ({ id, params, fromTs: req.fromTs, toTs: req.toTs }));
     const keepBest = curveKeeper(CURVES_KEPT);
-    const outcomes = storeAll(await runJobs(pool, fullJobs, (o) => keepBest(scoreOutcome(o, metric)), tick), 'full', () => null);
+    const outcomes = await runPhase(fullJobs, (o) => keepBest(scoreOutcome(o, metric)), 'full', () => null);
 
     let walkForward: WalkForwardReport | undefined;
     if (windows.length > 0) {
-      walkForward = await runWalkForward(req.walkForward!, windows, combos, metric, setup, pool, tick, storeAll);
+      walkForward = await runWalkForward(req.walkForward!, windows, combos, metric, setup, runPhase);
     }
     progress.finish();
 
     const ranked = rankByMetric(outcomes);
     const kept = ranked.slice(0, req.keep);
     for (const outcome of kept) {
+      // A kept run is one synchronous backtest: a signal is seen between two of them (once the event loop has had a
+      // turn to deliver it), so none is left half-written.
+      await new Promise((resolve) => setImmediate(resolve));
+      stop.check();
       outcome.runId = await keepRun(req, setup, outcome, join(req.outDir, sweepId));
       sweepDb.$client
         .query(`UPDATE sweep_results SET run_id = ? WHERE sweep_id = ? AND phase = 'full' AND combination = ?`)
         .run(outcome.runId, sweepId, outcome.id);
     }
 
-    const measures = await overfittingMeasures(outcomes, ranked[0]!, pool);
+    const measures = await stop.race(overfittingMeasures(outcomes, ranked[0]!, pool));
+    stop.check();
     const report: SweepReport = {
       sweepId,
       strategy: req.strategyName,
@@ -238,10 +259,17 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     }).where(eq(sweeps.id, sweepId)).run();
     return { sweepId, dbPath, reportPath, report };
   } catch (err) {
-    sweepDb.update(sweeps).set({ status: 'failed', summary: { error: String(err) } }).where(eq(sweeps.id, sweepId)).run();
-    throw err;
+    progress.finish();
+    if (!(err instanceof SweepInterrupted)) {
+      fail('failed', String(err));
+      throw err;
+    }
+    fail('interrupted', `interrupted by ${err.signalName}`);
+    throw new SweepInterrupted(err.signalName, { sweepId, dbPath, stored: results.stored });
   } finally {
-    await pool.close();
+    if (pool !== undefined) await pool.close();
+    else booting?.close();
+    redis?.disconnect();
     closeDb(sweepDb);
   }
 }
@@ -383,18 +411,16 @@ async function runWalkForward(
   combos: Combination[],
   metric: SweepMetric,
   setup: SweepSetup,
-  pool: WorkerPool,
-  tick: () => void,
-  storeAll: (ran: ScoredOutcome[], phase: 'full' | 'train' | 'test', window: (o: ScoredOutcome) => number | null) => ScoredOutcome[],
+  runPhase: PhaseRunner,
 ): Promise<WalkForwardReport> {
   // Job ids: window w's training of combination c is (w + 1) × N + c; its test job (w + 1 + W) × N + chosen.
   const n = combos.length;
   const trainJobs = windows.flatMap((w) => combos.map((params, c) => ({ id: (w.index + 1) * n + c, params, fromTs: w.trainFrom, toTs: w.trainTo - 1 })));
   // Training runs are ranked by their metric only: none keeps its curve.
-  const trained = storeAll(await runJobs(pool, trainJobs, (o) => withoutCurve(scoreOutcome(o, metric)), tick), 'train', (o) => Math.floor(o.id / n) - 1);
+  const trained = await runPhase(trainJobs, (o) => withoutCurve(scoreOutcome(o, metric)), 'train', (o) => Math.floor(o.id / n) - 1);
   const best = windows.map((w) => rankByMetric(trained.filter((o) => Math.floor(o.id / n) - 1 === w.index))[0]!);
   const testJobs = windows.map((w) => ({ id: (w.index + 1 + windows.length) * n + (best[w.index]!.id % n), params: best[w.index]!.params, fromTs: w.testFrom, toTs: w.testTo - 1 }));
-  const tested = storeAll(await runJobs(pool, testJobs, (o) => scoreOutcome(o, metric), tick), 'test', (o) => Math.floor(o.id / n) - 1 - windows.length);
+  const tested = await runPhase(testJobs, (o) => scoreOutcome(o, metric), 'test', (o) => Math.floor(o.id / n) - 1 - windows.length);
   const stitched = stitchEquity(tested.map((o) => curveOf(o)), setup.capital);
   const kinds = new Set(setup.instruments.map((i) => i.kind));
   const points = stitched.ts.map((ts, i) => ({ ts, equity: stitched.equity[i]!, grossExposure: 0 }));
@@ -460,15 +486,127 @@ async function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcom
   return { deflated, pbo: pboOfLogits(totals, await pool.splitLogits(totals)) };
 }
 
-/** Runs `jobs` on the pool; `receive` turns each outcome, as it arrives, into what the sweep keeps (in job order). */
-async function runJobs<T>(pool: WorkerPool, jobs: CombinationJob[], receive: (outcome: CombinationOutcome) => T, tick: () => void): Promise<T[]> {
+type Phase = 'full' | 'train' | 'test';
+
+/** Runs a phase's jobs, stores each result as it arrives, and returns what `receive` kept of each, in job order. */
+type PhaseRunner = (
+  jobs: CombinationJob[],
+  receive: (outcome: CombinationOutcome) => ScoredOutcome,
+  phase: Phase,
+  windowOf: (outcome: ScoredOutcome) => number | null,
+) => Promise<ScoredOutcome[]>;
+
+/**
+ * Runs `jobs` on the pool; `receive` turns each outcome, as it arrives, into what the sweep keeps (returned in job
+ * order), and `kept` is told of it with its place in `jobs`.
+ */
+async function runJobs<T>(pool: WorkerPool, jobs: CombinationJob[], receive: (outcome: CombinationOutcome) => T, tick: () => void, kept?: (at: number, item: T) => void): Promise<T[]> {
   const at = new Map(jobs.map((job, i) => [job.id, i]));
-  const kept = new Array<T>(jobs.length);
+  const out = new Array<T>(jobs.length);
   await pool.run(jobs, (outcome) => {
-    kept[at.get(outcome.id)!] = receive(outcome);
+    const i = at.get(outcome.id)!;
+    out[i] = receive(outcome);
+    kept?.(i, out[i]);
     tick();
   });
-  return kept;
+  return out;
+}
+
+/** Rows per transaction, and the longest a received result waits for its commit (by the injected clock). */
+const COMMIT_ROWS = 512;
+const COMMIT_MS = 1000;
+
+/**
+ * Stores results in the sweep DB as they come, a transaction per COMMIT_ROWS rows or per COMMIT_MS: a commit per row
+ * would make the main thread the bottleneck, one at the end would lose every result to a crash or a Ctrl-C.
+ */
+function resultWriter(sweepDb: ReturnType<typeof openDb>, sweepId: string, combinations: number, now: () => number) {
+  // Prepared once: building the insert for every row was most of the main thread's work per combination.
+  const insert = sweepDb
+    .insert(sweepResults)
+    .values(Object.fromEntries(RESULT_COLUMNS.map((c) => [c, sql.placeholder(c)])) as never)
+    .prepare();
+  let pending: Record<(typeof RESULT_COLUMNS)[number], unknown>[] = [];
+  let stored = 0;
+  let sealed = false;
+  let lastCommit = now();
+  const commit = () => {
+    if (pending.length === 0) return;
+    const rows = pending;
+    pending = [];
+    sweepDb.$client.transaction(() => rows.forEach((row) => insert.run(row)))();
+    stored += rows.length;
+    lastCommit = now();
+  };
+  return {
+    add(outcome: ScoredOutcome, phase: Phase, window: number | null): void {
+      if (sealed) return;
+      pending.push({
+        sweepId,
+        combination: outcome.id % combinations,
+        phase,
+        window,
+        fromTs: outcome.fromTs ?? null,
+        toTs: outcome.toTs ?? null,
+        params: outcome.params,
+        metric: storedMetric(outcome.metric),
+        summary: outcome.summary,
+      });
+      if (pending.length >= COMMIT_ROWS || now() - lastCommit >= COMMIT_MS) commit();
+    },
+    commit,
+    seal(): void {
+      sealed = true;
+    },
+    /** Rows committed so far. */
+    get stored(): number {
+      return stored;
+    },
+  };
+}
+
+/**
+ * Hands a phase's results to `write` in job order as they arrive (so the rows' order does not depend on which thread
+ * was quicker); `flushArrived` writes the ones still waiting for an earlier job, when the phase stops short.
+ */
+function orderedWriter<T>(count: number, write: (item: T) => void) {
+  const waiting = new Array<T | undefined>(count);
+  let next = 0;
+  return {
+    arrive(at: number, item: T): void {
+      waiting[at] = item;
+      while (next < count && waiting[next] !== undefined) {
+        write(waiting[next]!);
+        waiting[next++] = undefined;
+      }
+    },
+    flushArrived(): void {
+      for (; next < count; next++) {
+        if (waiting[next] !== undefined) write(waiting[next]!);
+        waiting[next] = undefined;
+      }
+    },
+  };
+}
+
+/** Stops a sweep when its signal is aborted: `race` rejects an awaited step with SweepInterrupted, `check` throws it. */
+function interruption(signal: AbortSignal | undefined) {
+  const interrupted = () => new SweepInterrupted(String(signal?.reason ?? 'SIGINT'));
+  let stop: (err: SweepInterrupted) => void = () => {};
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => {});
+  if (signal?.aborted) stop(interrupted());
+  else signal?.addEventListener('abort', () => stop(interrupted()), { once: true });
+  return {
+    check(): void {
+      if (signal?.aborted) throw interrupted();
+    },
+    race<T>(work: Promise<T>): Promise<T> {
+      // The step left behind may still fail (its pool closed under it): that is not news.
+      work.catch(() => {});
+      return signal === undefined ? work : Promise.race([work, stopped]);
+    },
+  };
 }
 
 function scoreOutcome(outcome: CombinationOutcome, metric: SweepMetric): ScoredOutcome {
@@ -502,6 +640,11 @@ function curveKeeper(k: number): (outcome: ScoredOutcome) => ScoredOutcome {
     if (best.length > k) withoutCurve(best.pop()!);
     return outcome;
   };
+}
+
+/** The metric column holds finite values only. */
+function storedMetric(metric: number | null): number | null {
+  return metric !== null && Number.isFinite(metric) ? metric : null;
 }
 
 export function metricOf(summary: PerformanceSummary, metric: SweepMetric): number | null {

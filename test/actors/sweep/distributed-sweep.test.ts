@@ -2,6 +2,7 @@
 // the same rows as the local sweep, every combination once, and a worker killed mid-job has its job run elsewhere.
 // Starts its own redis-server on 127.0.0.1 and a free port; without the binary it skips here, and fails in CI.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import { Queue } from 'bullmq';
@@ -216,4 +217,73 @@ describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker process
     expect(rowsOf(again).rows).toEqual(rowsOf(local).rows);
     expect(worker.lines.filter((line) => line.startsWith('done ')).length).toBe(COMBINATIONS);
   }, LONG);
+
+  test('a coordinator stopped by Ctrl-C withdraws its waiting jobs and its data from Redis, marks its DB interrupted and exits 130', async () => {
+    // No worker: every job stays waiting until the coordinator goes.
+    for (const other of workers.splice(0)) await stopWorker(other);
+    const out = join(dir, 'sigint-queue');
+    const coordinator = spawnCoordinator(out, GRID, ['bun', 'run', 'sweep']);
+    const client = new IORedis(url);
+    const queue = new Queue(SWEEP_QUEUE, { connection: { url } });
+    try {
+      while ((await queue.getJobCounts('wait')).wait < COMBINATIONS) await Bun.sleep(50);
+      const [dataKey] = await client.keys(sweepDataKey('*'));
+      expect(dataKey).toBeDefined();
+      coordinator.kill('SIGINT');
+      expect(await coordinator.exited).toBe(130);
+      expect(await client.exists(dataKey!)).toBe(0);
+      expect(await queue.getJobCounts('wait', 'active', 'completed', 'failed')).toEqual({ wait: 0, active: 0, completed: 0, failed: 0 });
+      const [file] = readdirSync(out).filter((f) => f.endsWith('.db'));
+      const db = new Database(join(out, file!), { readonly: true });
+      expect(db.query('SELECT status, summary FROM sweeps').get()).toEqual({ status: 'interrupted', summary: JSON.stringify({ error: 'interrupted by SIGINT', results: 0 }) });
+      db.close();
+    } finally {
+      client.disconnect();
+      await queue.close();
+    }
+  }, LONG);
+
+  test('a worker skips the jobs of a sweep whose data is gone from Redis instead of running the rest of it', async () => {
+    const worker = startWorker(1);
+    await worker.until((line) => line.startsWith('sweep:worker on'));
+    // 51 × 31 combinations: the coordinator dies (no clean-up) long before a worker gets through them.
+    const coordinator = spawnCoordinator(join(dir, 'killed-queue'), 'lookback=10:60:1,entry_z=1.5:3:0.05', ['bun', join(ROOT, 'scripts', 'sweep.ts')]);
+    const first = await worker.until((line) => line.startsWith('done '));
+    coordinator.kill('SIGKILL');
+    await coordinator.exited;
+    const sweepId = first.slice('done '.length).replace(/-j\d+$/, '');
+    const client = new IORedis(url);
+    const queue = new Queue(SWEEP_QUEUE, { connection: { url } });
+    try {
+      expect(await client.del(sweepDataKey(sweepId))).toBe(1);
+      await worker.until((line) => line.startsWith(`skip ${sweepId}-j`));
+      const count = (prefix: string) => worker.lines.filter((line) => line.startsWith(`${prefix} ${sweepId}-`)).length;
+      for (;;) {
+        const { wait, active } = await queue.getJobCounts('wait', 'active');
+        if (wait === 0 && active === 0 && count('took') === count('done') + count('skip')) break;
+        await Bun.sleep(50);
+      }
+      // Only the jobs in hand when the data went were finished; the rest (of 1,577: the schema refuses 4) were
+      // skipped, not run.
+      expect(count('took')).toBe(1_577);
+      expect(count('skip')).toBeGreaterThan(1_500);
+      expect(worker.lines.find((line) => line.startsWith(`skip ${sweepId}-`))).toMatch(/^skip \S+-j\d+: sweep \S+ is over$/);
+      await queue.clean(0, 10_000, 'failed');
+      await queue.clean(0, 10_000, 'completed');
+    } finally {
+      client.disconnect();
+      await queue.close();
+    }
+  }, LONG);
 });
+
+/**
+ * A `sweep --queue` coordinator as its own process, so it can be signalled or killed: `bun run sweep` hands a signal
+ * on to the script, but SIGKILL must reach the script itself.
+ */
+function spawnCoordinator(out: string, grid: string, command: string[]) {
+  return Bun.spawn(
+    [...command, '--strategy', 'mean_reversion', '--symbols', 'BTC/USD', '--timeframe', '1d', '--from', '2016-01-01', '--to', '2024-12-31', '--grid', grid, '--queue', url, '--db', dbPath, '--out', out, '--keep', '0', '--quiet'],
+    { cwd: ROOT, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' },
+  );
+}

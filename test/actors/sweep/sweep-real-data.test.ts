@@ -161,6 +161,7 @@ describe('bad input is refused in one line before any work starts', () => {
     ['a lookback longer than the data', ['--grid', 'lookback=20|4000'], '--grid: lookback=4000 needs 4000 bars of warm-up, but BTC/USD has only 3288 in the range'],
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
     ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
+    ['an unreachable Redis (no failed sweep DB left behind)', ['--grid', 'lookback=20|30', '--queue', 'redis://127.0.0.1:1'], '--queue redis://127.0.0.1:1: cannot reach Redis'],
     [
       'a range with no stored bars',
       ['--grid', 'lookback=20|30', '--from', '2030-01-01', '--to', '2031-01-01'],
