@@ -14,9 +14,10 @@ Prints every signal, risk decision and fill, then the portfolio. Watch it live w
   bun run dashboard --db ${DEFAULT_PAPER_DB}
 Ctrl-C stops it; running the same command again resumes the session where it stopped.
 
-  --symbols LIST   shared-data symbols (default BTC/USD; NVDA, ORCL, YHOO also ship)
+  --symbols LIST   shared-data symbols, each once (default BTC/USD; NVDA, ORCL, YHOO also ship, their
+                   data ending 2014-2015: give them an earlier --from)
   --from DATE      first bar of the stretch (default 2017-06-01, a stretch that trades)
-  --bars N         bars in the session (default 400)
+  --bars N         bars of each symbol in the session (default 400)
   --speed N        bars per second (default 4; 0 = as fast as possible)
   --strategy NAME  default mean_reversion
   --capital N      starting cash (default config/backtest.yaml)

@@ -1,10 +1,10 @@
 // `bun run halt` / `bun run resume`: the operator's commands to a paper or live session. They go into the
 // session database's inbox; the running session takes them within a second, journals and applies them.
 import { existsSync } from 'node:fs';
-import { desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import { closeDb, openDb, type Db } from '../../db/client.ts';
-import { issueCommand, type CommandKind } from '../../db/journal.ts';
-import { operatorCommands, runs, type RunRow } from '../../db/schema.ts';
+import { issueCommand, waitingCommands, type CommandKind } from '../../db/journal.ts';
+import { operatorCommands, riskEvents, runs, type RunRow } from '../../db/schema.ts';
 import { sleep } from '../session/bar-source.ts';
 import { sessionRunning } from '../session/session-owner.ts';
 
@@ -46,6 +46,44 @@ function targetSession(db: Db, dbPath: string, kind: CommandKind, now: number): 
   throw new Error(`${dbPath}: no session is running or unfinished (the newest, ${newest.id}, finished${newest.finishedAt ? ` at ${utc(newest.finishedAt)}` : ''}); there is nothing to ${kind}`);
 }
 
+/** The breaker's state from the session's recorded breaker events (`trading` before the first), and the last event's seq. */
+function breakerNow(db: Db, runId: string): { state: string; lastEvent: number } {
+  const last = db
+    .select({ seq: riskEvents.seq, state: riskEvents.state })
+    .from(riskEvents)
+    .where(and(eq(riskEvents.runId, runId), inArray(riskEvents.kind, BREAKER_EVENTS)))
+    .orderBy(desc(riskEvents.seq))
+    .get();
+  return { state: last?.state ?? 'trading', lastEvent: last?.seq ?? 0 };
+}
+
+const BREAKER_EVENTS: ('breaker_tripped' | 'breaker_lifted' | 'breaker_reset')[] = ['breaker_tripped', 'breaker_lifted', 'breaker_reset'];
+
+function breakerEventsAfter(db: Db, runId: string, seq: number): number {
+  return db
+    .select({ seq: riskEvents.seq })
+    .from(riskEvents)
+    .where(and(eq(riskEvents.runId, runId), inArray(riskEvents.kind, BREAKER_EVENTS), gt(riskEvents.seq, seq)))
+    .all().length;
+}
+
+/**
+ * A resume lifts only a manual halt and a reset only a drawdown halt: when the breaker is in neither and no
+ * command waits before this one, the command will change nothing unless the breaker moves before the session
+ * takes it (checked then: no breaker event since).
+ */
+function kindNoOp(db: Db, runId: string, kind: CommandKind): { why: string; lastEvent: number } | undefined {
+  if (kind === 'halt' || waitingCommands(db, runId).length > 0) return undefined;
+  const { state, lastEvent } = breakerNow(db, runId);
+  if (kind === 'resume' && state !== 'halted.manual') {
+    return { lastEvent, why: `the session was not halted by the operator (its breaker is ${state}${state === 'halted.drawdown' ? '; `bun run resume --reset` lifts a drawdown halt' : ''})` };
+  }
+  if (kind === 'reset' && state !== 'halted.drawdown') {
+    return { lastEvent, why: `the session is not in a drawdown halt (its breaker is ${state}${state === 'halted.manual' ? '; `bun run resume` without --reset lifts a manual halt' : ''})` };
+  }
+  return undefined;
+}
+
 /** Why a session that is not running is not: the line says it plainly, with its last sign of life. */
 function notRunning(session: RunRow): string {
   const state = session.status === 'running' ? 'its process has ended' : session.status;
@@ -61,6 +99,7 @@ export async function sendOperatorCommand(req: OperatorCommandRequest): Promise<
     if (session === undefined) throw new Error(`${req.dbPath}: no session ${req.sessionId}`);
     if (session.mode === 'backtest') throw new Error(`${session.id} is a backtest, not a session`);
     if (session.status === 'finished') throw new Error(`session ${session.id} has finished; there is nothing to ${req.kind}`);
+    const noOp = kindNoOp(db, session.id, req.kind);
     const id = issueCommand(db, {
       runId: session.id,
       kind: req.kind,
@@ -76,7 +115,8 @@ export async function sendOperatorCommand(req: OperatorCommandRequest): Promise<
     while (Date.now() < deadline) {
       const row = db.select().from(operatorCommands).where(eq(operatorCommands.id, id)).get();
       if (row?.journalSeq !== null && row?.journalSeq !== undefined) {
-        return `${what} taken by session ${session.id} (journal entry ${row.journalSeq})`;
+        const unchanged = noOp !== undefined && breakerEventsAfter(db, session.id, noOp.lastEvent) === 0;
+        return `${what} taken by session ${session.id} (journal entry ${row.journalSeq})${unchanged ? `: nothing changed — ${noOp.why}` : ''}`;
       }
       await sleep(50);
     }

@@ -38,6 +38,8 @@ function numberFlag(flag: string, value: string | undefined, fallback: number, c
 const toBar = ({ exchange: _exchange, ...bar }: CandleRow): Bar => bar;
 
 export async function demoSession(req: DemoRequest): Promise<DemoSession> {
+  const repeated = req.symbols.find((symbol, i) => req.symbols.indexOf(symbol) !== i);
+  if (repeated !== undefined) throw new Error(`--symbols: ${repeated} is given twice`);
   const bars = numberFlag('bars', req.bars, 400, (n) => Number.isInteger(n) && n > 0, 'a whole number of bars above 0');
   // A speed so small that 1000 / speed overflows would release no bar ever.
   const speed = numberFlag('speed', req.speed, 4, (n) => n === 0 || (n > 0 && Number.isFinite(1000 / n)), 'a number of bars per second (0 = as fast as possible)');
@@ -62,8 +64,25 @@ export async function demoSession(req: DemoRequest): Promise<DemoSession> {
   } finally {
     closeDb(memory);
   }
-  const stretch = candles.filter((c) => c.ts >= req.fromTs).slice(0, bars).map(toBar);
-  if (stretch.length === 0) throw new Error(`--from: no ${req.symbols.join(', ')} bars on or after ${new Date(req.fromTs).toISOString().slice(0, 10)}`);
+  // --bars counts each symbol's bars: the first N of every symbol from --from on, in close-time order.
+  const taken = new Map<string, number>();
+  const stretch = candles
+    .filter((c) => {
+      if (c.ts < req.fromTs) return false;
+      const n = taken.get(c.symbol) ?? 0;
+      taken.set(c.symbol, n + 1);
+      return n < bars;
+    })
+    .map(toBar);
+  const day = (ts: number): string => new Date(ts).toISOString().slice(0, 10);
+  for (const symbol of req.symbols) {
+    if (taken.has(symbol)) continue;
+    const last = candles.findLast((c) => c.symbol === symbol);
+    throw new Error(
+      `--from: no ${symbol} bars on or after ${day(req.fromTs)}` +
+        (last === undefined ? '' : ` (its data ends ${day(last.ts)}); pick an earlier --from or leave ${symbol} out`),
+    );
+  }
   const warmup = (): Bar[] =>
     req.symbols.flatMap((symbol) =>
       candles
