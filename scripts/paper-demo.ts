@@ -1,6 +1,6 @@
 // bun run paper:demo — paper trading with no keys and no network: real recorded candles released through
 // the live session runtime at an accelerated clock, into data/paper_trading.db.
-import { parseCommandArgs, parseDateFlag, runMain } from '../actors/adapters/cli.ts';
+import { parseCommandArgs, parseDateFlag, parseNameList, runMain } from '../actors/adapters/cli.ts';
 import { checkSessionDbFile, DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
 import { demoSession } from '../actors/adapters/paper-demo-session.ts';
 import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
@@ -43,7 +43,7 @@ await runMain(async () => {
   const dbPath = args.db ?? DEFAULT_PAPER_DB;
   checkSessionDbFile(dbPath);
   const demo = await demoSession({
-    symbols: (args.symbols ?? 'BTC/USD').split(',').map((s) => s.trim()),
+    symbols: parseNameList('symbols', args.symbols ?? 'BTC/USD'),
     fromTs: parseDateFlag('from', args.from) ?? Date.UTC(2017, 5, 1),
     bars: args.bars,
     speed: args.speed,

@@ -39,7 +39,7 @@ const toBar = ({ exchange: _exchange, ...bar }: CandleRow): Bar => bar;
 
 export async function demoSession(req: DemoRequest): Promise<DemoSession> {
   const repeated = req.symbols.find((symbol, i) => req.symbols.indexOf(symbol) !== i);
-  if (repeated !== undefined) throw new Error(`--symbols: ${repeated} is given twice`);
+  if (repeated !== undefined) throw new Error(`--symbols: "${repeated}" is listed twice`);
   const bars = numberFlag('bars', req.bars, 400, (n) => Number.isInteger(n) && n > 0, 'a whole number of bars above 0');
   // A speed so small that 1000 / speed overflows would release no bar ever.
   const speed = numberFlag('speed', req.speed, 4, (n) => n === 0 || (n > 0 && Number.isFinite(1000 / n)), 'a number of bars per second (0 = as fast as possible)');

@@ -83,7 +83,7 @@ describe('paper:demo --symbols and --bars', () => {
   test('a symbol given twice is refused in one line', async () => {
     const r = await runCommand('paper-demo', ['--symbols', 'BTC/USD,BTC/USD', '--speed', '0', '--bars', '5', '--db', join(dir, 'twice.db')]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('error: --symbols: BTC/USD is given twice');
+    expect(r.stderr.trim()).toBe('error: --symbols: "BTC/USD" is listed twice');
   }, 60_000);
 
   test('a symbol with no bars in the stretch is refused in one line naming where its data ends', async () => {
