@@ -81,12 +81,20 @@ export interface EquitySegment {
 /**
  * Chains out-of-sample segments into one curve starting at `capital`: each segment is scaled so it starts where
  * the previous one ended (each test window is traded from fresh capital; its returns are what is compounded).
+ * The segments must follow each other in time: an overlap is refused, naming where.
  */
 export function stitchEquity(segments: readonly { ts: ArrayLike<number>; equity: ArrayLike<number> }[], capital: number): EquitySegment {
   const out: EquitySegment = { ts: [], equity: [] };
   let level = capital;
-  for (const segment of segments) {
+  for (const [k, segment] of segments.entries()) {
     if (segment.equity.length === 0) continue;
+    const lastTs = out.ts[out.ts.length - 1];
+    if (lastTs !== undefined && segment.ts[0]! <= lastTs) {
+      throw new Error(
+        `stitchEquity: segment ${k + 1} starts at ${new Date(segment.ts[0]!).toISOString()}, not after the previous segment's ` +
+          `last point at ${new Date(lastTs).toISOString()}: the out-of-sample windows overlap`,
+      );
+    }
     const scale = level / segment.equity[0]!;
     for (let i = 0; i < segment.equity.length; i++) {
       out.ts.push(segment.ts[i]!);

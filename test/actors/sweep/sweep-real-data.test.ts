@@ -152,6 +152,19 @@ describe('walk-forward', () => {
   }, LONG);
 });
 
+describe('walk-forward from a month end', () => {
+  test('monthly test windows from 31 December chain one after another into the stitched curve (they used to overlap and crash it)', () => {
+    const out = cli('sweep', ['--strategy', 'mean_reversion', '--symbols', 'BTC/USD', '--timeframe', '1d', '--from', '2015-12-31', '--to', '2016-12-31', '--grid', 'lookback=10|15,entry_z=1.5|2', '--walk-forward', 'train=2m,test=1m', '--db', dbPath, '--out', join(dir, 'wf-month-end'), '--keep', '0', '--workers', '2', '--quiet']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const tests = out.stdout.split('\n').filter((l) => l.startsWith('window ')).map((l) => l.match(/test (\S+) → (\S+)/)!.slice(1));
+    expect(tests).toHaveLength(10);
+    expect(tests[0]).toEqual(['2016-02-29', '2016-03-30']);
+    // Each window's last day is the day before the next one's first.
+    for (let k = 1; k < tests.length; k++) expect(Date.parse(tests[k]![0]!) - Date.parse(tests[k - 1]![1]!)).toBe(86_400_000);
+  }, LONG);
+});
+
 describe('bad input is refused in one line before any work starts', () => {
   const cases: [string, string[], string][] = [
     ['an empty grid', ['--grid', ''], '--grid is empty'],
@@ -161,6 +174,8 @@ describe('bad input is refused in one line before any work starts', () => {
     ['a lookback longer than the data', ['--grid', 'lookback=20|4000'], '--grid: lookback=4000 needs 4000 bars of warm-up, but BTC/USD has only 3288 in the range'],
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
     ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
+    ['overlapping walk-forward test windows', ['--grid', 'lookback=20|40', '--walk-forward', 'train=1y,test=1y,step=6m'], '--walk-forward: step 6m is shorter than test 1y: the test windows would overlap'],
+    ['a walk-forward key given twice', ['--grid', 'lookback=20|40', '--walk-forward', 'train=6m,test=3m,step=3m,train=1m'], '--walk-forward: train is given twice'],
     ['an unreachable Redis (no failed sweep DB left behind)', ['--grid', 'lookback=20|30', '--queue', 'redis://127.0.0.1:1'], '--queue redis://127.0.0.1:1: cannot reach Redis'],
     [
       'a range with no stored bars',

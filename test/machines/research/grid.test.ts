@@ -56,6 +56,57 @@ describe('walk-forward windows', () => {
     );
   });
 
+  test('a month-end start: each test window starts exactly where the previous one ended, months counted from the start', () => {
+    // 31 December + 2 months used to spill into 2 March, and the windows after it drifted: tests 2 March → 2 April,
+    // then 31 March → 1 May overlapped.
+    const windows = walkForwardWindows(parseWalkForward('train=2m,test=1m'), day('2015-12-31'), day('2017-01-01'));
+    const iso = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+    expect(windows.map((w) => `${iso(w.testFrom)} → ${iso(w.testTo)}`)).toEqual([
+      '2016-02-29 → 2016-03-31',
+      '2016-03-31 → 2016-04-30',
+      '2016-04-30 → 2016-05-31',
+      '2016-05-31 → 2016-06-30',
+      '2016-06-30 → 2016-07-31',
+      '2016-07-31 → 2016-08-31',
+      '2016-08-31 → 2016-09-30',
+      '2016-09-30 → 2016-10-31',
+      '2016-10-31 → 2016-11-30',
+      '2016-11-30 → 2016-12-31',
+    ]);
+    expect(windows.map((w) => iso(w.trainFrom))).toEqual(['2015-12-31', '2016-01-31', '2016-02-29', '2016-03-31', '2016-04-30', '2016-05-31', '2016-06-30', '2016-07-31', '2016-08-31', '2016-09-30']);
+    for (const w of windows) expect(w.trainTo).toBe(w.testFrom);
+  });
+
+  test('test windows never overlap, and with step = test they chain exactly, for any start and spec', () => {
+    const specs = ['train=2m,test=1m', 'train=1y,test=1m', 'train=3m,test=2m,step=3m', 'train=30d,test=1w', 'train=1y,test=6m,step=1y', 'train=10w,test=1m,step=5w', 'train=1y,test=4w,step=1m', 'train=2y,test=1y'];
+    const starts = ['2015-12-31', '2016-01-30', '2016-02-29', '2019-03-31', '2020-08-31', '2021-05-15'].map((d) => Date.parse(`${d}T00:00:00Z`));
+    for (const text of specs) {
+      const spec = parseWalkForward(text);
+      const sameLength = spec.step.count === spec.test.count && spec.step.unit === spec.test.unit;
+      for (const start of starts) {
+        const windows = walkForwardWindows(spec, start, start + 6 * 366 * 86_400_000);
+        expect(windows.length).toBeGreaterThan(1);
+        for (const [k, w] of windows.entries()) {
+          expect(w.trainFrom).toBeLessThan(w.trainTo);
+          expect(w.testFrom).toBeLessThan(w.testTo);
+          const next = windows[k + 1];
+          if (next === undefined) continue;
+          expect(w.testTo).toBeLessThanOrEqual(next.testFrom);
+          if (sameLength) expect(w.testTo).toBe(next.testFrom);
+        }
+      }
+    }
+  });
+
+  test.each([
+    ['train=1y,test=1y,step=6m', '--walk-forward: step 6m is shorter than test 1y: the test windows would overlap'],
+    ['train=1y,test=30d,step=1m', '--walk-forward: step 1m is shorter than test 30d'],
+    ['train=6m,test=3m,step=3m,train=1m', '--walk-forward: train is given twice in "train=6m,test=3m,step=3m,train=1m"'],
+    ['train=6m,test=3m,test=3m', '--walk-forward: test is given twice'],
+  ])('refuses %p in one line', (spec, message) => {
+    expect(() => parseWalkForward(spec)).toThrow(message);
+  });
+
   test('refuses a malformed spec', () => {
     expect(() => parseWalkForward('train=3years,test=1y')).toThrow('"train=3years" is not');
     expect(() => parseWalkForward('train=3y')).toThrow('needs train= and test=');

@@ -2,7 +2,7 @@
 // cell (each value) is the mean / min / max of the metrics of exactly the combinations that have those values.
 import { describe, expect, test } from 'bun:test';
 import type { GridAxis, ParamValue } from '../../../machines/research/grid.ts';
-import { heatmap, sensitivity, type ScoredCombination } from '../../../machines/research/sweep-tables.ts';
+import { heatmap, sensitivity, stitchEquity, type ScoredCombination } from '../../../machines/research/sweep-tables.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function random(seed: number): () => number {
@@ -80,5 +80,20 @@ describe('sweep tables', () => {
     const scored: ScoredCombination[] = [{ params: { lookback: 10, entry_z: 2 }, metric: 1.25 }];
     const map = heatmap(scored, { name: 'lookback', values: [10, 20] }, { name: 'entry_z', values: [2] });
     expect(map.cells).toEqual([[1.25, null]]);
+  });
+});
+
+describe('stitched out-of-sample equity', () => {
+  test('chains segments in time order, each scaled to start where the previous ended', () => {
+    const stitched = stitchEquity([{ ts: [1, 2], equity: [100, 110] }, { ts: [3, 4], equity: [50, 60] }], 1000);
+    expect(stitched.ts).toEqual([1, 2, 3, 4]);
+    expect(stitched.equity.map((e) => Number(e.toFixed(9)))).toEqual([1000, 1100, 1100, 1320]);
+  });
+
+  test('refuses segments that overlap in time, naming where, instead of a curve that runs backwards', () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+    expect(() =>
+      stitchEquity([{ ts: [day('2016-03-02'), day('2016-04-02')], equity: [100, 101] }, { ts: [day('2016-03-31'), day('2016-05-01')], equity: [100, 99] }], 1000),
+    ).toThrow("stitchEquity: segment 2 starts at 2016-03-31T00:00:00.000Z, not after the previous segment's last point at 2016-04-02T00:00:00.000Z: the out-of-sample windows overlap");
   });
 });
