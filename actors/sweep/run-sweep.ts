@@ -380,8 +380,14 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
 
   const endTs = req.toTs !== undefined ? req.toTs + 1 : columns.ts[columns.length - 1]! + timeframeMs(req.timeframe);
   const windows = spec === undefined ? [] : walkForwardWindows(spec, columns.ts[0]!, endTs);
-  // The longest warm-up must fit in the shortest stretch a combination trades: the range, or a test window.
-  const stretches = windows.length === 0 ? [{ label: 'the range', fromTs: req.fromTs, toTs: req.toTs }] : windows.map((w) => ({ label: `test window ${w.index + 1}`, fromTs: w.testFrom, toTs: w.testTo - 1 }));
+  // The longest warm-up must fit in every stretch a combination trades: the range, or each training and test window
+  // (a combination that cannot trade in a training window would score 0 there, and could be chosen for it).
+  const stretches = windows.length === 0
+    ? [{ label: 'the range', fromTs: req.fromTs, toTs: req.toTs }]
+    : windows.flatMap((w) => [
+      { label: `training window ${w.index + 1}`, fromTs: w.trainFrom, toTs: w.trainTo - 1 },
+      { label: `test window ${w.index + 1}`, fromTs: w.testFrom, toTs: w.testTo - 1 },
+    ]);
   const longest = Math.max(...warmups);
   for (const stretch of stretches) {
     for (const [symbol, bars] of barsInRange(columns, stretch.fromTs, stretch.toTs)) {

@@ -175,6 +175,7 @@ describe('bad input is refused in one line before any work starts', () => {
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
     ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
     ['overlapping walk-forward test windows', ['--grid', 'lookback=20|40', '--walk-forward', 'train=1y,test=1y,step=6m'], '--walk-forward: step 6m is shorter than test 1y: the test windows would overlap'],
+    ['a walk-forward training window shorter than the warm-up', ['--grid', 'lookback=20|60,entry_z=1.5|2', '--walk-forward', 'train=30d,test=1y'], '--grid: lookback=60, entry_z=1.5 needs 60 bars of warm-up, but BTC/USD has only 30 in training window 1'],
     ['a walk-forward key given twice', ['--grid', 'lookback=20|40', '--walk-forward', 'train=6m,test=3m,step=3m,train=1m'], '--walk-forward: train is given twice'],
     ['an unreachable Redis (no failed sweep DB left behind)', ['--grid', 'lookback=20|30', '--queue', 'redis://127.0.0.1:1'], '--queue redis://127.0.0.1:1: cannot reach Redis'],
     [
