@@ -11,7 +11,7 @@ import { closeDb, openDb, openExistingDb } from '../../db/client.ts';
 import { sweepResults, sweeps } from '../../db/schema.ts';
 import { timeframeMs } from '../../machines/data/timeframe.ts';
 import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
-import { expandGrid, formatCombination, parseGrid, type Combination, type GridAxis } from '../../machines/research/grid.ts';
+import { expandGrid, formatCombination, parseGrid, type Combination, type GridAxis, type ParamValue } from '../../machines/research/grid.ts';
 import { deflatedSharpe, joinBlockTotals, pboOfLogits, type CombinationBlockTotals, type DeflatedSharpe, type Pbo } from '../../machines/research/overfitting.ts';
 import { heatmap, rankByMetric, sensitivity, stitchEquity, type Heatmap, type Sensitivity } from '../../machines/research/sweep-tables.ts';
 import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '../../machines/research/walk-forward-windows.ts';
@@ -318,6 +318,11 @@ interface SweepPlan {
 }
 
 /** Every check on the user's input, then the candles loaded once into shared columns. */
+/** How many combinations hold any one value of axis `at`. */
+function combinationsWith(axes: GridAxis[], at: number): number {
+  return axes.reduce((n, axis, i) => (i === at ? n : n * axis.values.length), 1);
+}
+
 export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   const axes = parseGrid(req.grid);
   if (!(SWEEP_METRICS as readonly string[]).includes(req.metric)) {
@@ -331,27 +336,36 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   if (req.queue !== undefined) parseQueueUrl(req.queue);
 
   const { definition, raw } = await loadStrategyDefinition(req.strategyName);
-  // Each value alone, with the YAML's other parameters: a value the schema can never take refuses the sweep.
-  for (const axis of axes) {
-    for (const value of axis.values) {
-      try {
-        definition.parseParams({ ...raw, [axis.name]: value });
-      } catch (err) {
-        throw new Error(`--grid: ${axis.name}=${value} is refused by ${req.strategyName}'s schema: ${(err as Error).message}`);
-      }
-    }
-  }
-  // Values that are fine alone but not together (entry_z beyond what a short lookback can reach) skip that combination.
+  // Every combination through the strategy's schema. Values that are fine together but not in this pair (entry_z
+  // beyond what a short lookback can reach) skip that combination; a value no combination can take refuses the sweep.
   const combos: Combination[] = [];
   const skipped: string[] = [];
   const warmups: number[] = [];
+  const usable = axes.map((axis) => new Set<ParamValue>());
+  const firstRefusal = axes.map(() => new Map<ParamValue, { combo: Combination; message: string }>());
   for (const combo of expandGrid(axes)) {
     try {
       warmups.push(definition.create(definition.parseParams({ ...raw, ...combo })).warmupBars);
       combos.push(combo);
+      axes.forEach((axis, i) => usable[i]!.add(combo[axis.name]!));
     } catch (err) {
-      skipped.push(`${formatCombination(combo)}: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      skipped.push(`${formatCombination(combo)}: ${message}`);
+      axes.forEach((axis, i) => {
+        if (!firstRefusal[i]!.has(combo[axis.name]!)) firstRefusal[i]!.set(combo[axis.name]!, { combo, message });
+      });
     }
+  }
+  // A value no combination takes; of several, the one whose refusal names its own parameter (`entry_z: too small`
+  // blames entry_z=-1, not the lookback it was paired with).
+  const refused = axes.flatMap((axis, i) => axis.values.filter((value) => !usable[i]!.has(value)).map((value) => ({ axis, i, value, ...firstRefusal[i]!.get(value)! })));
+  const blamed = refused.find((r) => r.message.startsWith(`${r.axis.name}:`) || r.message.includes(`\`${r.axis.name}\``)) ?? refused[0];
+  if (blamed !== undefined) {
+    const { axis, i, value, combo, message } = blamed;
+    const others = Object.entries(combo).filter(([name]) => name !== axis.name);
+    const example = formatCombination(Object.fromEntries(others));
+    const context = others.length === 0 ? '' : combinationsWith(axes, i) > 1 ? ` (in every combination of the grid, e.g. with ${example})` : ` (with ${example})`;
+    throw new Error(`--grid: ${axis.name}=${value} is refused by ${req.strategyName}'s schema: ${message}${context}`);
   }
   if (combos.length === 0) throw new Error(`--grid: no combination is valid for ${req.strategyName}; the first: ${skipped[0]}`);
 

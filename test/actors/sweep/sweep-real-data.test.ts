@@ -165,6 +165,19 @@ describe('walk-forward from a month end', () => {
   }, LONG);
 });
 
+describe('grid values checked against the grid, not the YAML', () => {
+  test("a value is refused only when no combination of the grid can take it; a pair that cannot go together is skipped", async () => {
+    // The YAML's entry_z is 2, which lookback=5 cannot reach; the grid's own entry_z values can be.
+    const fine = await planSweep({ ...request, grid: 'lookback=5|10,entry_z=1|1.5' });
+    expect(fine.combos).toHaveLength(4);
+    expect(fine.skipped).toEqual([]);
+    const paired = await planSweep({ ...request, grid: 'lookback=5|10,entry_z=1.5|2.5' });
+    expect(paired.combos).toEqual([{ lookback: 5, entry_z: 1.5 }, { lookback: 10, entry_z: 1.5 }, { lookback: 10, entry_z: 2.5 }]);
+    expect(paired.skipped).toHaveLength(1);
+    expect(paired.skipped[0]).toStartWith('lookback=5, entry_z=2.5: entry_z: can never be reached');
+  });
+});
+
 describe('bad input is refused in one line before any work starts', () => {
   const cases: [string, string[], string][] = [
     ['an empty grid', ['--grid', ''], '--grid is empty'],
@@ -175,6 +188,8 @@ describe('bad input is refused in one line before any work starts', () => {
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
     ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
     ['overlapping walk-forward test windows', ['--grid', 'lookback=20|40', '--walk-forward', 'train=1y,test=1y,step=6m'], '--walk-forward: step 6m is shorter than test 1y: the test windows would overlap'],
+    ['a value no combination of the grid can take', ['--grid', 'lookback=5|10,entry_z=1.5|3'], "--grid: entry_z=3 is refused by mean_reversion's schema: entry_z: can never be reached: with lookback 5,"],
+    ['the value at fault, not the one it is paired with', ['--grid', 'lookback=5,entry_z=-1|3'], "--grid: entry_z=-1 is refused by mean_reversion's schema: entry_z: Too small"],
     ['a walk-forward training window shorter than the warm-up', ['--grid', 'lookback=20|60,entry_z=1.5|2', '--walk-forward', 'train=30d,test=1y'], '--grid: lookback=60, entry_z=1.5 needs 60 bars of warm-up, but BTC/USD has only 30 in training window 1'],
     ['a walk-forward key given twice', ['--grid', 'lookback=20|40', '--walk-forward', 'train=6m,test=3m,step=3m,train=1m'], '--walk-forward: train is given twice'],
     ['an unreachable Redis (no failed sweep DB left behind)', ['--grid', 'lookback=20|30', '--queue', 'redis://127.0.0.1:1'], '--queue redis://127.0.0.1:1: cannot reach Redis'],
