@@ -1,8 +1,10 @@
 // A parameter grid as the sweep command takes it: `lookback=10:60:5,entry_z=1.5:3:0.25,window=previous|including_current`.
-// `start:stop:step` is inclusive of stop (within float tolerance); `a|b|c` lists values (numbers or words).
+// `start:stop:step` is inclusive of stop (within float tolerance); `a|b|c` lists values (decimal numbers, words, or
+// `null` for YAML's null, as `--param` takes them).
 // Pure: the strategy's own schema checks the values (actors/sweep/validate-grid.ts).
 
-export type ParamValue = number | string;
+/** `null` stands for YAML's null (`take_profit_pct=null|0.1`), as with `--param`. */
+export type ParamValue = number | string | null;
 
 export interface GridAxis {
   name: string;
@@ -30,8 +32,8 @@ export function parseGrid(spec: string): GridAxis[] {
 }
 
 function parseRange(name: string, body: string): number[] {
-  const fields = body.split(':');
-  const [start, stop, step] = fields.map(Number);
+  const fields = body.split(':').map((field) => field.trim());
+  const [start, stop, step] = fields.map(decimalOrNaN);
   if (fields.length !== 3 || ![start, stop, step].every((n) => Number.isFinite(n))) {
     throw new Error(`--grid: ${name}=${body} is not start:stop:step with three numbers`);
   }
@@ -40,27 +42,39 @@ function parseRange(name: string, body: string): number[] {
   // A tolerance of a millionth of a step keeps 1.5:3:0.25 from losing its last value to rounding.
   const count = Math.floor((stop! - start!) / step! + 1e-6) + 1;
   if (count > 10_000) throw new Error(`--grid: ${name}=${body} has ${count} values (at most 10,000 per parameter)`);
-  return Array.from({ length: count }, (_, i) => Number((start! + i * step!).toPrecision(12)));
+  const values = Array.from({ length: count }, (_, i) => Number((start! + i * step!).toPrecision(12)));
+  // A step below the rounding gives one value many times: the same backtest run again, counted as extra trials.
+  const twice = values.find((v, i) => i > 0 && values[i - 1] === v);
+  if (twice !== undefined) throw new Error(`--grid: ${name}=${body} gives ${twice} more than once (values are rounded to 12 significant digits): use a larger step`);
+  return values;
 }
 
 function parseList(name: string, body: string): ParamValue[] {
   const values = body.split('|').map((v) => v.trim());
   if (values.some((v) => v === '')) throw new Error(`--grid: ${name}=${body} has an empty value`);
-  const parsed = values.map(parseParamValue);
+  const parsed = values.map((v) => (v === 'null' ? null : parseParamValue(v)));
   // A repeated value would run the same backtests twice and count them as extra trials in the deflated Sharpe.
   const twice = parsed.find((v, i) => parsed.indexOf(v) !== i);
   if (twice !== undefined) throw new Error(`--grid: ${name}=${body} lists ${twice} twice`);
   return parsed;
 }
 
-/** A number when the text is one, else the word as written (`previous`, `sample`). */
-export function parseParamValue(text: string): ParamValue {
-  return text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+/** A decimal number as written in YAML or on a command line: `20`, `-1.5`, `.25`, `1e-3` (not `0x14`, `0b1`, `Infinity`). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function decimalOrNaN(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
+
+/** A number when the text is a finite decimal one, else the word as written (`previous`, `sample`, `0x14`). */
+export function parseParamValue(text: string): number | string {
+  const number = decimalOrNaN(text.trim());
+  return Number.isFinite(number) ? number : text;
 }
 
 /** `--param lookback=30 --param entry_z=2.5` → { lookback: 30, entry_z: 2.5 }; `null` stands for YAML's null. */
-export function parseParamFlags(flags: readonly string[]): Record<string, ParamValue | null> {
-  const params: Record<string, ParamValue | null> = {};
+export function parseParamFlags(flags: readonly string[]): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
   for (const flag of flags) {
     const match = /^([a-z][a-z0-9_]*)=(.+)$/.exec(flag.trim());
     if (match === null) throw new Error(`--param: "${flag}" is not key=value (e.g. --param lookback=30)`);

@@ -176,6 +176,11 @@ describe('grid values checked against the grid, not the YAML', () => {
     expect(paired.skipped).toHaveLength(1);
     expect(paired.skipped[0]).toStartWith('lookback=5, entry_z=2.5: entry_z: can never be reached');
   });
+
+  test('null takes a nullable parameter back to YAML null, as --param does', async () => {
+    const plan = await planSweep({ ...request, grid: 'take_profit_pct=null|0.1' });
+    expect(plan.combos).toEqual([{ take_profit_pct: null }, { take_profit_pct: 0.1 }]);
+  });
 });
 
 describe('bad input is refused in one line before any work starts', () => {
@@ -188,6 +193,8 @@ describe('bad input is refused in one line before any work starts', () => {
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
     ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
     ['overlapping walk-forward test windows', ['--grid', 'lookback=20|40', '--walk-forward', 'train=1y,test=1y,step=6m'], '--walk-forward: step 6m is shorter than test 1y: the test windows would overlap'],
+    ['a hexadecimal number (a decimal one was meant)', ['--grid', 'lookback=0x14'], "--grid: lookback=0x14 is refused by mean_reversion's schema: lookback: Invalid input: expected number"],
+    ['a range whose step is below the rounding', ['--grid', 'entry_z=2:2.0000000000001:0.00000000000001'], '--grid: entry_z=2:2.0000000000001:0.00000000000001 gives 2 more than once'],
     ['a value no combination of the grid can take', ['--grid', 'lookback=5|10,entry_z=1.5|3'], "--grid: entry_z=3 is refused by mean_reversion's schema: entry_z: can never be reached: with lookback 5,"],
     ['the value at fault, not the one it is paired with', ['--grid', 'lookback=5,entry_z=-1|3'], "--grid: entry_z=-1 is refused by mean_reversion's schema: entry_z: Too small"],
     ['a walk-forward training window shorter than the warm-up', ['--grid', 'lookback=20|60,entry_z=1.5|2', '--walk-forward', 'train=30d,test=1y'], '--grid: lookback=60, entry_z=1.5 needs 60 bars of warm-up, but BTC/USD has only 30 in training window 1'],

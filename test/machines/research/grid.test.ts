@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { expandGrid, parseGrid } from '../../../machines/research/grid.ts';
+import { expandGrid, parseGrid, parseParamFlags, parseParamValue } from '../../../machines/research/grid.ts';
 import { parseWalkForward, walkForwardWindows } from '../../../machines/research/walk-forward-windows.ts';
 
 describe('parameter grid', () => {
@@ -31,8 +31,25 @@ describe('parameter grid', () => {
     ['entry_z=2|2.5|2', 'entry_z=2|2.5|2 lists 2 twice'],
     ['entry_z=2|2.0', 'entry_z=2|2.0 lists 2 twice'],
     ['window=previous|previous', 'lists previous twice'],
+    ['entry_z=2:2.0000000000001:0.00000000000001', 'entry_z=2:2.0000000000001:0.00000000000001 gives 2 more than once (values are rounded to 12 significant digits): use a larger step'],
+    ['lookback=0x10:0x20:1', 'lookback=0x10:0x20:1 is not start:stop:step with three numbers'],
+    ['take_profit_pct=null|null', 'lists null twice'],
   ])('refuses %p in one line', (spec, message) => {
     expect(() => parseGrid(spec)).toThrow(message);
+  });
+});
+
+describe('parameter values', () => {
+  test('only decimal numbers are numbers: hex, binary and Infinity stay text for the schema to refuse', () => {
+    expect(['20', '-1.5', '.25', '1e3', '2.'].map(parseParamValue)).toEqual([20, -1.5, 0.25, 1000, 2]);
+    expect(['0x14', '0b101', '0o7', 'Infinity', '1e400', 'previous'].map(parseParamValue)).toEqual(['0x14', '0b101', '0o7', 'Infinity', '1e400', 'previous']);
+    expect(parseGrid('lookback=0x14')).toEqual([{ name: 'lookback', values: ['0x14'] }]);
+    expect(parseParamFlags(['lookback=0x14', 'entry_z=2.5'])).toEqual({ lookback: '0x14', entry_z: 2.5 });
+  });
+
+  test('null in a list stands for YAML\'s null, as --param takes it', () => {
+    expect(parseGrid('take_profit_pct=null|0.1')).toEqual([{ name: 'take_profit_pct', values: [null, 0.1] }]);
+    expect(parseParamFlags(['take_profit_pct=null'])).toEqual({ take_profit_pct: null });
   });
 });
 
