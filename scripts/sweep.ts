@@ -25,7 +25,8 @@ Sharpe ratio and probability of backtest overfitting.
   --queue URL         redis://HOST:PORT: run the combinations as BullMQ jobs on \`bun run sweep:worker\` processes
                       (any number, any machine) instead of this machine's threads; the candles go through Redis
                       once per sweep; results are collected here, each combination once, into the same DB and report
-  --keep K            keep the full event history of the best K combinations (default 3)
+  --keep K            keep the full event history of the best K combinations (default 3, or all when fewer;
+                      more than the grid's combinations is refused)
   --walk-forward SPEC "train=3y,test=1y,step=1y" (units d, w, m, y): optimise on each training window, trade the
                       next test window with the chosen parameters, stitch the out-of-sample equity
   --capital N         starting cash (default: config/backtest.yaml)
@@ -89,7 +90,7 @@ await runMain(async () => {
     capital: parsePositiveNumber('capital', args.capital),
     workers: whole('workers', args.workers, undefined),
     queue: args.queue,
-    keep: whole('keep', args.keep, 3)!,
+    keep: whole('keep', args.keep, undefined),
     walkForward: args['walk-forward'],
     dbPath: args.db ?? DEFAULT_DB_PATH,
     outDir: args.out ?? 'data/sweeps',

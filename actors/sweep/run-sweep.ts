@@ -50,8 +50,11 @@ export interface SweepRequest {
    * (actors/sweep/queue-worker.ts) instead of this machine's worker threads; everything else is the same.
    */
   queue?: string;
-  /** How many of the best combinations keep their full event history (a run DB and report). */
-  keep: number;
+  /**
+   * How many of the best combinations keep their full event history (a run DB and report); at most the number of
+   * combinations. Default: DEFAULT_KEEP, or every combination when the grid has fewer.
+   */
+  keep?: number;
   walkForward?: string;
   dbPath: string;
   outDir: string;
@@ -81,6 +84,8 @@ export class SweepInterrupted extends Error {
 }
 
 const RESULT_COLUMNS = ['sweepId', 'combination', 'phase', 'window', 'fromTs', 'toTs', 'params', 'metric', 'summary'] as const;
+
+export const DEFAULT_KEEP = 3;
 
 /** How many of the best combinations keep their equity curve for the report (the best one's also feeds the DSR). */
 export const CURVES_KEPT = 5;
@@ -206,7 +211,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
     progress.finish();
 
     const ranked = rankByMetric(outcomes);
-    const kept = ranked.slice(0, req.keep);
+    const kept = ranked.slice(0, plan.keep);
     for (const outcome of kept) {
       // A kept run is one synchronous backtest: a signal is seen between two of them (once the event loop has had a
       // turn to deliver it), so none is left half-written.
@@ -315,6 +320,8 @@ interface SweepPlan {
   skipped: string[];
   windows: WalkForwardWindow[];
   workers: number;
+  /** How many of the best are re-run as ordinary backtests. */
+  keep: number;
 }
 
 /** Every check on the user's input, then the candles loaded once into shared columns. */
@@ -331,7 +338,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
   const metric = req.metric as SweepMetric;
   const workers = workerCount(req);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a whole number ≥ 1, got ${req.workers}`);
-  if (!Number.isInteger(req.keep) || req.keep < 0) throw new Error(`--keep must be a whole number ≥ 0, got ${req.keep}`);
+  if (req.keep !== undefined && (!Number.isInteger(req.keep) || req.keep < 0)) throw new Error(`--keep must be a whole number ≥ 0, got ${req.keep}`);
   const spec = req.walkForward === undefined ? undefined : parseWalkForward(req.walkForward);
   if (req.queue !== undefined) parseQueueUrl(req.queue);
 
@@ -368,6 +375,10 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     throw new Error(`--grid: ${axis.name}=${value} is refused by ${req.strategyName}'s schema: ${message}${context}`);
   }
   if (combos.length === 0) throw new Error(`--grid: no combination is valid for ${req.strategyName}; the first: ${skipped[0]}`);
+  if (req.keep !== undefined && req.keep > combos.length) {
+    throw new Error(`--keep ${req.keep} is more than the ${combos.length} combination(s) the grid gives${skipped.length > 0 ? ` (${skipped.length} skipped)` : ''}`);
+  }
+  const keep = req.keep ?? Math.min(DEFAULT_KEEP, combos.length);
 
   const venue = loadVenueConfig();
   const capital = req.capital ?? venue.startingCapital;
@@ -422,7 +433,7 @@ export async function planSweep(req: SweepRequest): Promise<SweepPlan> {
     instruments,
     data: { dbPath: req.dbPath, fromTs: req.fromTs, toTs: req.toTs },
   };
-  return { setup, columns, combos, axes, metric, skipped, windows, workers };
+  return { setup, columns, combos, axes, metric, skipped, windows, workers, keep };
 }
 
 async function runWalkForward(

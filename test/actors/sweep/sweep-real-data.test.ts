@@ -177,6 +177,11 @@ describe('grid values checked against the grid, not the YAML', () => {
     expect(paired.skipped[0]).toStartWith('lookback=5, entry_z=2.5: entry_z: can never be reached');
   });
 
+  test('without --keep, the best three are kept, or every combination of a smaller grid', async () => {
+    expect((await planSweep({ ...request, keep: undefined })).keep).toBe(3);
+    expect((await planSweep({ ...request, keep: undefined, grid: 'lookback=20|30' })).keep).toBe(2);
+  });
+
   test('null takes a nullable parameter back to YAML null, as --param does', async () => {
     const plan = await planSweep({ ...request, grid: 'take_profit_pct=null|0.1' });
     expect(plan.combos).toEqual([{ take_profit_pct: null }, { take_profit_pct: 0.1 }]);
@@ -193,6 +198,7 @@ describe('bad input is refused in one line before any work starts', () => {
     ['an unknown metric', ['--grid', 'lookback=20|30', '--metric', 'sharp'], '--metric: no metric "sharp"'],
     ['a value listed twice', ['--grid', 'lookback=20|30|20'], '--grid: lookback=20|30|20 lists 20 twice'],
     ['overlapping walk-forward test windows', ['--grid', 'lookback=20|40', '--walk-forward', 'train=1y,test=1y,step=6m'], '--walk-forward: step 6m is shorter than test 1y: the test windows would overlap'],
+    ['--keep more than the combinations', ['--grid', 'lookback=20|30', '--keep', '5'], '--keep 5 is more than the 2 combination(s) the grid gives'],
     ['a hexadecimal number (a decimal one was meant)', ['--grid', 'lookback=0x14'], "--grid: lookback=0x14 is refused by mean_reversion's schema: lookback: Invalid input: expected number"],
     ['a range whose step is below the rounding', ['--grid', 'entry_z=2:2.0000000000001:0.00000000000001'], '--grid: entry_z=2:2.0000000000001:0.00000000000001 gives 2 more than once'],
     ['a value no combination of the grid can take', ['--grid', 'lookback=5|10,entry_z=1.5|3'], "--grid: entry_z=3 is refused by mean_reversion's schema: entry_z: can never be reached: with lookback 5,"],
