@@ -6,7 +6,7 @@
 // (runBacktest).
 import type { CostModel, Market, MarketKind } from '../../machines/domain.ts';
 import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
-import { roundTrips } from '../../machines/metrics/round-trips.ts';
+import { roundTrips, type RoundTrip } from '../../machines/metrics/round-trips.ts';
 import type { Combination } from '../../machines/research/grid.ts';
 import { combinationBlockTotals, pboBlocks, periodSharpe, type CombinationBlockTotals } from '../../machines/research/overfitting.ts';
 import type { RiskLimits } from '../../machines/risk/limits.ts';
@@ -37,6 +37,8 @@ export interface CombinationJob {
   /** The bars this job trades (open time, inclusive); a walk-forward window, or the sweep's whole range. */
   fromTs?: number;
   toTs?: number;
+  /** Return the round trips and fees too (a walk-forward test window's, pooled into the out-of-sample summary). */
+  withTrades?: boolean;
 }
 
 export interface CombinationOutcome {
@@ -51,6 +53,9 @@ export interface CombinationOutcome {
   equity: Float64Array;
   /** What the sweep's overfitting measures need from this curve, computed here rather than on the coordinator. */
   returnStats: ReturnStats;
+  /** With CombinationJob.withTrades: the round trips (open ones marked at the last price) and the fees paid. */
+  trades?: RoundTrip[];
+  fees?: number;
 }
 
 export interface ReturnStats {
@@ -112,6 +117,7 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     equityTs: curve.ts,
     equity: curve.equity,
     returnStats: returnStats(curve.equity),
+    ...(job.withTrades ? { trades, fees } : {}),
   };
 }
 

@@ -450,7 +450,7 @@ async function runWalkForward(
   // Training runs are ranked by their metric only: none keeps its curve.
   const trained = await runPhase(trainJobs, (o) => withoutCurve(scoreOutcome(o, metric)), 'train', (o) => Math.floor(o.id / n) - 1);
   const best = windows.map((w) => rankByMetric(trained.filter((o) => Math.floor(o.id / n) - 1 === w.index))[0]!);
-  const testJobs = windows.map((w) => ({ id: (w.index + 1 + windows.length) * n + (best[w.index]!.id % n), params: best[w.index]!.params, fromTs: w.testFrom, toTs: w.testTo - 1 }));
+  const testJobs = windows.map((w) => ({ id: (w.index + 1 + windows.length) * n + (best[w.index]!.id % n), params: best[w.index]!.params, fromTs: w.testFrom, toTs: w.testTo - 1, withTrades: true }));
   const tested = await runPhase(testJobs, (o) => scoreOutcome(o, metric), 'test', (o) => Math.floor(o.id / n) - 1 - windows.length);
   const stitched = stitchEquity(tested.map((o) => curveOf(o)), setup.capital);
   const kinds = new Set(setup.instruments.map((i) => i.kind));
@@ -466,8 +466,9 @@ async function runWalkForward(
       outOfSampleMetric: tested[i]!.metric,
     })),
     stitched,
-    // Trades are per window; the stitched curve's figures are its returns, drawdown and Sharpe.
-    outOfSample: metricsFor(points, [], 0, setup.timeframe, kinds),
+    // The stitched curve's returns, drawdown and Sharpe, and the test windows' trades and fees pooled (each window
+    // trades from fresh capital, so a trade's pnl is on the same scale in every window).
+    outOfSample: metricsFor(points, tested.flatMap((o) => o.trades ?? []), tested.reduce((sum, o) => sum + (o.fees ?? 0), 0), setup.timeframe, kinds),
   };
 }
 

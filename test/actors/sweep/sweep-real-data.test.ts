@@ -152,6 +152,22 @@ describe('walk-forward', () => {
   }, LONG);
 });
 
+describe('walk-forward by a trade-based metric', () => {
+  test('the stitched out-of-sample summary pools the test windows\' trades and fees (it had none: win rate 0)', async () => {
+    const result = await runSweep({ ...request, grid: 'lookback=20:60:20,entry_z=1.5:2.5:0.5', metric: 'win_rate', walkForward: 'train=3y,test=1y', keep: 0, outDir: join(dir, 'wf-win-rate'), renderReport: undefined });
+    const wf = result.report.walkForward!;
+    const windows = wf.rows.map((r) => r.outOfSample);
+    const trades = windows.reduce((n, w) => n + w.trades, 0);
+    expect(trades).toBeGreaterThan(0);
+    expect(wf.outOfSample.trades).toBe(trades);
+    expect(wf.outOfSample.fees).toBeCloseTo(windows.reduce((sum, w) => sum + w.fees, 0), 6);
+    expect(wf.outOfSample.win_rate).toBeCloseTo(windows.reduce((sum, w) => sum + w.win_rate * w.trades, 0) / trades, 12);
+    expect(wf.outOfSample.expectancy).toBeCloseTo(windows.reduce((sum, w) => sum + w.expectancy * w.trades, 0) / trades, 9);
+    expect(wf.outOfSample.best_trade).toBe(Math.max(...windows.map((w) => w.best_trade)));
+    expect(wf.outOfSample.worst_trade).toBe(Math.min(...windows.map((w) => w.worst_trade)));
+  }, LONG);
+});
+
 describe('walk-forward from a month end', () => {
   test('monthly test windows from 31 December chain one after another into the stitched curve (they used to overlap and crash it)', () => {
     const out = cli('sweep', ['--strategy', 'mean_reversion', '--symbols', 'BTC/USD', '--timeframe', '1d', '--from', '2015-12-31', '--to', '2016-12-31', '--grid', 'lookback=10|15,entry_z=1.5|2', '--walk-forward', 'train=2m,test=1m', '--db', dbPath, '--out', join(dir, 'wf-month-end'), '--keep', '0', '--workers', '2', '--quiet']);
