@@ -1,6 +1,6 @@
 // bun run sweep — every combination of a parameter grid through the backtest pipeline, on all cores.
 import { parseCommandArgs, parseDateFlag, parseNameList, parsePositiveNumber, parseTimeframeFlag, required, runMain } from '../actors/adapters/cli.ts';
-import { runSweep, SweepInterrupted, type SweepRequest, type SweepResult } from '../actors/sweep/run-sweep.ts';
+import { metricOf, runSweep, SweepInterrupted, type SweepRequest, type SweepResult } from '../actors/sweep/run-sweep.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS } from '../machines/data/timeframe.ts';
 import { formatCombination } from '../machines/research/grid.ts';
@@ -116,7 +116,7 @@ await runMain(async () => {
   }
   const r = result.report;
   const best = r.outcomes[0]!;
-  const fmt = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : v.toFixed(d));
+  const fmt = (v: number | null | undefined, d = 3) => (v === Infinity ? '∞' : v === null || v === undefined ? '—' : v.toFixed(d));
   console.log(`sweep       ${result.sweepId}: ${r.outcomes.length} combinations ${r.queue ? `through ${r.queue}` : `on ${r.workers} worker(s)`} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   if (r.skipped.length > 0) console.log(`skipped     ${r.skipped.length} combination(s) the strategy refuses, e.g. ${r.skipped[0]}`);
   console.log(`best        ${formatCombination(best.params)}: ${r.metric} ${fmt(best.metric)}${best.runId ? ` (run ${best.runId})` : ''}`);
@@ -133,7 +133,7 @@ await runMain(async () => {
       );
     }
     const stitched = r.walkForward.outOfSample;
-    console.log(`walk-fwd    out-of-sample ${r.metric} ${fmt(stitched[r.metric] as number | null)}, return ${(stitched.total_return * 100).toFixed(2)}%`);
+    console.log(`walk-fwd    out-of-sample ${r.metric} ${fmt(metricOf(stitched, r.metric))}, return ${(stitched.total_return * 100).toFixed(2)}%`);
   }
   console.log(`database    ${result.dbPath}`);
   if (result.reportPath) console.log(`report      ${result.reportPath}`);

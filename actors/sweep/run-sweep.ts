@@ -674,13 +674,19 @@ function curveKeeper(k: number): (outcome: ScoredOutcome) => ScoredOutcome {
   };
 }
 
-/** The metric column holds finite values only. */
+/** The metric column holds finite values only (an unbounded one is null there, as in the summary). */
 function storedMetric(metric: number | null): number | null {
   return metric !== null && Number.isFinite(metric) ? metric : null;
 }
 
+/**
+ * The figure a combination is ranked by, higher better. A profit factor with no losing trade and a Sortino with no
+ * losing period are unbounded (the summary holds null: JSON has no infinity): they rank first, as +Infinity. Any
+ * other null (a CAGR too short to annualise) has no value and ranks last.
+ */
 export function metricOf(summary: PerformanceSummary, metric: SweepMetric): number | null {
   const value = summary[metric];
+  if (value === null && (metric === 'profit_factor' || metric === 'sortino')) return Number.POSITIVE_INFINITY;
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 

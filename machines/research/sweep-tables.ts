@@ -68,9 +68,13 @@ function mean(values: readonly (number | null)[]): number | null {
   return present.length === 0 ? null : present.reduce((a, b) => a + b, 0) / present.length;
 }
 
-/** Best first; a combination without a metric value ranks last. */
+/**
+ * Best first (an unbounded +Infinity, e.g. a profit factor with no losing trade, before every finite value); a
+ * combination without a metric value ranks last; ties keep their order. Compared, not subtracted: ∞ − ∞ is NaN.
+ */
 export function rankByMetric<T extends { metric: number | null }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => (b.metric ?? -Infinity) - (a.metric ?? -Infinity));
+  const value = (item: T) => item.metric ?? -Infinity;
+  return [...items].sort((a, b) => (value(a) === value(b) ? 0 : value(a) > value(b) ? -1 : 1));
 }
 
 export interface EquitySegment {

@@ -3,7 +3,7 @@
 // deflated Sharpe ratio and PBO with a one-line reading, and the walk-forward table and stitched curve.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { SweepReport } from '../../actors/sweep/run-sweep.ts';
+import { metricOf, type SweepReport } from '../../actors/sweep/run-sweep.ts';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { Heatmap } from '../../machines/research/sweep-tables.ts';
 import { downsampleMinMax, escapeHtml, scriptSafeJson } from './render-report.ts';
@@ -15,7 +15,8 @@ export function renderSweepReport(r: SweepReport): string {
   const js = read('uPlot.iife.min.js').replace(/<\/script/gi, '<\\/script');
   const css = read('uPlot.min.css').replace(/<\/style/gi, '<\\/style');
   const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
-  const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+  // +∞: a profit factor with no losing trade, a Sortino with no losing period (run-sweep's metricOf).
+  const num = (v: number | null | undefined, d = 3) => (v === Infinity ? '∞' : v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
   // The sweep kept the curves of its best CURVES_KEPT combinations only.
   const curves = r.outcomes.flatMap((o) => (o.curve === undefined ? [] : [{ label: formatCombination(o.params), ...downsampleMinMax(Array.from(o.curve.ts, (t) => t / 1000), o.curve.equity) }]));
   const data = {
@@ -34,7 +35,7 @@ export function renderSweepReport(r: SweepReport): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="subtitle">${escapeHtml(`${r.symbols.join(', ')} ${r.timeframe} ${day(r.range.firstTs)} → ${day(r.range.lastTs)} · grid ${r.grid} · ranked by ${r.metric} · ${r.outcomes.length} combinations on ${r.workers} worker(s) in ${(r.elapsedMs / 1000).toFixed(1)} s`)}</p>
+<p class="subtitle">${escapeHtml(`${r.symbols.join(', ')} ${r.timeframe} ${day(r.range.firstTs)} → ${day(r.range.lastTs)} · grid ${r.grid} · ranked by ${r.metric} · ${r.outcomes.length} combinations ${r.queue ? `through the queue at ${r.queue} (sweep:worker processes)` : `on ${r.workers} worker(s)`} in ${(r.elapsedMs / 1000).toFixed(1)} s`)}</p>
 <p class="run-id">Sweep ${escapeHtml(r.sweepId)}</p>
 ${r.skipped.length > 0 ? `<p class="note">Skipped ${r.skipped.length} combination(s) the strategy's schema refuses: ${r.skipped.map((s) => escapeHtml(s)).join('; ')}</p>` : ''}
 
@@ -51,6 +52,7 @@ ${r.heatmaps.map((h, i) => heatmapTable(h, i, num)).join('\n')}
 <table class="top"><thead><tr><th>#</th><th>parameters</th><th>${escapeHtml(r.metric)}</th>${r.metric === 'sharpe' ? '' : '<th>sharpe</th>'}<th>total return</th><th>max drawdown</th><th>trades</th><th>kept run</th></tr></thead><tbody>
 ${r.outcomes.slice(0, TOP).map((o, i) => `<tr><td>${i + 1}</td><td class="params">${escapeHtml(formatCombination(o.params))}</td><td>${num(o.metric)}</td>${r.metric === 'sharpe' ? '' : `<td>${num(o.summary.sharpe)}</td>`}<td>${num(o.summary.total_return * 100, 1)}%</td><td>${num(o.summary.max_drawdown * 100, 1)}%</td><td>${o.summary.trades}</td><td>${o.runId ? `<a href="${escapeHtml(`${r.sweepId}/${o.runId}.html`)}">${escapeHtml(o.runId)}</a>` : ''}</td></tr>`).join('\n')}
 </tbody></table>
+${r.outcomes.slice(0, TOP).some((o) => o.metric === Infinity) ? `<p class="note">∞: ${r.metric === 'sortino' ? 'no losing period' : 'no losing trade'}, ranked above every finite ${escapeHtml(r.metric)}.</p>` : ''}
 <h3>Equity of the best ${curves.length}</h3><div id="top-equity" class="chart"></div>
 </section>
 
@@ -121,7 +123,7 @@ function walkForward(r: SweepReport, num: (v: number | null | undefined, d?: num
 <p class="note">Each window: the grid optimised on the training years by ${escapeHtml(r.metric)}, the chosen parameters traded on the next test window from fresh capital (warm-up inside the window); the test windows' equity chained into one out-of-sample curve.</p>
 <table class="walk-forward"><thead><tr><th>window</th><th>train</th><th>test</th><th>chosen</th><th>in-sample ${escapeHtml(r.metric)}</th><th>out-of-sample ${escapeHtml(r.metric)}</th><th>out-of-sample return</th></tr></thead><tbody>
 ${wf.rows.map((row) => `<tr><td>${row.window.index + 1}</td><td>${day(row.window.trainFrom)} → ${day(row.window.trainTo - 1)}</td><td>${day(row.window.testFrom)} → ${day(row.window.testTo - 1)}</td><td class="params">${escapeHtml(formatCombination(row.chosen))}</td><td>${num(row.inSampleMetric)}</td><td>${num(row.outOfSampleMetric)}</td><td>${num(row.outOfSample.total_return * 100, 1)}%</td></tr>`).join('\n')}
-</tbody><tfoot><tr><th colspan="5">stitched out of sample</th><td>${num(wf.outOfSample[r.metric] as number | null)}</td><td>${num(wf.outOfSample.total_return * 100, 1)}%</td></tr></tfoot></table>
+</tbody><tfoot><tr><th colspan="5">stitched out of sample</th><td>${num(metricOf(wf.outOfSample, r.metric))}</td><td>${num(wf.outOfSample.total_return * 100, 1)}%</td></tr></tfoot></table>
 <h3>Stitched out-of-sample equity</h3><div id="stitched-equity" class="chart"></div>
 </section>`;
 }

@@ -8,7 +8,7 @@ import { Database } from 'bun:sqlite';
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
 import { runCombination } from '../../../actors/sweep/combination.ts';
-import { CURVES_KEPT, planSweep, runSweep, type SweepRequest, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
+import { CURVES_KEPT, metricOf, planSweep, runSweep, type SweepRequest, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { deflatedSharpe, periodSharpe, probabilityOfOverfitting } from '../../../machines/research/overfitting.ts';
@@ -93,6 +93,13 @@ describe('a sweep on real data', () => {
     expect(sweep.report.pbo!.splits).toBe(12_870);
   }, LONG);
 
+  test('its report says where the combinations ran: on this machine\'s workers, or through the queue', () => {
+    expect(readFileSync(sweep.reportPath!, 'utf8')).toContain(' · 76 combinations on 2 worker(s) in ');
+    const queued = renderSweepReport({ ...sweep.report, queue: 'redis://127.0.0.1:6379' });
+    expect(queued).toContain(' · 76 combinations through the queue at redis://127.0.0.1:6379 (sweep:worker processes) in ');
+    expect(queued).not.toContain('worker(s)');
+  });
+
   test('keeps the equity curves of its best five combinations only, each the curve that combination draws', () => {
     const kept = sweep.report.outcomes.filter((o) => o.curve !== undefined);
     expect(kept.map((o) => o.id)).toEqual(sweep.report.outcomes.slice(0, CURVES_KEPT).map((o) => o.id));
@@ -165,6 +172,34 @@ describe('walk-forward by a trade-based metric', () => {
     expect(wf.outOfSample.expectancy).toBeCloseTo(windows.reduce((sum, w) => sum + w.expectancy * w.trades, 0) / trades, 9);
     expect(wf.outOfSample.best_trade).toBe(Math.max(...windows.map((w) => w.best_trade)));
     expect(wf.outOfSample.worst_trade).toBe(Math.min(...windows.map((w) => w.worst_trade)));
+  }, LONG);
+});
+
+describe('ranking by profit factor', () => {
+  test('a combination with no losing trade (profit factor ∞, null in its summary) ranks first and is shown as ∞', async () => {
+    const result = await runSweep({
+      ...request,
+      grid: 'lookback=10:60:10,entry_z=1.5:2.5:0.5',
+      metric: 'profit_factor',
+      fromTs: Date.parse('2017-01-01T00:00:00Z'),
+      toTs: Date.parse('2017-12-31T23:59:59.999Z'),
+      keep: 1,
+      outDir: join(dir, 'profit-factor'),
+    });
+    const best = result.report.outcomes[0]!;
+    expect(best.params).toEqual({ lookback: 60, entry_z: 2 });
+    expect(best.summary).toMatchObject({ profit_factor: null, trades: 1 });
+    expect(best.metric).toBe(Infinity);
+    // A combination with no trade at all has a profit factor of 0, not ∞: it is among the last.
+    expect(result.report.outcomes.at(-1)!.summary.trades).toBe(0);
+    expect(metricOf({ ...best.summary, profit_factor: null }, 'profit_factor')).toBe(Infinity);
+    expect(metricOf({ ...best.summary, cagr: null }, 'cagr')).toBeNull();
+    // The overfitting measures still get finite Sharpes and returns.
+    expect(Number.isFinite(result.report.deflated!.deflatedSharpe)).toBe(true);
+    expect(Number.isFinite(result.report.pbo!.pbo)).toBe(true);
+    const html = readFileSync(result.reportPath!, 'utf8');
+    expect(html).toContain('<td class="params">lookback=60, entry_z=2</td><td>∞</td>');
+    expect(html).toContain('∞: no losing trade, ranked above every finite profit_factor.');
   }, LONG);
 });
 

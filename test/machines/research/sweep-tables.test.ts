@@ -2,7 +2,7 @@
 // cell (each value) is the mean / min / max of the metrics of exactly the combinations that have those values.
 import { describe, expect, test } from 'bun:test';
 import type { GridAxis, ParamValue } from '../../../machines/research/grid.ts';
-import { heatmap, sensitivity, stitchEquity, type ScoredCombination } from '../../../machines/research/sweep-tables.ts';
+import { heatmap, rankByMetric, sensitivity, stitchEquity, type ScoredCombination } from '../../../machines/research/sweep-tables.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function random(seed: number): () => number {
@@ -95,5 +95,20 @@ describe('stitched out-of-sample equity', () => {
     expect(() =>
       stitchEquity([{ ts: [day('2016-03-02'), day('2016-04-02')], equity: [100, 101] }, { ts: [day('2016-03-31'), day('2016-05-01')], equity: [100, 99] }], 1000),
     ).toThrow("stitchEquity: segment 2 starts at 2016-03-31T00:00:00.000Z, not after the previous segment's last point at 2016-04-02T00:00:00.000Z: the out-of-sample windows overlap");
+  });
+});
+
+describe('ranking', () => {
+  test('an unbounded metric (+∞: a profit factor with no losing trade) ranks first, no value last, ties in their order', () => {
+    const items = [
+      { id: 0, metric: 0 },
+      { id: 1, metric: null },
+      { id: 2, metric: Infinity },
+      { id: 3, metric: 2.5 },
+      { id: 4, metric: Infinity },
+      { id: 5, metric: 0 },
+      { id: 6, metric: -1 },
+    ];
+    expect(rankByMetric(items).map((i) => i.id)).toEqual([2, 4, 3, 0, 5, 6, 1]);
   });
 });
