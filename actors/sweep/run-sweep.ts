@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { eq, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
 import { candleRange, getInstrument, loadCandles } from '../../db/candles.ts';
 import { noCandlesMessage } from '../../machines/data/candle-validation.ts';
 import { closeDb, openDb, openExistingDb } from '../../db/client.ts';
@@ -23,7 +24,6 @@ import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
 import { barsInRange, toSharedColumns } from './shared-candles.ts';
 import { startQueuePool } from './queue-pool.ts';
-import type { Redis } from 'ioredis';
 import { connectOrFail, parseQueueUrl } from './sweep-queue.ts';
 import { startThreadPool, startWorkerPool, type ThreadPool, type WorkerPool } from './worker-pool.ts';
 
