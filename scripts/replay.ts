@@ -15,7 +15,7 @@ session is reproduced exactly, 1 otherwise. For a live session it prints, per or
 fee next to the fill model's and the model's error (mean and worst gap in bps): the backtest-vs-live gap.
 
   --db PATH       session database (default ${DEFAULT_PAPER_DB})
-  --session ID    a session other than the newest in the database`;
+  --session ID    which session (default: the one a live process runs, else the newest)`;
 
 const show = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
 const bps = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)} bps`;
@@ -47,7 +47,9 @@ await runMain(async () => {
     if (session === undefined) throw new Error(`${dbPath}: ${args.session ? `no session ${args.session}` : 'no paper or live session in this database'}`);
     if (session.mode === 'backtest') throw new Error(`${session.id} is a backtest; replay takes paper and live sessions`);
     const r = await replaySession(db, session);
-    console.log(`session ${session.id} (${session.mode}, ${session.status}): ${r.entries} journal entries, ${r.bars} bars replayed`);
+    // A SIGKILLed session's row still says running: what the reader needs is whether a process runs it now.
+    const state = session.status === 'running' && !r.unflushed.running ? 'not running: its process has ended' : session.status;
+    console.log(`session ${session.id} (${session.mode}, ${state}): ${r.entries} journal entries, ${r.bars} bars replayed`);
     if (r.fillGap !== undefined) {
       for (const line of fillGapLines(r.fillGap)) console.log(line);
       return;
@@ -56,6 +58,9 @@ await runMain(async () => {
       console.log(`${d.table} #${d.row} ${d.key}: ${d.field} recorded ${show(d.recorded)}, replayed ${show(d.derived)}`);
     }
     console.log(`${r.differences.length} differences`);
+    if (r.unflushed.rows > 0 && !r.unflushed.running) {
+      console.log(`${r.unflushed.rows} of them are rows the session's process had not written when it ended: running its command again recovers them`);
+    }
     if (r.differences.length > 0) process.exitCode = 1;
   } finally {
     closeDb(db);

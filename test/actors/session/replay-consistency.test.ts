@@ -76,6 +76,8 @@ describe('replay reads one consistent moment', () => {
     expect(differences.length).toBeGreaterThan(0);
     for (const line of differences) expect(line).toContain(`(row) recorded ${JSON.stringify(UNFLUSHED_BY_CRASH)}, replayed "present"`);
     expect(differences.some((l) => l.startsWith('fills '))).toBe(true);
+    expect(replay.stdout).toMatch(/^session \S+ \(paper, not running: its process has ended\): /);
+    expect(replay.stdout).toContain(`\n${differences.length} of them are rows the session's process had not written when it ended: running its command again recovers them`);
 
     const restart = await runCommand('paper-demo', args);
     expect(restart.stderr).toBe('');
