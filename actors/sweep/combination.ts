@@ -12,7 +12,7 @@ import { combinationBlockTotals, pboBlocks, periodSharpe, type CombinationBlockT
 import type { RiskLimits } from '../../machines/risk/limits.ts';
 import type { StrategyDefinition } from '../../machines/strategies/strategy.ts';
 import type { VenueConfig } from '../adapters/config.ts';
-import { metricsForColumns } from '../../machines/metrics/run-metrics.ts';
+import { metricsForColumns, sharpeEquity } from '../../machines/metrics/run-metrics.ts';
 import { createPipeline } from '../pipeline.ts';
 import { closeTimesInRange, replayColumns, type CandleColumns } from './shared-candles.ts';
 import { createSummaryCollector } from './summary-collector.ts';
@@ -116,7 +116,8 @@ export function runCombination(setup: SweepSetup, env: CombinationEnv, candles: 
     summary,
     equityTs: curve.ts,
     equity: curve.equity,
-    returnStats: returnStats(curve.equity),
+    // A mixed run's Sharpe is of daily samples: the overfitting measures take the same returns.
+    returnStats: returnStats(sharpeEquity(curve, setup.timeframe, kinds)),
     ...(job.withTrades ? { trades, fees } : {}),
   };
 }

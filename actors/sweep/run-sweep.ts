@@ -18,7 +18,7 @@ import { heatmap, rankByMetric, sensitivity, stitchEquity, type Heatmap, type Se
 import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '../../machines/research/walk-forward-windows.ts';
 import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { createProgress } from '../adapters/progress.ts';
-import { metricsFor } from '../../machines/metrics/run-metrics.ts';
+import { metricsFor, sharpeEquity } from '../../machines/metrics/run-metrics.ts';
 import { loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
@@ -223,7 +223,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
         .run(outcome.runId, sweepId, outcome.id);
     }
 
-    const measures = await stop.race(overfittingMeasures(outcomes, ranked[0]!, pool));
+    const measures = await stop.race(overfittingMeasures(outcomes, ranked[0]!, pool, (curve) => sharpeEquity(curve, setup.timeframe, new Set(setup.instruments.map((i) => i.kind)))));
     stop.check();
     const report: SweepReport = {
       sweepId,
@@ -506,10 +506,16 @@ async function keepRun(req: SweepRequest, setup: SweepSetup, outcome: ScoredOutc
   }
 }
 
-async function overfittingMeasures(outcomes: ScoredOutcome[], best: ScoredOutcome, pool: WorkerPool): Promise<{ deflated?: DeflatedSharpe; pbo?: Pbo }> {
+/** `sharpeBasis`: the equity a curve's Sharpe is computed on (a mixed run's daily samples; see sharpeEquity). */
+async function overfittingMeasures(
+  outcomes: ScoredOutcome[],
+  best: ScoredOutcome,
+  pool: WorkerPool,
+  sharpeBasis: (curve: { ts: Float64Array; equity: Float64Array }) => Float64Array,
+): Promise<{ deflated?: DeflatedSharpe; pbo?: Pbo }> {
   if (outcomes.length < 2) return {};
   // Each combination's Sharpe and block totals were computed by the worker that ran it (returnStats).
-  const deflated = deflatedSharpe(periodReturns(curveOf(best).equity), outcomes.map((o) => o.returnStats.sharpe));
+  const deflated = deflatedSharpe(periodReturns(sharpeBasis(curveOf(best))), outcomes.map((o) => o.returnStats.sharpe));
   const parts = outcomes.map((o) => o.returnStats.blocks);
   const first = parts[0];
   if (first === undefined || parts.some((p) => p === undefined || p.returns !== first.returns)) return { deflated };

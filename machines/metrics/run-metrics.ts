@@ -56,6 +56,16 @@ export function metricsForColumns(
   return stream.summarize(again, trades, fees, setup.periodsPerYear);
 }
 
-function* pointsOf(curve: EquityColumns): Generator<{ ts: number; equity: number }> {
+/**
+ * The equity values a run's Sharpe is computed on: every point, or a mixed run's daily samples. Measures built
+ * on the same returns (a sweep's deflated Sharpe and PBO) must take these, so they judge the Sharpe reported.
+ */
+export function sharpeEquity(curve: Pick<EquityColumns, 'ts' | 'equity'>, timeframe: string, kinds: Set<MarketKind>): Float64Array {
+  const { samplePeriodMs } = runMetricsSetup(timeframe, kinds);
+  if (samplePeriodMs === undefined) return curve.equity;
+  return Float64Array.from(new PerformanceStream(samplePeriodMs).sampleEquity(pointsOf(curve)));
+}
+
+function* pointsOf(curve: Pick<EquityColumns, 'ts' | 'equity'>): Generator<{ ts: number; equity: number }> {
   for (let i = 0; i < curve.ts.length; i++) yield { ts: curve.ts[i]!, equity: curve.equity[i]! };
 }

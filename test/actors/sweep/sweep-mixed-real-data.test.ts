@@ -42,6 +42,15 @@ beforeAll(async () => {
 }, LONG);
 
 describe('a sweep over a crypto and a stock symbol', () => {
+  test('the deflated Sharpe judges the Sharpe the summaries report: one return per UTC day, not one per recorded point', () => {
+    const best = sweep.report.outcomes[0]!;
+    const deflated = sweep.report.deflated!;
+    expect(best.summary.sharpe).not.toBe(0);
+    expect(deflated.sharpe * Math.sqrt(365)).toBeCloseTo(best.summary.sharpe, 9);
+    const days = new Set([...best.curve!.ts].map((ts) => Math.floor(ts / 86_400_000))).size;
+    expect(deflated.observations).toBe(days - 1);
+  });
+
   test('each combination equals a separate bun run backtest with the same --param values', () => {
     const db = new Database(sweep.dbPath, { readonly: true });
     const rows = db.query(`SELECT params, summary FROM sweep_results WHERE phase = 'full' ORDER BY combination`).all() as { params: string; summary: string }[];

@@ -2,7 +2,9 @@ import { describe, expect, test } from 'bun:test';
 import type { MarketKind } from '../../../machines/domain.ts';
 import { computePerformance, type EquityColumns, type EquityPoint } from '../../../machines/metrics/performance.ts';
 import { sampleEquity } from '../../../machines/metrics/periods.ts';
-import { metricsFor, metricsForColumns } from '../../../machines/metrics/run-metrics.ts';
+import { metricsFor, metricsForColumns, sharpeEquity } from '../../../machines/metrics/run-metrics.ts';
+import { periodReturns } from '../../../machines/metrics/performance.ts';
+import { periodSharpe } from '../../../machines/research/overfitting.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -60,5 +62,19 @@ describe('metricsForColumns', () => {
     ['stock', new Set<MarketKind>(['stock'])],
   ] as const)('gives the same summary as metricsFor (%s)', (_name, kinds) => {
     expect(metricsForColumns(columns(mixedCurve), [], 1.5, '1d', kinds)).toEqual(metricsFor(mixedCurve, [], 1.5, '1d', kinds));
+  });
+});
+
+describe('sharpeEquity, the equity a sweep\'s overfitting measures take', () => {
+  test('a mixed run: the daily samples its Sharpe is computed on, so a per-period Sharpe of them annualises to the summary\'s', () => {
+    const equity = sharpeEquity(columns(mixedCurve), '1d', MIXED);
+    expect([...equity]).toEqual(sampleEquity(mixedCurve, DAY).map((p) => p.equity));
+    const summary = metricsFor(mixedCurve, [], 0, '1d', MIXED);
+    expect(periodSharpe(periodReturns(equity)) * Math.sqrt(365)).toBeCloseTo(summary.sharpe, 12);
+  });
+
+  test('a single-market run: every point, the very columns', () => {
+    const curve = columns(mixedCurve);
+    expect(sharpeEquity(curve, '1d', new Set<MarketKind>(['crypto']))).toBe(curve.equity);
   });
 });
