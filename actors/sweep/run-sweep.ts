@@ -468,7 +468,11 @@ async function runWalkForward(
     stitched,
     // The stitched curve's returns, drawdown and Sharpe, and the test windows' trades and fees pooled (each window
     // trades from fresh capital, so a trade's pnl is on the same scale in every window).
-    outOfSample: metricsFor(points, tested.flatMap((o) => o.trades ?? []), tested.reduce((sum, o) => sum + (o.fees ?? 0), 0), setup.timeframe, kinds),
+    outOfSample: {
+      ...metricsFor(points, tested.flatMap((o) => o.trades ?? []), tested.reduce((sum, o) => sum + (o.fees ?? 0), 0), setup.timeframe, kinds),
+      // The stitched points carry no exposure: time in market is the windows', weighted by their bars.
+      exposure: tested.reduce((sum, o) => sum + o.summary.exposure * o.bars, 0) / Math.max(1, tested.reduce((sum, o) => sum + o.bars, 0)),
+    },
   };
 }
 

@@ -172,6 +172,10 @@ describe('walk-forward by a trade-based metric', () => {
     expect(wf.outOfSample.expectancy).toBeCloseTo(windows.reduce((sum, w) => sum + w.expectancy * w.trades, 0) / trades, 9);
     expect(wf.outOfSample.best_trade).toBe(Math.max(...windows.map((w) => w.best_trade)));
     expect(wf.outOfSample.worst_trade).toBe(Math.min(...windows.map((w) => w.worst_trade)));
+    // Time in market is the windows', weighted by their bars (the stitched points carry no exposure of their own).
+    const bars = wf.rows.map((r) => r.window.testTo - r.window.testFrom);
+    expect(wf.outOfSample.exposure).toBeGreaterThan(0);
+    expect(wf.outOfSample.exposure).toBeCloseTo(windows.reduce((sum, w, i) => sum + w.exposure * bars[i]!, 0) / bars.reduce((a, b) => a + b, 0), 2);
   }, LONG);
 });
 
