@@ -92,3 +92,19 @@ export function ownerText(run: Pick<RunRow, 'ownerPid' | 'ownerHost' | 'ownerSta
   if (owner === undefined) return 'another process';
   return `process ${owner.pid}${owner.host !== thisProcess().host ? ` on ${owner.host}` : ''}`;
 }
+
+/**
+ * Whether `owner` is known to have ended: a process on this host that is gone (or whose PID was reused). An owner
+ * on another host cannot be checked from here: not known to have ended.
+ */
+export function ownerProcessEnded(owner: ProcessOwner): boolean {
+  return owner.host === thisProcess().host && !processAlive(owner);
+}
+
+/** A ProcessOwner stored as JSON (a sweep keeps its owner in its summary while it runs), or undefined. */
+export function ownerFromJson(value: unknown): ProcessOwner | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { pid, host, start } = value as Record<string, unknown>;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || typeof host !== 'string' || typeof start !== 'string') return undefined;
+  return { pid, host, start };
+}

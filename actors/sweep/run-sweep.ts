@@ -19,6 +19,7 @@ import { parseWalkForward, walkForwardWindows, type WalkForwardWindow } from '..
 import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig } from '../adapters/config.ts';
 import { createProgress } from '../adapters/progress.ts';
 import { metricsFor, sharpeEquity } from '../../machines/metrics/run-metrics.ts';
+import { thisProcess } from '../session/session-owner.ts';
 import { loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
@@ -297,6 +298,8 @@ function openSweepDb(req: SweepRequest, plan: SweepPlan, sweepId: string, dbPath
     status: 'running',
     startedAt: started,
     config: { strategy: plan.setup.baseParams, capital: plan.setup.capital, risk: loadRiskLimits(), skipped: plan.skipped },
+    // Until the sweep ends (its summary is then replaced): the dashboard tells a killed sweep from a running one.
+    summary: { owner: thisProcess() },
   }).run();
   return sweepDb;
 }

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { desc } from 'drizzle-orm';
 import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
 import { runs, sweeps, type SweepRow, type RunRow } from '../../db/schema.ts';
-import { sessionRunning } from '../../actors/session/session-owner.ts';
+import { ownerFromJson, ownerProcessEnded, sessionRunning } from '../../actors/session/session-owner.ts';
 
 export interface RunRef {
   source: string;
@@ -46,6 +46,8 @@ export interface SweepListing {
   key: string;
   sweep: SweepRow;
   path: string;
+  /** A `running` sweep whose process has ended without finishing it (killed): it will never finish. */
+  processEnded: boolean;
 }
 
 export interface SweepScan {
@@ -294,7 +296,7 @@ export class RunCatalog {
       const key = name.slice(0, -'.db'.length);
       if (!KEY_PATTERN.test(key)) continue;
       try {
-        for (const sweep of this.sweepsIn(path)) listed.push({ key, sweep, path });
+        for (const sweep of this.sweepsIn(path)) listed.push({ key, sweep, path, processEnded: sweepProcessEnded(sweep) });
       } catch (err) {
         const reason = unreadableReason(err);
         unreadable.push({ path, reason: reason === 'not a QuantSage run database' ? 'not a QuantSage sweep database' : reason });
@@ -355,4 +357,11 @@ export class RunCatalog {
     this.closed = true;
     for (const [path, entry] of [...this.open]) this.closeEntry(path, entry);
   }
+}
+
+/** Read at every listing, not cached with the rows: a killed sweep's file never changes again. */
+function sweepProcessEnded(sweep: SweepRow): boolean {
+  if (sweep.status !== 'running') return false;
+  const owner = ownerFromJson(sweep.summary?.owner);
+  return owner !== undefined && ownerProcessEnded(owner);
 }

@@ -36,8 +36,13 @@ function bestOf(listing: SweepListing): string {
   return `${params}: ${listing.sweep.metric} ${typeof best.metric === 'number' ? best.metric.toFixed(3) : '—'}`;
 }
 
-/** A sweep's status; a failed or interrupted one says why (and how many results it kept) on hover. */
-function statusCell(s: SweepListing['sweep']): Html {
+/**
+ * A sweep's status; a failed or interrupted one says why (and how many results it kept) on hover, and a killed one
+ * (its row still says running) is "not running".
+ */
+function statusCell(listing: SweepListing): Html {
+  const s = listing.sweep;
+  if (listing.processEnded) return html`<td class="status-not-running" title="its process has ended without finishing the sweep">not running</td>`;
   const error = s.summary?.error;
   if (typeof error !== 'string') return html`<td class="status-${s.status}">${s.status}</td>`;
   const results = typeof s.summary?.results === 'number' ? `; ${s.summary.results} result(s) stored` : '';
@@ -54,7 +59,7 @@ export function sweepsTable(scan: SweepScan): Html {
       ? runLabel({ strategy: s.strategy, symbols: s.symbols, mode: 'backtest', fromTs: s.fromTs, toTs: s.toTs, startedAt: s.startedAt })
       : `${s.strategy} · ${s.symbols.join(', ')} · all stored bars`;
     return html`<tr data-sweep="${s.id}"><td>${formatTime(s.startedAt)}</td><td>${s.reportPath ? html`<a href="/sweeps/${l.key}/report" target="_blank" rel="noopener" title="sweep ${s.id}">${label}</a>` : label}</td>
-<td class="id">${s.grid}${s.walkForward ? html` · walk-forward ${s.walkForward}` : ''}</td><td class="num">${s.combinations}</td>${statusCell(s)}<td class="best">${bestOf(l)}</td><td class="id" title="${l.path}">${basename(l.path)}</td></tr>`;
+<td class="id">${s.grid}${s.walkForward ? html` · walk-forward ${s.walkForward}` : ''}</td><td class="num">${s.combinations}</td>${statusCell(l)}<td class="best">${bestOf(l)}</td><td class="id" title="${l.path}">${basename(l.path)}</td></tr>`;
   });
   return html`<h2>Sweeps</h2>
 <table class="runs sweeps"><thead><tr><th>Started</th><th>Sweep</th><th>Grid</th><th class="num">Combinations</th><th>Status</th><th>Best</th><th>Database</th></tr></thead>

@@ -62,6 +62,30 @@ function sweepDbIn(out: string): string {
 }
 
 describe('an interrupted sweep', () => {
+  test('a sweep killed with SIGKILL (its row still says running) is listed as not running; while it ran, as running', async () => {
+    const out = join(dir, 'sigkill');
+    const sweep = startSweep(out, ['--grid', 'lookback=10:60:1,entry_z=1.5:3:0.01', '--keep', '0']);
+    await sweep.until('backtests');
+    const listed = (): string => {
+      const catalog = new RunCatalog({ dbPath, backtestsDir: join(dir, 'backtests'), sweepsDir: out });
+      try {
+        return String(sweepsTable(catalog.sweepScan()));
+      } finally {
+        catalog.close();
+      }
+    };
+    expect(listed()).toContain('<td class="status-running">running</td>');
+    // The process that runs the sweep (`bun run` starts it as a child), as the sweep recorded it.
+    const db = new Database(sweepDbIn(out), { readonly: true });
+    const { owner } = JSON.parse((db.query('SELECT summary FROM sweeps').get() as { summary: string }).summary) as { owner: { pid: number } };
+    db.close();
+    process.kill(owner.pid, 'SIGKILL');
+    await sweep.finished();
+    const after = listed();
+    expect(after).toContain('<td class="status-not-running" title="its process has ended without finishing the sweep">not running</td>');
+    expect(after).not.toContain('status-running');
+  }, LONG);
+
   test('Ctrl-C while the combinations run: status interrupted, the results received so far committed, the DB closed, exit 130', async () => {
     const out = join(dir, 'sigint');
     // 7,685 combinations: far from done when the first progress line appears (after a second).
