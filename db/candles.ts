@@ -168,38 +168,22 @@ export function storedCoverage(
 
 /** The last `limit` stored bars opening before beforeTs, oldest first. */
 export function candlesBefore(db: DbOrTx, query: SeriesQuery & { beforeTs: number; limit: number }): CandleRow[] {
-  const rows = db
-    .select()
-    .from(candles)
-    .where(
-      and(
-        eq(candles.exchange, query.exchange),
-        eq(candles.symbol, query.symbol),
-        eq(candles.timeframe, query.timeframe),
-        lt(candles.ts, query.beforeTs),
-      ),
-    )
-    .orderBy(desc(candles.ts))
-    .limit(query.limit)
-    .all();
-  return rows.reverse();
+  return nearestCandles(db, query, lt(candles.ts, query.beforeTs), desc(candles.ts), query.limit).reverse();
 }
 
 /** The first `limit` stored bars opening after afterTs, oldest first. */
 export function candlesAfter(db: DbOrTx, query: SeriesQuery & { afterTs: number; limit: number }): CandleRow[] {
+  return nearestCandles(db, query, gt(candles.ts, query.afterTs), asc(candles.ts), query.limit);
+}
+
+/** Up to `limit` bars of one series on one side of a time (`side`), nearest first. */
+function nearestCandles(db: DbOrTx, series: SeriesQuery, side: SQL, nearestFirst: SQL, limit: number): CandleRow[] {
   return db
     .select()
     .from(candles)
-    .where(
-      and(
-        eq(candles.exchange, query.exchange),
-        eq(candles.symbol, query.symbol),
-        eq(candles.timeframe, query.timeframe),
-        gt(candles.ts, query.afterTs),
-      ),
-    )
-    .orderBy(asc(candles.ts))
-    .limit(query.limit)
+    .where(and(eq(candles.exchange, series.exchange), eq(candles.symbol, series.symbol), eq(candles.timeframe, series.timeframe), side))
+    .orderBy(nearestFirst)
+    .limit(limit)
     .all();
 }
 

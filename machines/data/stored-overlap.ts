@@ -7,14 +7,8 @@ import type { RawCandle } from './csv-layouts.ts';
 import type { MarketKind } from '../domain.ts';
 import { isSessionTimeframe, timeframeMs } from './timeframe.ts';
 
-export interface StoredBar {
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** A stored bar's time and values: a file's bar without its line and adjusted close. */
+export type StoredBar = Omit<RawCandle, 'line' | 'adjClose'>;
 
 export interface StoredOverlapOptions {
   source: string;

@@ -1,6 +1,7 @@
 // Runs `bun scripts/<command>.ts` as a real process and follows its output line by line, so a test can act
 // at a moment the process announces (session started, a fill) — and kill it by its own PID.
 import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
 
 export const ROOT = join(import.meta.dir, '..', '..');
 
@@ -75,4 +76,14 @@ export async function runCommand(script: string, args: string[], env: Record<str
   const c = startCommand(script, args, env);
   const code = await c.exited;
   return { code, stdout: c.lines.join('\n'), stderr: await c.stderr() };
+}
+
+/** The rows `sql` selects from the database at `path`, opened read-only for the one query. */
+export function query<T>(path: string, sql: string): T[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.query(sql).all() as T[];
+  } finally {
+    db.close();
+  }
 }

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UNFLUSHED_BY_CRASH } from '../../../actors/session/replay-session.ts';
 import { eventTableNames } from '../../../db/run-diff.ts';
-import { runCommand, startCommand, type RunningCommand } from '../../support/paper-process.ts';
+import { query, runCommand, startCommand, type RunningCommand } from '../../support/paper-process.ts';
 import { tempDir } from '../../support/real-data.ts';
 
 const dir = tempDir('qs-replay-consistency-');
@@ -15,15 +15,6 @@ const started: RunningCommand[] = [];
 afterAll(() => {
   for (const run of started) run.kill('SIGKILL');
 });
-
-function query<T>(path: string, sql: string): T[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.query(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
 
 describe('replay reads one consistent moment', () => {
   test('on a running session, every replay finds 0 differences', async () => {

@@ -1,11 +1,10 @@
 // One process per session: a second `paper:demo` (or `live`) on a session another live process runs is refused
 // in one line and writes nothing; two started at the same moment cannot both win; a SIGKILLed owner never blocks
 // the restart.
-import { Database } from 'bun:sqlite';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { sessionRunning, thisProcess } from '../../../actors/session/session-owner.ts';
-import { runCommand, startCommand, type RunningCommand } from '../../support/paper-process.ts';
+import { query, runCommand, startCommand, type RunningCommand } from '../../support/paper-process.ts';
 import { liveDirs, startLive, startLiveStandIn } from '../../support/live-process.ts';
 import { tempDir } from '../../support/real-data.ts';
 
@@ -19,15 +18,6 @@ function start(args: string[]): RunningCommand {
   const run = startCommand('paper-demo', args);
   started.push(run);
   return run;
-}
-
-function query<T>(path: string, sql: string): T[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.query(sql).all() as T[];
-  } finally {
-    db.close();
-  }
 }
 
 /** Bars journaled twice (two processes feeding one session) and equity points recorded twice. */
