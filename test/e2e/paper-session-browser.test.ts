@@ -87,6 +87,12 @@ describe.skipIf(!hasChromium)('paper session in the dashboard', () => {
     await page.waitForSelector('#breaker-body [data-breaker-state="trading"]', { timeout: WAIT_MS });
     await page.waitForSelector('#commands-body tr[data-kind="resume"][data-taken="yes"]', { timeout: WAIT_MS });
 
+    // The session's process killed outright (its row still says running): the open page says it is not running.
+    demo.kill('SIGKILL');
+    await demo.exited;
+    await page.waitForSelector('#run-header [data-status="not-running"]', { timeout: WAIT_MS });
+    expect(await page.locator('#live-status').innerText()).toBe('not running');
+
     expect(await page.evaluate(() => (window as unknown as { qsNoReload?: boolean }).qsNoReload)).toBe(true);
     expect(errors).toEqual([]);
     await saveScreenshot(page, 'paper-session-resumed.png');

@@ -12,7 +12,7 @@
     var header = document.querySelector('#run-header [data-status]');
     var status = header ? header.getAttribute('data-status') : 'running';
     document.body.dataset.runStatus = status;
-    if (el) el.textContent = status === 'running' ? connectionText : status;
+    if (el) el.textContent = status === 'running' ? connectionText : status.replace(/-/g, ' ');
   }
   function setLive(value, text) {
     live = value;
