@@ -303,7 +303,7 @@ export const sweepResults = sqliteTable(
     fromTs: integer('from_ts'),
     toTs: integer('to_ts'),
     params: text('params', { mode: 'json' }).$type<Record<string, number | string>>().notNull(),
-    /** The sweep's metric (null when the summary has none, e.g. cagr of a too-short run). */
+    /** The sweep's metric: Infinity when unbounded (a profit factor with no losing trade), null when the summary has none (cagr of a too-short run). */
     metric: real('metric'),
     summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     runId: text('run_id'),

@@ -51,7 +51,8 @@ await runMain(async () => {
   const reconcileMinutes = parsePositiveNumber('reconcile-minutes', args['reconcile-minutes']) ?? 5;
   const retry = request.maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries: request.maxRetries };
   const dbPath = args.db ?? DEFAULT_LIVE_DB;
-  checkSessionDbFile(dbPath);
+  // A session another process runs here is refused before the venue is asked for anything.
+  checkSessionDbFile(dbPath, { source: request.source, newSession: args['new-session'] ?? false, now: Date.now() });
   const session = await liveSession({ ...request, sandbox: args.sandbox });
   for (const line of livePlan(session)) console.log(line);
   if (!args['confirm-live']) {

@@ -1,6 +1,7 @@
 // bun run sweep — every combination of a parameter grid through the backtest pipeline, on all cores.
 import { parseCommandArgs, parseDateFlag, parseNameList, parsePositiveNumber, parseTimeframeFlag, required, runMain } from '../actors/adapters/cli.ts';
-import { metricOf, runSweep, SweepInterrupted, type SweepRequest, type SweepResult } from '../actors/sweep/run-sweep.ts';
+import { runSweep, SweepInterrupted, type SweepRequest, type SweepResult } from '../actors/sweep/run-sweep.ts';
+import { formatMetric, metricJson, metricOf } from '../machines/research/sweep-metric.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DAY_MS } from '../machines/data/timeframe.ts';
 import { formatCombination } from '../machines/research/grid.ts';
@@ -116,7 +117,7 @@ await runMain(async () => {
   }
   const r = result.report;
   const best = r.outcomes[0]!;
-  const fmt = (v: number | null | undefined, d = 3) => (v === Infinity ? '∞' : v === null || v === undefined ? '—' : v.toFixed(d));
+  const fmt = (v: number | null | undefined, d = 3) => formatMetric(v, d);
   console.log(`sweep       ${result.sweepId}: ${r.outcomes.length} combinations ${r.queue ? `through ${r.queue}` : `on ${r.workers} worker(s)`} in ${(r.elapsedMs / 1000).toFixed(1)} s`);
   if (r.skipped.length > 0) console.log(`skipped     ${r.skipped.length} combination(s) the strategy refuses, e.g. ${r.skipped[0]}`);
   console.log(`best        ${formatCombination(best.params)}: ${r.metric} ${fmt(best.metric)}${best.runId ? ` (run ${best.runId})` : ''}`);
@@ -144,10 +145,10 @@ await runMain(async () => {
       report: result.reportPath,
       combinations: r.outcomes.length,
       skipped: r.skipped.length,
-      best: { params: best.params, metric: best.metric, run_id: best.runId ?? null },
+      best: { params: best.params, metric: metricJson(best.metric), run_id: best.runId ?? null },
       deflated_sharpe: r.deflated?.deflatedSharpe ?? null,
       pbo: r.pbo?.pbo ?? null,
-      walk_forward: r.walkForward?.rows.map((row) => ({ window: row.window.index, params: row.chosen, in_sample: row.inSampleMetric, out_of_sample: row.outOfSampleMetric })) ?? null,
+      walk_forward: r.walkForward?.rows.map((row) => ({ window: row.window.index, params: row.chosen, in_sample: metricJson(row.inSampleMetric), out_of_sample: metricJson(row.outOfSampleMetric) })) ?? null,
     }));
   }
 });

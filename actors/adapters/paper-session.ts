@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { existsSync, statSync } from 'node:fs';
-import { closeDb, openDb, openDbReadOnly, type Db } from '../../db/client.ts';
+import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
 import { equitySnapshots, fills, positions, runs, type RunRow } from '../../db/schema.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import type { RetryPolicy } from '../../machines/data/retry-policy.ts';
@@ -77,7 +77,7 @@ function newSessionId(mode: string, now: number): string {
  * The session to resume: the newest unfinished one of this mode fed by the same kind of source (a demo session
  * and a CCXT session may share a database without blocking each other).
  */
-function resumable(db: Db | Tx, snapshot: SessionSnapshot): RunRow | undefined {
+function resumable(db: Db | Tx, snapshot: Pick<SessionSnapshot, 'mode' | 'source'>): RunRow | undefined {
   return db
     .select()
     .from(runs)
@@ -85,6 +85,28 @@ function resumable(db: Db | Tx, snapshot: SessionSnapshot): RunRow | undefined {
     .orderBy(desc(runs.startedAt))
     .all()
     .find((run) => (run.config as Partial<SessionSnapshot>).source?.kind === snapshot.source.kind);
+}
+
+/**
+ * A live session on `source` that a live process runs now. Two live sessions on one venue account would each
+ * read the other's orders and positions as differences from its journal and trade against them, so a live
+ * session — a new one too — does not start beside it.
+ */
+function runningLiveSession(db: Db | Tx, source: SessionSnapshot['source'][string], now: number): RunRow | undefined {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.mode, 'live'), eq(runs.status, 'running')))
+    .all()
+    .find((run) => (run.config as Partial<SessionSnapshot>).source?.kind === source && sessionRunning(run, now));
+}
+
+function liveAccountBusy(dbPath: string, run: RunRow): Error {
+  const pid = run.ownerPid === null ? '' : ` (kill ${run.ownerPid})`;
+  return new Error(
+    `${dbPath}: live session ${run.id} on ${(run.config as Partial<SessionSnapshot>).source?.kind ?? 'this venue'} is already running in ${ownerText(run)}; ` +
+      `two live sessions on one account would trade against each other's positions: stop it first${pid}, or keep another account's session in another --db`,
+  );
 }
 
 function alreadyRunning(dbPath: string, run: RunRow, now: number): Error {
@@ -101,9 +123,10 @@ function alreadyRunning(dbPath: string, run: RunRow, now: number): Error {
  * Refuses a --db file that holds other QuantSage data — a market DB's candles, a backtest's run DB, a sweep DB —
  * or is no QuantSage database at all, in one line naming it and before anything is written: a session would
  * otherwise be added to it (and a backtest DB's runs table list a paper run). A missing or empty file, or a
- * QuantSage database with nothing in it, becomes the session database.
+ * QuantSage database with nothing in it, becomes the session database. `live`: a live command also refuses, before
+ * it asks the venue for anything, while a live process runs a session on the same venue here.
  */
-export function checkSessionDbFile(path: string): void {
+export function checkSessionDbFile(path: string, live?: { source: string; newSession: boolean; now: number }): void {
   if (path === ':memory:' || !existsSync(path) || statSync(path).isDirectory() || statSync(path).size === 0) return;
   let db: Db;
   try {
@@ -134,6 +157,12 @@ export function checkSessionDbFile(path: string): void {
       throw refuse(`holds backtest runs (${id}${backtests > 1 ? ` and ${backtests - 1} more` : ''})`);
     }
     if (count('sweeps') > 0) throw refuse('is a parameter-sweep database');
+    // Before a live command reads the venue: the same check in the claim, after it, is what decides.
+    if (live === undefined || pendingMigrations(db) > 0) return;
+    const running = runningLiveSession(db, live.source, live.now);
+    if (running === undefined) return;
+    if (!live.newSession && resumable(db, { mode: 'live', source: { kind: live.source } })?.id === running.id) throw alreadyRunning(path, running, live.now);
+    throw liveAccountBusy(path, running);
   } finally {
     closeDb(db);
   }
@@ -248,6 +277,8 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     // A first look without a lock: a session running elsewhere is refused before its warm-up is fetched.
     const previous = req.newSession ? undefined : resumable(db, req.snapshot);
     if (previous !== undefined && sessionRunning(previous, clock.now())) throw alreadyRunning(req.dbPath, previous, clock.now());
+    const busy = req.snapshot.mode === 'live' ? runningLiveSession(db, req.snapshot.source.kind, clock.now()) : undefined;
+    if (busy !== undefined) throw liveAccountBusy(req.dbPath, busy);
     // A live session's capital is the venue's cash when it started; by a restart its own trades (or someone else)
     // have moved that cash, so it is not a setting to match: the journal's capital stands and reconciliation
     // compares the venue's cash with the journal's.
@@ -270,6 +301,8 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
       (tx) => {
         const current = req.newSession ? undefined : resumable(tx, req.snapshot);
         if (current !== undefined && sessionRunning(current, clock.now())) throw alreadyRunning(req.dbPath, current, clock.now());
+        const busyNow = req.snapshot.mode === 'live' ? runningLiveSession(tx, req.snapshot.source.kind, clock.now()) : undefined;
+        if (busyNow !== undefined) throw liveAccountBusy(req.dbPath, busyNow);
         if (current?.id !== previous?.id) {
           throw new Error(`${req.dbPath}: another process started or resumed session ${current?.id ?? previous?.id} at the same moment; run this command again`);
         }

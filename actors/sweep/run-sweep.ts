@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { candleRange, getInstrument, loadCandles } from '../../db/candles.ts';
 import { noCandlesMessage } from '../../machines/data/candle-validation.ts';
 import { closeDb, openDb, openExistingDb } from '../../db/client.ts';
-import { sweepResults, sweeps } from '../../db/schema.ts';
+import { sweeps } from '../../db/schema.ts';
 import { timeframeMs } from '../../machines/data/timeframe.ts';
 import { periodReturns, type PerformanceSummary } from '../../machines/metrics/performance.ts';
 import { expandGrid, formatCombination, parseGrid, type Combination, type GridAxis, type ParamValue } from '../../machines/research/grid.ts';
@@ -20,6 +20,8 @@ import { loadRiskLimits, loadStrategy, loadStrategyDefinition, loadVenueConfig }
 import { createProgress } from '../adapters/progress.ts';
 import { metricsFor, sharpeEquity } from '../../machines/metrics/run-metrics.ts';
 import { thisProcess } from '../session/session-owner.ts';
+import { metricJson, metricOf, SWEEP_METRICS, type SweepMetric } from '../../machines/research/sweep-metric.ts';
+import { resultWriter, type Phase } from './result-writer.ts';
 import { loadAlertsConfig } from '../alerts/alerts-config.ts';
 import { runBacktest } from '../backtest.ts';
 import type { CombinationJob, CombinationOutcome, SweepSetup } from './combination.ts';
@@ -27,10 +29,6 @@ import { barsInRange, toSharedColumns } from './shared-candles.ts';
 import { startQueuePool } from './queue-pool.ts';
 import { connectOrFail, parseQueueUrl } from './sweep-queue.ts';
 import { startThreadPool, startWorkerPool, type ThreadPool, type WorkerPool } from './worker-pool.ts';
-
-/** Summary fields a sweep can rank by; higher is better for each (max_drawdown is a negative fraction). */
-export const SWEEP_METRICS = ['sharpe', 'sortino', 'calmar', 'cagr', 'total_return', 'max_drawdown', 'profit_factor', 'expectancy', 'win_rate', 'final_equity'] as const;
-export type SweepMetric = (typeof SWEEP_METRICS)[number];
 
 export interface SweepRequest {
   strategyName: string;
@@ -83,8 +81,6 @@ export class SweepInterrupted extends Error {
     );
   }
 }
-
-const RESULT_COLUMNS = ['sweepId', 'combination', 'phase', 'window', 'fromTs', 'toTs', 'params', 'metric', 'summary'] as const;
 
 export const DEFAULT_KEEP = 3;
 
@@ -252,14 +248,14 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
       finishedAt: req.now(),
       reportPath: reportPath ?? null,
       summary: {
-        best: { params: ranked[0]!.params, metric: ranked[0]!.metric, run_id: ranked[0]!.runId ?? null },
+        best: { params: ranked[0]!.params, metric: metricJson(ranked[0]!.metric), run_id: ranked[0]!.runId ?? null },
         deflated_sharpe: measures.deflated?.deflatedSharpe ?? null,
         pbo: measures.pbo?.pbo ?? null,
         walk_forward: walkForward?.rows.map((r) => ({
           window: r.window.index,
           params: r.chosen,
-          in_sample: r.inSampleMetric,
-          out_of_sample: r.outOfSampleMetric,
+          in_sample: metricJson(r.inSampleMetric),
+          out_of_sample: metricJson(r.outOfSampleMetric),
         })) ?? null,
       },
     }).where(eq(sweeps.id, sweepId)).run();
@@ -531,8 +527,6 @@ async function overfittingMeasures(
   return { deflated, pbo: pboOfLogits(totals, await pool.splitLogits(totals)) };
 }
 
-type Phase = 'full' | 'train' | 'test';
-
 /** Runs a phase's jobs, stores each result as it arrives, and returns what `receive` kept of each, in job order. */
 type PhaseRunner = (
   jobs: CombinationJob[],
@@ -557,58 +551,6 @@ async function runJobs<T>(pool: WorkerPool, jobs: CombinationJob[], receive: (ou
   return out;
 }
 
-/** Rows per transaction, and the longest a received result waits for its commit (by the injected clock). */
-const COMMIT_ROWS = 512;
-const COMMIT_MS = 1000;
-
-/**
- * Stores results in the sweep DB as they come, a transaction per COMMIT_ROWS rows or per COMMIT_MS: a commit per row
- * would make the main thread the bottleneck, one at the end would lose every result to a crash or a Ctrl-C.
- */
-function resultWriter(sweepDb: ReturnType<typeof openDb>, sweepId: string, combinations: number, now: () => number) {
-  // Prepared once: building the insert for every row was most of the main thread's work per combination.
-  const insert = sweepDb
-    .insert(sweepResults)
-    .values(Object.fromEntries(RESULT_COLUMNS.map((c) => [c, sql.placeholder(c)])) as never)
-    .prepare();
-  let pending: Record<(typeof RESULT_COLUMNS)[number], unknown>[] = [];
-  let stored = 0;
-  let sealed = false;
-  let lastCommit = now();
-  const commit = () => {
-    if (pending.length === 0) return;
-    const rows = pending;
-    pending = [];
-    sweepDb.$client.transaction(() => rows.forEach((row) => insert.run(row)))();
-    stored += rows.length;
-    lastCommit = now();
-  };
-  return {
-    add(outcome: ScoredOutcome, phase: Phase, window: number | null): void {
-      if (sealed) return;
-      pending.push({
-        sweepId,
-        combination: outcome.id % combinations,
-        phase,
-        window,
-        fromTs: outcome.fromTs ?? null,
-        toTs: outcome.toTs ?? null,
-        params: outcome.params,
-        metric: storedMetric(outcome.metric),
-        summary: outcome.summary,
-      });
-      if (pending.length >= COMMIT_ROWS || now() - lastCommit >= COMMIT_MS) commit();
-    },
-    commit,
-    seal(): void {
-      sealed = true;
-    },
-    /** Rows committed so far. */
-    get stored(): number {
-      return stored;
-    },
-  };
-}
 
 /**
  * Hands a phase's results to `write` in job order as they arrive (so the rows' order does not depend on which thread
@@ -685,22 +627,6 @@ function curveKeeper(k: number): (outcome: ScoredOutcome) => ScoredOutcome {
     if (best.length > k) withoutCurve(best.pop()!);
     return outcome;
   };
-}
-
-/** The metric column holds finite values only (an unbounded one is null there, as in the summary). */
-function storedMetric(metric: number | null): number | null {
-  return metric !== null && Number.isFinite(metric) ? metric : null;
-}
-
-/**
- * The figure a combination is ranked by, higher better. A profit factor with no losing trade and a Sortino with no
- * losing period are unbounded (the summary holds null: JSON has no infinity): they rank first, as +Infinity. Any
- * other null (a CAGR too short to annualise) has no value and ranks last.
- */
-export function metricOf(summary: PerformanceSummary, metric: SweepMetric): number | null {
-  const value = summary[metric];
-  if (value === null && (metric === 'profit_factor' || metric === 'sortino')) return Number.POSITIVE_INFINITY;
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 function newSweepId(now: Date): string {

@@ -3,7 +3,8 @@
 // deflated Sharpe ratio and PBO with a one-line reading, and the walk-forward table and stitched curve.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { metricOf, type SweepReport } from '../../actors/sweep/run-sweep.ts';
+import type { SweepReport } from '../../actors/sweep/run-sweep.ts';
+import { formatMetric, metricOf } from '../../machines/research/sweep-metric.ts';
 import { formatCombination } from '../../machines/research/grid.ts';
 import type { Heatmap } from '../../machines/research/sweep-tables.ts';
 import { downsampleMinMax, escapeHtml, scriptSafeJson } from './render-report.ts';
@@ -16,7 +17,7 @@ export function renderSweepReport(r: SweepReport): string {
   const css = read('uPlot.min.css').replace(/<\/style/gi, '<\\/style');
   const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
   // +∞: a profit factor with no losing trade, a Sortino with no losing period (run-sweep's metricOf).
-  const num = (v: number | null | undefined, d = 3) => (v === Infinity ? '∞' : v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+  const num = (v: number | null | undefined, d = 3) => formatMetric(v, d);
   // The sweep kept the curves of its best CURVES_KEPT combinations only.
   const curves = r.outcomes.flatMap((o) => (o.curve === undefined ? [] : [{ label: formatCombination(o.params), ...downsampleMinMax(Array.from(o.curve.ts, (t) => t / 1000), o.curve.equity) }]));
   const data = {

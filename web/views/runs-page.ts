@@ -8,6 +8,7 @@ import { runPath, shownStatus } from './dashboard-page.ts';
 import { layout } from './layout.ts';
 import type { Html } from './panels.ts';
 import { runLabel } from './run-label.ts';
+import { formatMetric, type MetricJson } from '../../machines/research/sweep-metric.ts';
 
 /** The run's stored total return, or for a paper/live session the return of its latest equity so far. */
 function totalReturn(listing: RunListing): number | undefined {
@@ -30,10 +31,10 @@ function unreadableTable(files: UnreadableFile[]): Html {
 }
 
 function bestOf(listing: SweepListing): string {
-  const best = listing.sweep.summary?.best as { params?: Record<string, unknown>; metric?: number | null } | undefined;
+  const best = listing.sweep.summary?.best as { params?: Record<string, unknown>; metric?: MetricJson } | undefined;
   if (best?.params === undefined) return '—';
   const params = Object.entries(best.params).map(([k, v]) => `${k}=${v}`).join(', ');
-  return `${params}: ${listing.sweep.metric} ${typeof best.metric === 'number' ? best.metric.toFixed(3) : '—'}`;
+  return `${params}: ${listing.sweep.metric} ${formatMetric(best.metric, 3)}`;
 }
 
 /**

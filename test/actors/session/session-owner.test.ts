@@ -83,18 +83,32 @@ describe('a session runs in one process at a time', () => {
     }
   }, 180_000);
 
-  test('bun run live on a session another live process runs is refused before it trades', async () => {
+  test('bun run live on a session another live process runs is refused before it asks the venue for anything, --new-session too', async () => {
     const standIn = startLiveStandIn({ from: '2019-06-01', bars: 200, warmBars: 30 });
     const dirs = liveDirs();
     const first = startLive(standIn, dirs, ['--confirm-live']);
     started.push(first);
     try {
       await first.waitFor(/^session \S+ started/, 60_000);
+      await first.waitFor(/^reconcile venue and journal agree/, 60_000);
+      // The venue's markets and balances: the first process read them at its start; a refused one reads nothing.
+      const venueReads = (): number => standIn.server.requests.filter((r) => r.route === 'exchangeInfo' || r.route === 'account').length;
+      const readsBefore = venueReads();
       const second = startLive(standIn, dirs, ['--confirm-live']);
       started.push(second);
       expect(await second.exited).not.toBe(0);
       expect((await second.stderr()).trim()).toMatch(new RegExp(`session live-\\S+ is already running in process ${first.pid} .*; stop it first \\(Ctrl-C in its terminal \\(kill ${first.pid}\\)\\) and run this command again to resume it$`));
       expect(second.lines.join('\n')).not.toMatch(/^session \S+ (started|resumed)/m);
+      expect(second.lines.join('\n')).not.toMatch(/^venue /m);
+      // --new-session would open a second live session on the same account beside the running one.
+      const third = startLive(standIn, dirs, ['--confirm-live', '--new-session']);
+      started.push(third);
+      expect(await third.exited).not.toBe(0);
+      expect((await third.stderr()).trim()).toMatch(
+        new RegExp(`live session live-\\S+ on ccxt is already running in process ${first.pid}; two live sessions on one account would trade against each other's positions: stop it first \\(kill ${first.pid}\\), or keep another account's session in another --db$`),
+      );
+      expect(third.lines.join('\n')).not.toMatch(/^venue /m);
+      expect(venueReads()).toBe(readsBefore);
       expect(query(dirs.db, 'SELECT COUNT(*) AS n FROM runs')).toEqual([{ n: 1 }]);
       expect(query(dirs.db, 'SELECT owner_pid FROM runs')).toEqual([{ owner_pid: first.pid }]);
     } finally {

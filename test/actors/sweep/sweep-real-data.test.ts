@@ -8,7 +8,9 @@ import { Database } from 'bun:sqlite';
 import { importCsvFile } from '../../../actors/adapters/csv-import.ts';
 import { loadRiskLimits, loadStrategyDefinition, loadVenueConfig } from '../../../actors/adapters/config.ts';
 import { runCombination } from '../../../actors/sweep/combination.ts';
-import { CURVES_KEPT, metricOf, planSweep, runSweep, type SweepRequest, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
+import { CURVES_KEPT, planSweep, runSweep, type SweepRequest, type SweepResult } from '../../../actors/sweep/run-sweep.ts';
+import { metricOf } from '../../../machines/research/sweep-metric.ts';
+import { createDashboard } from '../../../web/app.ts';
 import { closeDb, openDb } from '../../../db/client.ts';
 import { periodReturns } from '../../../machines/metrics/performance.ts';
 import { deflatedSharpe, periodSharpe, probabilityOfOverfitting } from '../../../machines/research/overfitting.ts';
@@ -204,6 +206,24 @@ describe('ranking by profit factor', () => {
     const html = readFileSync(result.reportPath!, 'utf8');
     expect(html).toContain('<td class="params">lookback=60, entry_z=2</td><td>∞</td>');
     expect(html).toContain('∞: no losing trade, ranked above every finite profit_factor.');
+    // Stored as ∞ too: the row's REAL holds Infinity (SQL ranks it first), the summary's JSON the string "Infinity".
+    const sweepDb = new Database(result.dbPath, { readonly: true });
+    try {
+      const top = sweepDb.query<{ params: string; metric: number | null }, []>("SELECT params, metric FROM sweep_results WHERE phase = 'full' ORDER BY metric DESC, combination LIMIT 1").get()!;
+      expect({ params: JSON.parse(top.params), metric: top.metric }).toEqual({ params: { lookback: 60, entry_z: 2 }, metric: Infinity });
+      const summary = JSON.parse(sweepDb.query<{ summary: string }, []>('SELECT summary FROM sweeps').get()!.summary);
+      expect(summary.best).toMatchObject({ params: { lookback: 60, entry_z: 2 }, metric: 'Infinity' });
+    } finally {
+      sweepDb.close();
+    }
+    // The dashboard's sweep list reads that summary.
+    const dashboard = createDashboard({ dbPath, backtestsDir: join(dir, 'no-backtests'), sweepsDir: join(dir, 'profit-factor') });
+    try {
+      const page = await (await dashboard.app.request('/runs')).text();
+      expect(page).toContain('lookback=60, entry_z=2: profit_factor ∞');
+    } finally {
+      dashboard.close();
+    }
   }, LONG);
 });
 
