@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRiskLimits, loadStrategy, loadVenueConfig } from '../actors/adapters/config.ts';
 import { runSweepBench, runSweepProbe, SWEEP_BENCH_RANGE } from '../actors/sweep/bench-sweep.ts';
-import { runCeilingProbe } from '../actors/sweep/bench-sweep-ceiling.ts';
+import { runCeilingProbe, runHostProbe, type HostProbeKind } from '../actors/sweep/bench-sweep-ceiling.ts';
 import { memoryDbPath, runMemoryProbe, writeSyntheticMarketDb, type MemoryProbe } from '../actors/bench-memory.ts';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { BENCH_POLICY, runAlertsBench } from '../actors/bench-alerts.ts';
@@ -31,7 +31,9 @@ when peak RSS exceeds ${SOAK_LIMITS.rss}× the RSS after 10,000 bars, or the las
                 all cores ÷ 1 worker (sweep_speedup), all cores ÷ one CPU (sweep_speedup_per_core) and the CPU
                 cores the 1-worker sweep used (JIT and GC threads run beside its worker); medians. Then the ceiling:
                 the large grid's combinations as plain loops, warm, in 1 process and in one per core started
-                together (no pool, no coordinator): the most any number of workers could make of them here
+                together (no pool, no coordinator): the most any number of workers could make of them here; and the
+                host ceilings, just before the headline: an arithmetic loop and a stream through 32 MB, each in 1 process
+                and in one per core, what the host gives computing and memory traffic at that moment
   --json        print the figures as one JSON object on the last line
   --skip-dashboard  leave out the dashboard's partial render times over a 1,000,000-event run DB
   --skip-alerts     leave out the alert-delivery section: the in-memory pipeline (at most 50,000 bars per
@@ -58,6 +60,7 @@ await runMain(async () => {
       'sweep-grid': { type: 'string' },
       'sweep-warm': { type: 'boolean' },
       'ceiling-probe': { type: 'string' },
+      'host-probe': { type: 'string' },
     },
     USAGE,
   );
@@ -83,6 +86,10 @@ await runMain(async () => {
     } finally {
       rmSync(outDir, { recursive: true, force: true });
     }
+    return;
+  }
+  if (args['host-probe'] !== undefined) {
+    console.log(JSON.stringify(await runHostProbe(args['host-probe'] as HostProbeKind)));
     return;
   }
   if (args['ceiling-probe'] !== undefined) {
@@ -180,6 +187,7 @@ await runMain(async () => {
     ceiling: (dbPath: string, grid: string, part: number, parts: number) => [
       ...[process.execPath, import.meta.path, '--ceiling-probe', `${part}/${parts}`, '--sweep-grid', grid, '--memory-db', dbPath],
     ],
+    host: (kind: HostProbeKind) => [process.execPath, import.meta.path, '--host-probe', kind],
   };
   const sweepBench = sweepRounds === 0 ? undefined : await runSweepBench(tmpdir(), sweepRounds, sweepCommands);
   if (typeof sweepBench === 'string') console.log(sweepBench);
@@ -190,6 +198,10 @@ await runMain(async () => {
       console.log(`  ${s.jit} ${s.grid} (${fmt(s.combinations)} combinations): ${s.combos_per_s_1_worker} combos/s on 1 worker (using ${s.cpu_cores_1_worker} cores), ${s.combos_per_s_all_cores} on ${s.workers_all} (using ${s.cpu_cores_all_cores}, peak RSS ${s.peak_rss_mb_all_cores} MB): ${s.speedup}× (rounds ${s.speedup_rounds.join(', ')})${pinned}`);
     }
     const c = sweepBench.large_ceiling;
+    for (const h of sweepBench.host_ceilings) {
+      const what = h.kind === 'arithmetic' ? 'arithmetic in registers' : 'a stream through 32 MB';
+      console.log(`  host ceiling, ${what}: ${h.processes} processes at once vs 1, just before the headline sweeps: ${h.speedup}× (rounds ${h.speedup_rounds.join(', ')})`);
+    }
     console.log(`  ceiling: the same ${fmt(c.combinations)} combinations as plain loops, warm, no pool or coordinator: ${c.combos_per_s_1_process} combos/s in 1 process (using ${c.cpu_cores_1_process} cores), ${c.combos_per_s_all_processes} in ${c.processes} started together: ${c.speedup}× (rounds ${c.speedup_rounds.join(', ')})`);
   }
   const sweep =
@@ -216,6 +228,7 @@ await runMain(async () => {
           sweep_readme: sweepBench.readme,
           sweep_readme_warm: sweepBench.readme_warm,
           sweep_ceiling: sweepBench.large_ceiling,
+          sweep_host_ceilings: sweepBench.host_ceilings,
         }
       : {};
   const peakRss =

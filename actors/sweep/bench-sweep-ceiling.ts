@@ -32,6 +32,26 @@ export interface SweepCeiling {
 
 const READY = 'ready';
 
+/** The host probes' loops, each about 2 s on the CI machine alone. */
+const HOST_PROBES = {
+  /** xorshift steps: registers only. */
+  arithmetic: 1_200_000_000,
+  /** Passes over a 32 MB array, a cache line per read: memory traffic, as the two workers' 13–14 MB nurseries make. */
+  memory: 1_500,
+} as const;
+export type HostProbeKind = keyof typeof HOST_PROBES;
+const STREAM_BYTES = 32 * 1024 * 1024;
+
+/** What the host gives a loop of one kind: 1 process vs one per core at once. */
+export interface HostCeiling {
+  kind: HostProbeKind;
+  processes: number;
+  rounds: number;
+  /** all processes ÷ 1 process (medians of the rounds); for arithmetic on N dedicated cores about N. */
+  speedup: number;
+  speedup_rounds: number[];
+}
+
 /**
  * The bench's child: combinations `part`, `part + parts`, … of the grid, run once to warm up; then it prints READY,
  * waits for a line on stdin (so processes sharing the machine start their timed pass together), runs them again
@@ -51,6 +71,64 @@ export async function runCeilingProbe(dbPath: string, grid: string, range: { fro
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   return { combinations: jobs.length, seconds, cpu_seconds: (used.user + used.system) / 1e6 };
+}
+
+/**
+ * The bench's child for the host ceilings: a loop warmed up, then timed when released. `arithmetic` stays in
+ * registers (no allocation, no memory traffic, no collector); `memory` streams through an array larger than a core's
+ * L2, a cache line per read. Run in 1 process and in one per core at once, they show what the host gives at that
+ * moment: arithmetic about N× on N dedicated cores (less when the virtual CPUs share physical cores or time with
+ * other guests), memory whatever bandwidth the shared L3 and memory leave. No workload scales past the one that binds it.
+ */
+export async function runHostProbe(kind: HostProbeKind): Promise<CeilingProbe & { check: number }> {
+  const units = HOST_PROBES[kind];
+  const loop = kind === 'arithmetic' ? spin : streamLoop(STREAM_BYTES);
+  loop(Math.ceil(units / 20));
+  console.log(READY);
+  await Bun.stdin.stream().getReader().read();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const check = loop(units);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { combinations: units, seconds, cpu_seconds: (used.user + used.system) / 1e6, check };
+}
+
+/** xorshift32, `n` steps: its result is printed so the loop cannot be optimised away. */
+function spin(n: number): number {
+  let x = 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  return x;
+}
+
+/** `passes` over `bytes` of float64, one read per 64-byte cache line. */
+function streamLoop(bytes: number): (passes: number) => number {
+  const values = new Float64Array(bytes / 8).map((_, i) => i % 3);
+  return (passes) => {
+    let sum = 0;
+    for (let pass = 0; pass < passes; pass++) {
+      for (let i = pass % 8; i < values.length; i += 8) sum += values[i]!;
+    }
+    return sum;
+  };
+}
+
+/** `probeCommand()` is the command line of a child running runHostProbe that prints its JSON last. */
+export async function measureHostCeiling(kind: HostProbeKind, rounds: number, probeCommand: () => string[]): Promise<HostCeiling> {
+  const processes = availableParallelism();
+  const one: Timed[] = [];
+  const all: Timed[] = [];
+  for (let round = 0; round < rounds; round++) {
+    one.push((await startedTogether(1, probeCommand))[0]!);
+    const probes = await startedTogether(processes, probeCommand);
+    all.push({ combinations: sum(probes.map((p) => p.combinations)), seconds: Math.max(...probes.map((p) => p.seconds)) });
+  }
+  const rate = (runs: Timed[]) => median(runs.map(perSecond));
+  return { kind, processes, rounds, speedup: round2(rate(all) / rate(one)), speedup_rounds: speedupPerRound(one, all) };
 }
 
 /** `probeCommand(part, parts)` is the command line of a child running runCeilingProbe that prints its JSON last. */

@@ -21,7 +21,7 @@ import { peakRssMb } from '../bench-memory.ts';
 import { importCsvFile } from '../adapters/csv-import.ts';
 import { closeDb, openDb } from '../../db/client.ts';
 import { median, perSecond, round2, speedupPerRound } from './bench-figures.ts';
-import { measureCeiling, type SweepCeiling } from './bench-sweep-ceiling.ts';
+import { measureCeiling, measureHostCeiling, type HostCeiling, type HostProbeKind, type SweepCeiling } from './bench-sweep-ceiling.ts';
 import { runSweep } from './run-sweep.ts';
 import { sweepChildEnv } from './sweep-process-env.ts';
 import { startThreadPool, type ThreadPool } from './worker-pool.ts';
@@ -113,6 +113,8 @@ export interface SweepBench {
   large_warm: SweepScaling;
   /** The large grid's combinations as plain loops in 1 and in one process per core: what the machine allows. */
   large_ceiling: SweepCeiling;
+  /** Arithmetic and memory loops in 1 and in one process per core, just before the headline: what the host gives. */
+  host_ceilings: HostCeiling[];
 }
 
 export interface SweepBenchCommands {
@@ -120,6 +122,8 @@ export interface SweepBenchCommands {
   sweep(dbPath: string, grid: string, workers: number, warm: boolean): string[];
   /** A child that runs runCeilingProbe (scripts/bench.ts --ceiling-probe). */
   ceiling(dbPath: string, grid: string, part: number, parts: number): string[];
+  /** A child that runs runHostProbe (scripts/bench.ts --host-probe KIND). */
+  host(kind: HostProbeKind): string[];
 }
 
 export async function runSweepBench(tmpDir: string, rounds: number, commands: SweepBenchCommands): Promise<SweepBench | string> {
@@ -168,6 +172,11 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
         speedup_per_core: pinned === null ? null : round2(many / pinned),
       };
     };
+    // Measured right before the headline sweeps: the host can change within the bench's minutes.
+    const hostCeilings = [
+      await measureHostCeiling('arithmetic', rounds, () => commands.host('arithmetic')),
+      await measureHostCeiling('memory', rounds, () => commands.host('memory')),
+    ];
     return {
       research: scaling(SWEEP_BENCH_GRIDS.research, false),
       readme: scaling(SWEEP_BENCH_GRIDS.readme, false),
@@ -175,6 +184,7 @@ export async function runSweepBench(tmpDir: string, rounds: number, commands: Sw
       readme_warm: scaling(SWEEP_BENCH_GRIDS.readme, true),
       large_warm: scaling(SWEEP_BENCH_GRIDS.large, true),
       large_ceiling: await measureCeiling(SWEEP_BENCH_GRIDS.large, rounds, (part, parts) => commands.ceiling(dbPath, SWEEP_BENCH_GRIDS.large, part, parts)),
+      host_ceilings: hostCeilings,
     };
   } finally {
     for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
