@@ -183,7 +183,13 @@ export function signClass(value: number): string {
   return '';
 }
 
+/** What the per-trade rows say for a run without a closed trade, as the backtest's printed summary does. */
+export const NO_CLOSED_TRADES = '— (no closed trades)';
+
 export function metricsTable(summary: PerformanceSummary): string {
+  // Without a closed trade the trade figures are 0 by convention, not measurements: 0.00 would read as a result.
+  const closed = summary.trades > 0;
+  const tradeFigure = (text: string) => (closed ? text : NO_CLOSED_TRADES);
   const rows: [string, string, string][] = [
     ['start_equity', 'Start equity', formatMoney(summary.start_equity)],
     ['final_equity', 'Final equity', formatMoney(summary.final_equity)],
@@ -194,15 +200,15 @@ export function metricsTable(summary: PerformanceSummary): string {
     ['max_drawdown', 'Max drawdown', formatPct(summary.max_drawdown)],
     ['calmar', 'Calmar', formatRatio(summary.calmar, 'n/a (CAGR undefined)')],
     ['trades', 'Closed trades', String(summary.trades)],
-    ['win_rate', 'Win rate', formatPct(summary.win_rate, 1)],
-    ['profit_factor', 'Profit factor', formatRatio(summary.profit_factor, '∞ (no losing trades)')],
-    ['expectancy', 'Expectancy per trade', formatMoney(summary.expectancy)],
+    ['win_rate', 'Win rate', tradeFigure(formatPct(summary.win_rate, 1))],
+    ['profit_factor', 'Profit factor', tradeFigure(formatRatio(summary.profit_factor, '∞ (no losing trades)'))],
+    ['expectancy', 'Expectancy per trade', tradeFigure(formatMoney(summary.expectancy))],
     ['exposure', 'Time in market', formatPct(summary.exposure, 1)],
     ['fees', 'Fees paid', formatMoney(summary.fees)],
-    ['avg_win', 'Average win', formatMoney(summary.avg_win)],
-    ['avg_loss', 'Average loss', formatMoney(summary.avg_loss)],
-    ['best_trade', 'Best trade', formatMoney(summary.best_trade)],
-    ['worst_trade', 'Worst trade', formatMoney(summary.worst_trade)],
+    ['avg_win', 'Average win', tradeFigure(formatMoney(summary.avg_win))],
+    ['avg_loss', 'Average loss', tradeFigure(formatMoney(summary.avg_loss))],
+    ['best_trade', 'Best trade', tradeFigure(formatMoney(summary.best_trade))],
+    ['worst_trade', 'Worst trade', tradeFigure(formatMoney(summary.worst_trade))],
   ];
   const body = rows
     .map(([key, label, value]) => `<tr data-metric="${escapeHtml(key)}"><th>${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`)
