@@ -9,10 +9,17 @@ window.qsLineChart = function (el, label, xs, ys, style, height, percent) {
   var line = { label: label, stroke: style.stroke, width: 1.5 };
   if (style.fill) { line.fill = style.fill; line.fillTo = 0; }
   if (percent) line.value = function (u, v) { return v == null ? '' : (v * 100).toFixed(2) + '%'; };
+  // uPlot pads a flat series to [0, 2v], or [0, 100] when v is 0: a drawdown that never left 0 read as 0%..10000%.
+  var yRange = function (u, min, max) {
+    if (min == null) return [null, null];
+    if (min !== max) return uPlot.rangeNum(min, max, 0.1, true);
+    var pad = percent ? 0.01 : Math.max(Math.abs(min) * 0.01, 1);
+    return [min - pad, max + pad];
+  };
   var opts = {
     width: Math.max(320, el.clientWidth || 900),
     height: height,
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, y: { range: yRange } },
     series: [{}, line],
     axes: [{}, percent ? { values: pctAxis, size: 70 } : { size: 80 }]
   };
