@@ -23,6 +23,7 @@ import type { VenueConfig } from './adapters/config.ts';
 import { databaseOnly, type AlertDelivery } from './alerts/alert-delivery.ts';
 import type { MarketData, PipelineMessage } from './messages.ts';
 import { createPipeline } from './pipeline.ts';
+import { thisProcess } from './session/session-owner.ts';
 
 export interface BacktestRequest {
   runId: string;
@@ -141,7 +142,12 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
     config,
     dbPath,
     reportPath,
+    // A killed run's row keeps saying `running`: its owner lets the dashboard see that the process is gone.
+    ownerPid: thisProcess().pid,
+    ownerHost: thisProcess().host,
+    ownerStart: thisProcess().start,
   };
+  const released = { ownerPid: null, ownerHost: null, ownerStart: null };
   runDb.insert(runs).values(runRow).run();
 
   let writer: ThreadedEventWriter | undefined;
@@ -208,14 +214,14 @@ export function runBacktest(req: BacktestRequest): BacktestResult {
         strategyDefinition: req.strategy.description,
       }),
     );
-    const finished = { status: 'finished' as const, finishedAt: req.now?.() ?? req.startedAt, summary };
+    const finished = { status: 'finished' as const, finishedAt: req.now?.() ?? req.startedAt, summary, ...released };
     runDb.update(runs).set(finished).where(eq(runs.id, req.runId)).run();
     req.marketDb.insert(runs).values({ ...runRow, ...finished }).onConflictDoUpdate({ target: runs.id, set: finished }).run();
     const covered = { timeframe: req.timeframe, firstTs: fed.firstTs, lastTs: fed.lastTs, fromTs: req.fromTs, toTs: req.toTs };
     return { summary, trades, equity: curve.points, bars: fed.bars, priceNotes, range: covered, moneyDecimals };
   } catch (err) {
     writer?.abort();
-    runDb.update(runs).set({ status: 'failed', summary: { error: String(err) } }).where(eq(runs.id, req.runId)).run();
+    runDb.update(runs).set({ status: 'failed', summary: { error: String(err) }, ...released }).where(eq(runs.id, req.runId)).run();
     throw err;
   } finally {
     closeDb(runDb);

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { desc } from 'drizzle-orm';
 import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
 import { runs, sweeps, type SweepRow, type RunRow } from '../../db/schema.ts';
-import { ownerFromJson, ownerProcessEnded, sessionRunning } from '../../actors/session/session-owner.ts';
+import { ownerFromJson, ownerOf, ownerProcessEnded, sessionRunning } from '../../actors/session/session-owner.ts';
 
 export interface RunRef {
   source: string;
@@ -21,8 +21,9 @@ export interface RunListing extends RunRef {
   /** The latest recorded equity of a run with no stored summary (a paper or live session, running or stopped). */
   equityNow?: number;
   /**
-   * A paper or live session whose row still says `running` although no process runs it (killed, or its machine
-   * went down): the dashboard says "not running since" its last heartbeat instead of showing it live.
+   * A run whose row still says `running` although no process runs it (a killed backtest; a paper or live session
+   * killed or whose machine went down): the dashboard says "not running" (since its last heartbeat, for a session)
+   * instead of showing it live.
    */
   processEnded?: { lastHeartbeat: number | null };
 }
@@ -339,7 +340,14 @@ export class RunCatalog {
   }
 
   private processEnded(run: RunRow): RunListing['processEnded'] {
-    if (run.mode === 'backtest' || run.status !== 'running' || sessionRunning(run, this.wallClock())) return undefined;
+    if (run.status !== 'running') return undefined;
+    if (run.mode === 'backtest') {
+      // A backtest writes no heartbeat: it has ended only when its owner is known to be gone (one on another host,
+      // or a run recorded before backtests kept their owner, counts as running).
+      const owner = ownerOf(run);
+      return owner !== undefined && ownerProcessEnded(owner) ? { lastHeartbeat: null } : undefined;
+    }
+    if (sessionRunning(run, this.wallClock())) return undefined;
     return { lastHeartbeat: run.heartbeatAt };
   }
 

@@ -64,7 +64,7 @@ export function dashboardPage(listing: RunListing, chart: ChartView, panels: Rec
   const chartJson = { ...chart, dataUrl: `${base}/chart-data` };
   const body = html`<div id="run" hx-ext="sse" sse-connect="${base}/stream?after=${chart.lastSeq}" data-live="${live ? 'yes' : 'no'}">
 <div id="run-header" hx-get="${base}/partials/header" hx-trigger="every 5s" data-poll sse-swap="header">${runHeader(listing)}</div>
-<p class="links"><a href="${base}/machines">State machines</a> · <a href="${base}/alerts">Alerts</a>${listing.run.reportPath ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : shownStatus(listing).text}</span></p>
+<p class="links"><a href="${base}/machines">State machines</a> · <a href="${base}/alerts">Alerts</a>${listing.run.reportPath && listing.run.status === 'finished' ? html` · <a href="${base}/report" target="_blank" rel="noopener">HTML report</a>` : ''} · <span id="live-status" class="live-status">${live ? 'connecting…' : shownStatus(listing).text}</span></p>
 ${panel(base, 'summary', panels.summary)}
 <section class="panel charts"><h2>Equity</h2><div id="equity-chart" class="chart"></div>
 <h2>Drawdown</h2><div id="drawdown-chart" class="chart"></div></section>
