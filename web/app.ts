@@ -1,6 +1,7 @@
 // The dashboard: a Hono app over a catalog of run databases. Pages are server-rendered; htmx swaps the
 // partials; the live stream pushes them as they change.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeDb, openDbReadOnly, type Db } from '../db/client.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
@@ -86,10 +87,39 @@ function notFound(c: Context, what: string) {
  * database, which the dashboard waits for.
  */
 function checkDbPath(path: string): void {
-  if (existsSync(path) || isSessionDbPath(path)) return;
-  throw new Error(
-    `--db ${path}: no such database (create it with \`bun run db:init --db ${path}\` or \`bun run demo\`; a paper or live session writes data/paper_trading.db)`,
-  );
+  if (!existsSync(path)) {
+    if (isSessionDbPath(path)) return;
+    throw new Error(
+      `--db ${path}: no such database (create it with \`bun run db:init --db ${path}\` or \`bun run demo\`; a paper or live session writes data/paper_trading.db)`,
+    );
+  }
+  const problem = notAQuantSageDb(path);
+  if (problem !== undefined) throw new Error(`--db ${path}: ${problem}; the dashboard opens a database that db:init, demo or a session made`);
+}
+
+/**
+ * Why `path` is no QuantSage database the dashboard may open (and migrate): a folder, an empty file (a session's
+ * own, not yet written, is waited for), another program's SQLite file, no SQLite file at all.
+ */
+function notAQuantSageDb(path: string): string | undefined {
+  const stat = statSync(path);
+  if (stat.isDirectory()) return 'is a directory, not a database file';
+  if (stat.size === 0) return isSessionDbPath(path) ? undefined : 'is an empty file, not a database';
+  let db: Db;
+  try {
+    db = openDbReadOnly(path, { immutable: !existsSync(`${path}-wal`) });
+  } catch (err) {
+    return `cannot be opened (${err instanceof Error ? err.message : String(err)})`;
+  }
+  try {
+    const tables = db.$client.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    if (tables.length > 0 && !tables.some((t) => t.name === '__drizzle_migrations')) return 'is not a QuantSage database (its tables are not ours)';
+    return undefined;
+  } catch {
+    return 'is not a SQLite database';
+  } finally {
+    closeDb(db);
+  }
 }
 
 export function createDashboard(options: DashboardOptions): Dashboard {

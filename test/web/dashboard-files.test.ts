@@ -259,6 +259,34 @@ describe('a --db file that does not exist', () => {
     }
   });
 
+  test('a folder, an empty file, a CSV and another program\'s SQLite file are refused in one line each, none changed', () => {
+    const cases = join(dir, 'not-databases');
+    mkdirSync(join(cases, 'folder.db'), { recursive: true });
+    writeFileSync(join(cases, 'empty.db'), '');
+    writeFileSync(join(cases, 'candles.csv'), 'ts,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n'.repeat(200));
+    const foreign = new Database(join(cases, 'other.sqlite'), { create: true });
+    foreign.exec('CREATE TABLE notes (body TEXT)');
+    foreign.close();
+    const expected: Record<string, RegExp> = {
+      'folder.db': /folder\.db: is a directory, not a database file;/,
+      'empty.db': /empty\.db: is an empty file, not a database;/,
+      'candles.csv': /candles\.csv: is not a SQLite database;/,
+      'other.sqlite': /other\.sqlite: is not a QuantSage database \(its tables are not ours\);/,
+    };
+    const before = checksums(cases);
+    for (const [name, message] of Object.entries(expected)) {
+      const result = Bun.spawnSync(['bun', 'scripts/dashboard.ts', '--port', '0', '--db', join(cases, name), '--backtests', backtestsDir], {
+        cwd: join(import.meta.dir, '..', '..'),
+      });
+      const stderr = result.stderr.toString().trim();
+      expect({ name, code: result.exitCode, lines: stderr.split('\n').length }).toEqual({ name, code: 1, lines: 1 });
+      expect(stderr).toMatch(message);
+      expect(result.stdout.toString()).not.toContain('dashboard on');
+    }
+    expect(checksums(cases)).toEqual(before);
+    expect(readdirSync(cases).sort()).toEqual(Object.keys(expected).sort());
+  });
+
   test('live_trading.db waits too', () => {
     expect(() => createDashboard({ dbPath: join(dir, 'live', 'live_trading.db'), backtestsDir: dir }).close()).not.toThrow();
     expect(() => createDashboard({ dbPath: join(dir, 'live', 'other.db'), backtestsDir: dir })).toThrow(/no such database/);
