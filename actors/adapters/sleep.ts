@@ -1,5 +1,5 @@
 /** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Resolves after `ms`, or at once when the signal aborts (a wait must never hold up Ctrl-C). A wait longer than

@@ -7,6 +7,7 @@ import type { AlertLevel } from '../../machines/alerts/alert.ts';
 import type { AlertRuleSettings } from '../../machines/alerts/alert-rule-settings.ts';
 import { parseConfig } from '../../machines/parse-config.ts';
 import { CONFIG_DIR, readYaml, shownConfigPath } from '../adapters/config.ts';
+import { MAX_TIMER_MS } from '../adapters/sleep.ts';
 import type { AlertSink } from './alert-sink.ts';
 import type { DispatcherOptions } from './dispatcher.ts';
 import { createConsoleSink, type LineStream } from './sinks/console.ts';
@@ -24,6 +25,10 @@ const level = z.enum(['info', 'warning', 'critical']);
 const envName = z.string().regex(ENV_NAME);
 const positiveInt = z.number().int().positive();
 const switches = { enabled: z.boolean(), min_level: level };
+// A timer fires at once past 2^31 − 1 ms: a longer timeout would abort every request on the spot.
+const TIMER_LIMIT = 'about 24.8 days';
+const timerMs = positiveInt.max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (${TIMER_LIMIT})`);
+const MAX_PAUSE_MINUTES = Math.floor(MAX_TIMER_MS / 60_000);
 
 const urlSink = z.object({ ...switches, url_env: envName }).strict();
 
@@ -42,15 +47,15 @@ const schema = z
       .strict(),
     delivery: z
       .object({
-        timeout_ms: positiveInt,
+        timeout_ms: timerMs,
         max_attempts: z.number().int().min(1).max(20),
         backoff_initial_ms: positiveInt,
         backoff_max_ms: positiveInt,
         max_retry_after_s: positiveInt,
         pause_after_failures: positiveInt,
-        pause_minutes: z.number().positive(),
+        pause_minutes: z.number().positive().max(MAX_PAUSE_MINUTES, `must be at most ${MAX_PAUSE_MINUTES} minutes (${TIMER_LIMIT})`),
         queue_limit: positiveInt,
-        close_timeout_ms: positiveInt,
+        close_timeout_ms: timerMs,
       })
       .strict()
       .refine((d) => d.backoff_max_ms >= d.backoff_initial_ms, {

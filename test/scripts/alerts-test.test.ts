@@ -117,3 +117,28 @@ test('alerts:test names the missing environment variable, not any value', async 
   expect(stderr.trim()).toEndWith('sinks.slack.url_env: environment variable QS_TEST_SLACK_URL is not set (the sink is enabled)');
   expect(stderr).not.toContain(SECRET_TOKEN);
 });
+
+// setTimeout fires at once for a delay past 2^31 − 1 ms: a longer timeout would abort every request on the spot
+// while claiming to have waited, and a pause that long has no date to print.
+test.each([
+  ['timeout_ms: 2000', 'timeout_ms: 2200000000', 'delivery.timeout_ms: must be at most 2147483647 ms (about 24.8 days), got 2200000000'],
+  ['close_timeout_ms: 10000', 'close_timeout_ms: 2200000000', 'delivery.close_timeout_ms: must be at most 2147483647 ms (about 24.8 days), got 2200000000'],
+  ['pause_minutes: 1,', 'pause_minutes: 1e12,', 'delivery.pause_minutes: must be at most 35791 minutes (about 24.8 days), got 1000000000000'],
+])('alerts:test refuses %s beyond what a timer can wait, in one line, before sending anything', async (_shipped, edited, problem) => {
+  const config = join(dir, 'long-wait.yaml');
+  writeFileSync(config, yaml().replace(_shipped, edited));
+  receiver.requests.length = 0;
+  receiver.script([], 'hang');
+  const { stdout, stderr, code } = await run(config, {
+    QS_TEST_HOOK_URL: `${receiver.url}/hook/${SECRET_TOKEN}`,
+    QS_TEST_SLACK_URL: `${receiver.url}/slack/${SECRET_TOKEN}`,
+    QS_TEST_DISCORD_URL: `${receiver.url}/discord/${SECRET_TOKEN}`,
+    QS_TEST_TG_TOKEN: SECRET_TOKEN,
+    QS_TEST_SMTP_USER: 'qs-user',
+    QS_TEST_SMTP_PASSWORD: SECRET_PASSWORD,
+  });
+  expect(stderr.trimEnd()).toBe(`error: ${config}: ${problem}`);
+  expect(stdout).toBe('');
+  expect(code).toBe(1);
+  expect(receiver.requests).toHaveLength(0);
+}, 30_000);
