@@ -1,5 +1,5 @@
 // Loads and validates the YAML in config/. Every failure is one line naming the file and the field.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -25,8 +25,15 @@ export function shownConfigPath(path: string): string {
 export function readYaml(path: string): unknown {
   const shown = shownConfigPath(path);
   if (!existsSync(path)) throw new Error(`${shown}: file not found`);
+  if (statSync(path).isDirectory()) throw new Error(`${shown}: is a directory, not a file`);
+  let text: string;
   try {
-    return parseYaml(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${shown}: cannot be read: ${(err as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return parseYaml(text);
   } catch (err) {
     throw new Error(`${shown}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
   }

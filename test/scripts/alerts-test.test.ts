@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../support/alert-receivers.ts';
@@ -142,3 +142,12 @@ test.each([
   expect(code).toBe(1);
   expect(receiver.requests).toHaveLength(0);
 }, 30_000);
+
+test('alerts:test --config naming a folder says so in one line, not that the YAML is invalid', async () => {
+  const folder = join(dir, 'a-folder.yaml');
+  mkdirSync(folder, { recursive: true });
+  const { stdout, stderr, code } = await run(folder, {});
+  expect(stderr.trimEnd()).toBe(`error: ${folder}: is a directory, not a file`);
+  expect(stdout).toBe('');
+  expect(code).toBe(1);
+});
