@@ -12,6 +12,11 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown): z.inf
   if (unknown !== undefined) return fail(unknownKeyMessage(schema, unknown.path, unknown.keys));
   const issue = result.error.issues[0]!;
   const path = issue.path.join('.') || '(root)';
+  // A record key that breaks its rule: the key is what is wrong, not the value under it.
+  if (issue.code === 'invalid_key') {
+    const rule = issue.issues[0]?.message ?? issue.message;
+    return fail(`${shownValue(path)}: ${rule}, got ${shownValue(JSON.stringify(String(issue.path.at(-1))))}`);
+  }
   const got = valueAt(raw, issue.path);
   return fail(`${shownValue(path)}: ${issue.message}, got ${shownValue(configValueText(got))}`);
 }

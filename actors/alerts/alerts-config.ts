@@ -66,7 +66,7 @@ const schema = z
       .object({
         console: z.object(switches).strict(),
         database: z.object(switches).strict(),
-        webhooks: z.record(z.string().regex(/^[a-z0-9_-]+$/), urlSink).default({}),
+        webhooks: z.record(z.string().regex(/^[a-z0-9_-]+$/, "a webhook's name may hold only lowercase letters, digits, _ and -"), urlSink).default({}),
         slack: urlSink.optional(),
         discord: urlSink.optional(),
         telegram: z

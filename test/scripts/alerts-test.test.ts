@@ -151,3 +151,12 @@ test('alerts:test --config naming a folder says so in one line, not that the YAM
   expect(stdout).toBe('');
   expect(code).toBe(1);
 });
+
+test('a webhook name the file cannot use is named with the rule it breaks, not echoed as its whole sink', async () => {
+  const config = join(dir, 'bad-name.yaml');
+  writeFileSync(config, yaml().replace('    ops: {', '    Ops: {'));
+  const { stdout, stderr, code } = await run(config, {});
+  expect(stderr.trimEnd()).toBe(`error: ${config}: sinks.webhooks.Ops: a webhook's name may hold only lowercase letters, digits, _ and -, got "Ops"`);
+  expect(stdout).toBe('');
+  expect(code).toBe(1);
+});
