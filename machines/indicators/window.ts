@@ -9,6 +9,14 @@
 export const WINDOW_KINDS = ['including_current', 'previous'] as const;
 export type WindowKind = (typeof WINDOW_KINDS)[number];
 
+/**
+ * The longest window a strategy parameter may ask for. A window's closes are held in memory (three float64 arrays
+ * of this length per symbol for a rolling std): a billion bars would end the process with "Out of memory" instead of
+ * a config error. A million is over a year of 1-minute bars.
+ */
+export const MAX_WINDOW_BARS = 1_000_000;
+export const MAX_WINDOW_MESSAGE = `must be at most ${MAX_WINDOW_BARS} bars`;
+
 export const STD_KINDS = ['sample', 'population'] as const;
 export type StdKind = (typeof STD_KINDS)[number];
 

@@ -16,6 +16,8 @@ import {
   barsUntilReady,
   describeStd,
   describeWindow,
+  MAX_WINDOW_BARS,
+  MAX_WINDOW_MESSAGE,
   STD_KINDS,
   WINDOW_KINDS,
   type StdKind,
@@ -101,7 +103,7 @@ export function meanReversion(params: MeanReversionParams): Strategy<MeanReversi
 
 const paramsSchema = z
   .object({
-    lookback: z.int().min(2),
+    lookback: z.int().min(2).max(MAX_WINDOW_BARS, MAX_WINDOW_MESSAGE),
     entry_z: z.number().positive(),
     exit_z: z.number(),
     stop_loss_pct: z.number().gt(0).lt(1),

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Bar } from '../domain.ts';
 import { Rsi } from '../indicators/rsi.ts';
 import { Sma } from '../indicators/sma.ts';
-import { barsUntilReady, describeWindow, WINDOW_KINDS, type WindowKind } from '../indicators/window.ts';
+import { barsUntilReady, describeWindow, MAX_WINDOW_BARS, MAX_WINDOW_MESSAGE, WINDOW_KINDS, type WindowKind } from '../indicators/window.ts';
 import { parseConfig } from '../parse-config.ts';
 import { formatComparison } from './reason-format.ts';
 import type { PositionPhase, SignalProposal, Strategy, StrategyDefinition } from './strategy.ts';
@@ -75,7 +75,7 @@ const paramsSchema = z
     rsi_period: z.int().min(2),
     oversold: z.number().gt(0).lt(100),
     exit: z.number().gt(0).lt(100),
-    trend_period: z.int().min(1),
+    trend_period: z.int().min(1).max(MAX_WINDOW_BARS, MAX_WINDOW_MESSAGE),
     trend_window: z.enum(WINDOW_KINDS).default('including_current'),
     stop_loss_pct: z.number().gt(0).lt(1),
   })

@@ -64,6 +64,17 @@ describe('backtest refuses bad options before a run exists', () => {
     ['an --alerts-config that does not exist, named as typed', ['--symbols', 'ORCL', '--alerts-config', noAlertsConfig], `error: ${noAlertsConfig}: file not found`],
     ['--to before --from', ['--symbols', 'ORCL', '--from', '1996-01-01', '--to', '1995-01-01'], '--to is before --from'],
     ['an unknown strategy', ['--symbols', 'ORCL', '--strategy', 'nope'], '--strategy: no strategy "nope"'],
+    // Each window is held in memory: a billion bars ended the process with a bare "Out of memory" and a run DB.
+    [
+      'a lookback no memory can hold',
+      ['--symbols', 'ORCL', '--param', 'lookback=1000000000'],
+      'config/strategies/mean_reversion.yaml with lookback=1000000000: lookback: must be at most 1000000 bars, got 1000000000',
+    ],
+    [
+      'a trend period no memory can hold',
+      ['--symbols', 'ORCL', '--strategy', 'rsi_reversion', '--param', 'trend_period=1000000000'],
+      'config/strategies/rsi_reversion.yaml with trend_period=1000000000: trend_period: must be at most 1000000 bars, got 1000000000',
+    ],
     [
       'a range with no stored bars, answered with what is stored',
       ['--symbols', 'ORCL', '--from', '2030-01-01', '--to', '2031-01-01'],
