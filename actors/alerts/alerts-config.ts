@@ -30,6 +30,8 @@ const TIMER_LIMIT = 'about 24.8 days';
 const timerMs = positiveInt.max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (${TIMER_LIMIT})`);
 const MAX_PAUSE_MINUTES = Math.floor(MAX_TIMER_MS / 60_000);
 
+const RUN_DB_RECORDS_ALL = 'the run DB records every alert (the dashboard, crash recovery and replay read them)';
+
 const urlSink = z.object({ ...switches, url_env: envName }).strict();
 
 const schema = z
@@ -65,7 +67,13 @@ const schema = z
     sinks: z
       .object({
         console: z.object(switches).strict(),
-        database: z.object(switches).strict(),
+        // Not a switch: every alert is recorded in the run DB, which the dashboard, crash recovery and replay read.
+        database: z
+          .object({
+            enabled: z.literal(true, { error: `${RUN_DB_RECORDS_ALL}: it cannot be turned off` }),
+            min_level: z.literal('info', { error: `${RUN_DB_RECORDS_ALL}: it takes info and up` }),
+          })
+          .strict(),
         webhooks: z.record(z.string().regex(/^[a-z0-9_-]+$/, "a webhook's name may hold only lowercase letters, digits, _ and -"), urlSink).default({}),
         slack: urlSink.optional(),
         discord: urlSink.optional(),

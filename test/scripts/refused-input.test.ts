@@ -43,6 +43,16 @@ const NOT_A_DATE = (value: string) => `--from: "${value}" is not a date (expecte
 const aFile = join(dir, 'existing-file.csv');
 writeFileSync(aFile, 'not a folder\n');
 const noAlertsConfig = join(dir, 'no-such-alerts.yaml');
+// The run DB records every alert whatever the file says (the dashboard, recovery and replay read them).
+const alertsShipped = readFileSync(join(import.meta.dir, '..', '..', 'config', 'alerts.yaml'), 'utf8');
+const edited = (text: string): string => {
+  if (text === alertsShipped) throw new Error('the edit of config/alerts.yaml matched nothing');
+  return text;
+};
+const databaseOff = join(dir, 'database-off.yaml');
+writeFileSync(databaseOff, edited(alertsShipped.replace(/(\n  database:[^\n]*\n(?: +#[^\n]*\n)*    enabled:) true/, '$1 false')));
+const databaseCritical = join(dir, 'database-critical.yaml');
+writeFileSync(databaseCritical, edited(alertsShipped.replace(/(\n  database:[^\n]*\n(?: +#[^\n]*\n)*    enabled: true\n    min_level:) info/, '$1 critical')));
 
 describe('backtest refuses bad options before a run exists', () => {
   test.each([
@@ -62,6 +72,16 @@ describe('backtest refuses bad options before a run exists', () => {
     ['an --out that is a file', ['--symbols', 'ORCL', '--out', aFile], `--out ${aFile}: is a file, not a folder`],
     ['an --out inside a file', ['--symbols', 'ORCL', '--out', join(aFile, 'runs')], `--out ${join(aFile, 'runs')}: ${aFile} is a file, not a folder`],
     ['an --alerts-config that does not exist, named as typed', ['--symbols', 'ORCL', '--alerts-config', noAlertsConfig], `error: ${noAlertsConfig}: file not found`],
+    [
+      'an alerts config that turns the run DB\'s alerts off',
+      ['--symbols', 'ORCL', '--alerts-config', databaseOff],
+      `error: ${databaseOff}: sinks.database.enabled: the run DB records every alert (the dashboard, crash recovery and replay read them): it cannot be turned off, got false`,
+    ],
+    [
+      'an alerts config that filters the run DB\'s alerts',
+      ['--symbols', 'ORCL', '--alerts-config', databaseCritical],
+      `error: ${databaseCritical}: sinks.database.min_level: the run DB records every alert (the dashboard, crash recovery and replay read them): it takes info and up, got "critical"`,
+    ],
     ['--to before --from', ['--symbols', 'ORCL', '--from', '1996-01-01', '--to', '1995-01-01'], '--to is before --from'],
     ['an unknown strategy', ['--symbols', 'ORCL', '--strategy', 'nope'], '--strategy: no strategy "nope"'],
     // Each window is held in memory: a billion bars ended the process with a bare "Out of memory" and a run DB.
