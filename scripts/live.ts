@@ -7,7 +7,7 @@ import { VENUE_SESSION_OPTIONS, venueSessionRequest } from '../actors/adapters/p
 import { sleep } from '../actors/adapters/sleep.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
-import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
+import { checkAlertSinks, openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
 import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 
 const USAGE = `Usage: bun run live --source ccxt|alpaca --symbols A,B --timeframe TF --confirm-live [options]
@@ -51,6 +51,7 @@ await runMain(async () => {
   const reconcileMinutes = parsePositiveNumber('reconcile-minutes', args['reconcile-minutes']) ?? 5;
   const retry = request.maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries: request.maxRetries };
   const dbPath = args.db ?? DEFAULT_LIVE_DB;
+  checkAlertSinks(ALERTS_CONFIG);
   // A session another process runs here is refused before the venue is asked for anything.
   checkSessionDbFile(dbPath, { source: request.source, newSession: args['new-session'] ?? false, now: Date.now() });
   const session = await liveSession({ ...request, sandbox: args.sandbox });

@@ -3,7 +3,7 @@
 import { parseCommandArgs, parseDateFlag, parseNameList, runMain } from '../actors/adapters/cli.ts';
 import { checkSessionDbFile, DEFAULT_PAPER_DB, runPaperSession } from '../actors/adapters/paper-session.ts';
 import { demoSession } from '../actors/adapters/paper-demo-session.ts';
-import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
+import { checkAlertSinks, openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
 import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 
 const USAGE = `Usage: bun run paper:demo [options]
@@ -41,6 +41,7 @@ await runMain(async () => {
     USAGE,
   );
   const dbPath = args.db ?? DEFAULT_PAPER_DB;
+  checkAlertSinks(ALERTS_CONFIG);
   checkSessionDbFile(dbPath);
   const demo = await demoSession({
     symbols: parseNameList('symbols', args.symbols ?? 'BTC/USD'),

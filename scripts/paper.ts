@@ -6,7 +6,7 @@ import { checkSessionDbFile, DEFAULT_PAPER_DB, runPaperSession } from '../actors
 import { VENUE_SESSION_OPTIONS, venueSession, venueSessionRequest } from '../actors/adapters/paper-venue-session.ts';
 import { DEFAULT_DB_PATH } from '../db/client.ts';
 import { DEFAULT_RETRY_POLICY } from '../machines/data/retry-policy.ts';
-import { openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
+import { checkAlertSinks, openAlertDelivery } from '../actors/alerts/alert-delivery.ts';
 import { ALERTS_CONFIG } from '../actors/alerts/alerts-config.ts';
 
 const USAGE = `Usage: bun run paper --source ccxt|alpaca --symbols A,B --timeframe TF [options]
@@ -36,6 +36,7 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
 await runMain(async () => {
   const args = parseCommandArgs(VENUE_SESSION_OPTIONS, USAGE);
   const dbPath = args.db ?? DEFAULT_PAPER_DB;
+  checkAlertSinks(ALERTS_CONFIG);
   checkSessionDbFile(dbPath);
   const session = await venueSession(venueSessionRequest(args));
   await runPaperSession({

@@ -294,6 +294,8 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
       }
     }
     const runId = previous?.id ?? newSessionId(snapshot.mode, clock.now());
+    // The sinks before anything is fetched or written: a sink that cannot open leaves no session behind.
+    alerts = req.alerts ?? (await req.openAlerts?.(runId));
     const create = previous === undefined ? { warmup: await req.warmup(), startedAt: clock.now() } : undefined;
     // The claim: the look again, and the session created or taken, in one IMMEDIATE transaction, so of two
     // processes starting at the same moment one wins and the other sees the winner's claim.
@@ -325,7 +327,6 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
           const line = messageLine(m, timeframe, price);
           if (line !== undefined) log(line);
         };
-    alerts = req.alerts ?? (await req.openAlerts?.(runId));
     // Said as soon as the session exists, before its own "Session started" alert.
     const announce = (opened: Session): void => {
       if (create) {

@@ -45,6 +45,14 @@ function attemptsOf(detail: string): number {
   return n === null ? 1 : Number(n[1] ?? n[2]);
 }
 
+/**
+ * Refuses, before a command reads a venue or writes a database, an alerts config whose enabled sinks lack their
+ * environment variables (sinks connect only when they first deliver: building them sends nothing).
+ */
+export function checkAlertSinks(configPath: string): void {
+  sinkSet(loadAlertsConfig(configPath));
+}
+
 export const openAlertDelivery: OpenAlertDelivery = async (request) => {
   const config = loadAlertsConfig(request.configPath);
   const sinks = sinkSet(config, { timeoutMs: config.delivery.timeoutMs }).filter((sink) => !(request.quiet && sink.name === 'console'));

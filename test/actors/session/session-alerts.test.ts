@@ -3,7 +3,9 @@
 // recording or delivering them twice.
 import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkAlertSinks } from '../../../actors/alerts/alert-delivery.ts';
 import { demoSession } from '../../../actors/adapters/paper-demo-session.ts';
 import { runPaperSession } from '../../../actors/adapters/paper-session.ts';
 import { failingAfter } from '../../support/failing-source.ts';
@@ -61,4 +63,59 @@ describe('paper session alerts', () => {
     expect(second.map((a) => a.key)).toEqual(after.slice(after.length - second.length).map((r) => r.key));
     expect(after.length).toBe(first.length + second.length);
   }, 60_000);
+});
+
+describe('alert sinks that cannot open', () => {
+  test('stop the session before its warm-up is read or any row is written: no failed session is left behind', async () => {
+    const path = join(tempDir('qs-session-sinks-'), 'paper.db');
+    const d = await demo();
+    let warmupRead = false;
+    const missing = 'config/alerts.yaml: sinks.webhooks.ops.url_env: environment variable ALERTS_WEBHOOK_URL is not set (the sink is enabled)';
+    await expect(
+      runPaperSession({
+        dbPath: path,
+        snapshot: d.snapshot,
+        newSession: false,
+        warmup: () => {
+          warmupRead = true;
+          return d.warmup();
+        },
+        source: d.source,
+        staleAfterMs: 60_000,
+        quiet: true,
+        log: quietLog,
+        openAlerts: async () => {
+          throw new Error(missing);
+        },
+      }),
+    ).rejects.toThrow(missing);
+    expect(warmupRead).toBe(false);
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.query('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  test('checkAlertSinks refuses the config in one line naming the field and the variable, before a command does anything', () => {
+    const dir = tempDir('qs-session-sinks-config-');
+    const config = join(dir, 'alerts.yaml');
+    const shipped = readFileSync(join(import.meta.dir, '..', '..', '..', 'config', 'alerts.yaml'), 'utf8');
+    // The shipped file with its `ops` webhook switched on.
+    const enabled = shipped.replace(/(ops:[^\n]*\n(?:[^\n]*\n)*?\s*enabled: )false/, '$1true');
+    expect(enabled).not.toBe(shipped);
+    writeFileSync(config, enabled);
+    const variable = /ops:[\s\S]*?url_env: (\w+)/.exec(enabled)![1]!;
+    const saved = process.env[variable];
+    delete process.env[variable];
+    try {
+      expect(() => checkAlertSinks(config)).toThrow(new RegExp(`sinks\\.webhooks\\.ops\\.url_env: environment variable ${variable} is not set \\(the sink is enabled\\)$`));
+      process.env[variable] = 'http://127.0.0.1:9/hook';
+      expect(() => checkAlertSinks(config)).not.toThrow();
+    } finally {
+      if (saved === undefined) delete process.env[variable];
+      else process.env[variable] = saved;
+    }
+  });
 });
