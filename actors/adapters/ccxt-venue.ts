@@ -83,6 +83,15 @@ export function feeInQuote(
   return { fee: amount * price, feeCurrency: currency, feeAmount: amount };
 }
 
+function isJsonContainer(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null;
+  } catch {
+    return false;
+  }
+}
+
 function has(names: string[], ...wanted: string[]): boolean {
   return wanted.some((name) => names.includes(name));
 }
@@ -119,6 +128,17 @@ export function createCcxtVenue(opts: CcxtVenueOptions): OrderVenue {
     options: { fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false },
   });
   exchange.enableLastResponseHeaders = true;
+  // CCXT hands a 2xx body that is not JSON on as a string: parsed, it becomes an empty balance (cash 0, no
+  // positions: a false reconcile difference, or a false truth under --adopt) or a TypeError. Binance answers every
+  // REST call with a JSON object or array, so anything else is a garbled answer: BadResponse, which is retried on a
+  // read and, on an order POST, is an unknown outcome resolved by looking the client order id up.
+  exchange.onRestResponse = (status: number, _statusText: string, url: string, method: string, _headers: unknown, body: string): string => {
+    const text = body.trim();
+    if (status >= 200 && status < 300 && !isJsonContainer(text)) {
+      throw new ccxt.BadResponse(`${method} ${new URL(url).pathname} answered ${status} with a body that is not a JSON object or array: ${JSON.stringify(text.slice(0, 60))}`);
+    }
+    return text;
+  };
   if (opts.sandbox) exchange.setSandboxMode(true);
   if (opts.baseUrl !== undefined) {
     exchange.urls.api = rewriteApiUrls(exchange.urls.api, opts.baseUrl, String(exchange.hostname ?? '')) as Exchange['urls']['api'];
@@ -185,6 +205,10 @@ export function createCcxtVenue(opts: CcxtVenueOptions): OrderVenue {
 
   async function balances(): Promise<VenueBalances> {
     const balance = await call('balances', 'account', () => exchange.fetchBalance());
+    // An account answer without its balance list would read as an empty account: zero cash, no positions.
+    if (!Array.isArray((balance.info as Record<string, unknown> | undefined)?.['balances'])) {
+      throw new VenueError('retryable', `${venue} balances account: BadResponse: the account answer has no balances list`);
+    }
     const numbers = (record: unknown): Record<string, number> =>
       Object.fromEntries(Object.entries((record ?? {}) as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
     return { total: numbers(balance.total), free: numbers(balance.free) };

@@ -42,6 +42,8 @@ export interface OrderPlan {
   holdMs?: number;
   /** A cancel finds the order already filled (at this price): it fills the rest, then answers -2011. */
   fillsBeforeCancel?: number;
+  /** Store (and fill) the order, then answer 200 with this raw body instead of the order (a garbled answer). */
+  garbledAnswer?: string;
   /** Report the order with this raw status instead of the computed one (a status the adapter does not know). */
   status?: string;
 }
@@ -249,6 +251,7 @@ export function startOrderServer(opts: OrderServerOptions): OrderServer {
       fills: fills.slice(before).map((f) => ({ price: decimal(f.price), qty: decimal(f.qty), commission: decimal(f.commission), commissionAsset: f.commissionAsset, tradeId: f.id })),
       selfTradePreventionMode: 'NONE',
     };
+    if (plan.garbledAnswer !== undefined) return new Response(plan.garbledAnswer, { status: 200, headers: { 'content-type': 'application/json' } });
     if (plan.hang) return new Promise<Response>((resolve) => held.push(() => resolve(json(body))));
     if (plan.holdMs !== undefined) return Bun.sleep(plan.holdMs).then(() => json(body));
     return json(body);

@@ -69,6 +69,25 @@ describe('bun run live against the stand-in', () => {
     }
   }, 400_000);
 
+  test('a garbled account answer at the start is retried, never adopted as an empty account under --adopt', async () => {
+    const standIn = startLiveStandIn({ from: '2019-06-01', bars: 200, warmBars: 30 });
+    const dirs = liveDirs();
+    try {
+      // Request 1 is the plan's; 2 and 3 are the start's reconciliation (positions and cash), cut off mid-body.
+      standIn.server.script('account', (n) => (n === 2 || n === 3 ? { status: 200, body: '{"makerCommission":"10","takerCommission":"10","balan' } : undefined));
+      const run = startLive(standIn, dirs, ['--confirm-live', '--adopt']);
+      const reconciled = await run.waitFor(/^reconcile /, 60_000);
+      run.kill('SIGTERM');
+      await run.exited;
+      expect(reconciled).toBe('reconcile venue and journal agree');
+      expect(run.lines.some((l) => /^venue +balances: .*BadResponse.*retrying/.test(l))).toBe(true);
+      expect(query(dirs.db, "SELECT COUNT(*) AS n FROM journal WHERE kind IN ('adopt', 'reconcile')")[0]!.n).toBe(0);
+      expect(query(dirs.db, "SELECT COUNT(*) AS n FROM risk_events WHERE kind = 'reconcile_mismatch'")[0]!.n).toBe(0);
+    } finally {
+      standIn.server.stop();
+    }
+  }, 120_000);
+
   test('a balance changed behind the session is a reconcile_mismatch naming both values, entries stop until --adopt takes the venue as the truth', async () => {
     const standIn = startLiveStandIn({ from: '2019-06-01', bars: 200, warmBars: 30 });
     const dirs = liveDirs();

@@ -61,6 +61,12 @@ async function ok<T>(promise: Promise<T>): Promise<T> {
   return value;
 }
 
+/** A route's next request (only that one) answers with this status and raw body. */
+function once(status: number, body: string): (n: number) => { status: number; body: string } | undefined {
+  let used = false;
+  return () => (used ? undefined : ((used = true), { status, body }));
+}
+
 const limitBuy = (clientOrderId: string, qty = 0.01, price = 42_000): OrderRequest =>
   ({ clientOrderId, symbol: 'BTC/USDT', side: 'buy', type: 'limit', qty, price });
 const marketBuy = (clientOrderId: string, qty = 0.01): OrderRequest => ({ clientOrderId, symbol: 'BTC/USDT', side: 'buy', type: 'market', qty });
@@ -188,6 +194,41 @@ describe('ccxt venue (binance spot) against the stand-in', () => {
     expect(server.ordersReceived()).toBe(1);
     expect(server.orders).toHaveLength(1);
     expect((await ok(venue.positions(['BTC/USDT'])))['BTC/USDT']).toBeCloseTo(0.01 - 0.00001, 12);
+  });
+
+  test('a garbled 200 answer to an order POST is an unknown outcome, and lookup finds the one order it placed', async () => {
+    const { server, venue } = setup();
+    server.planOrders((n) => (n === 1 ? { garbledAnswer: '{"symbol":"BTCUSDT","orderId":"4000' } : undefined));
+    const error = await failure(venue.place(marketBuy('s1-30')));
+    expect(error.kind).toBe('unknown_outcome');
+    expect(error.message).toContain('BadResponse');
+    expect(await ok(venue.lookup('BTC/USDT', 's1-30'))).toMatchObject({ lifecycle: 'filled', filledQty: 0.01 });
+    expect(server.orders).toHaveLength(1);
+  });
+
+  test('a 200 answer that is not JSON (cut off, HTML, empty) on a read is retryable, never an empty account or no trades', async () => {
+    const { server, venue } = setup({ balances: { USDT: 1_000, BTC: 0.5 } });
+    await ok(venue.place(marketBuy('s1-31')));
+    for (const body of ['{"makerCommission":"10","balan', '<html><body>upstream error</body></html>', '']) {
+      server.script('account', once(200, body));
+      const balances = await failure(venue.balances());
+      expect(balances.kind).toBe('retryable');
+      expect(balances.message).toContain('BadResponse');
+      server.script('account', once(200, body));
+      expect((await failure(venue.positions(['BTC/USDT']))).kind).toBe('retryable');
+      server.script('myTrades', once(200, body));
+      expect((await failure(venue.trades('BTC/USDT', 's1-31'))).kind).toBe('retryable');
+      server.script('getOrder', once(200, body));
+      expect((await failure(venue.lookup('BTC/USDT', 's1-31'))).kind).toBe('retryable');
+      server.script('openOrders', once(200, body));
+      expect((await failure(venue.openOrders(['BTC/USDT']))).kind).toBe('retryable');
+    }
+    // JSON without the account's balance list reads as no account either.
+    server.script('account', once(200, '{}'));
+    expect((await failure(venue.balances())).kind).toBe('retryable');
+    // The next answers are whole: the account is what it was.
+    expect((await ok(venue.balances())).total['USDT']).toBeCloseTo(1_000 - 430, 9);
+    expect((await ok(venue.positions(['BTC/USDT'])))['BTC/USDT']).toBeCloseTo(0.5 + 0.01 - 0.00001, 12);
   });
 
   test('a duplicate client order id is reported as duplicate_id, and lookup finds the order that has it', async () => {
