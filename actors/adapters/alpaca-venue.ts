@@ -91,6 +91,12 @@ function decimal(value: unknown, what: string): number {
   return n;
 }
 
+/** A number the answer must carry (cash, a position's quantity): missing is a garbled answer, never 0. */
+function requiredDecimal(value: unknown, what: string): number {
+  if (value === null || value === undefined) throw new VenueError('retryable', `alpaca: the answer has no ${what}`);
+  return decimal(value, what);
+}
+
 function isKnownStatus(status: string): status is AlpacaOrderStatus {
   return Object.hasOwn(ALPACA_ORDER_STATUSES, status);
 }
@@ -332,6 +338,13 @@ export function createAlpacaVenue(opts: AlpacaVenueOptions): AlpacaVenue {
     return answer.body as Json;
   }
 
+  /** A list answer: a 200 that is not a JSON array is garbled (retried), any other status is the caller's to read. */
+  function asList(call: Call, answer: Answer): Json[] {
+    if (answer.status !== 200) throw unexpected(call, answer);
+    if (!Array.isArray(answer.body)) throw fail('retryable', `alpaca ${call.method} ${call.path}: answer is not a JSON array`);
+    return answer.body as Json[];
+  }
+
   async function lookupRaw(clientOrderId: string): Promise<Json | undefined> {
     const call: Call = { method: 'GET', path: '/v2/orders:by_client_order_id', query: { client_order_id: clientOrderId } };
     const answer = await send(call);
@@ -351,8 +364,8 @@ export function createAlpacaVenue(opts: AlpacaVenueOptions): AlpacaVenue {
     if (answer.status !== 200) throw unexpected(call, answer);
     const body = asObject(call, answer);
     return {
-      cash: decimal(body['cash'], 'cash'),
-      equity: decimal(body['equity'], 'equity'),
+      cash: requiredDecimal(body['cash'], 'cash (GET /v2/account)'),
+      equity: requiredDecimal(body['equity'], 'equity (GET /v2/account)'),
       // Cash available without margin: what a cash account may spend.
       buyingPower: decimal(body['non_marginable_buying_power'] ?? body['buying_power'], 'buying power'),
     };
@@ -422,9 +435,8 @@ export function createAlpacaVenue(opts: AlpacaVenueOptions): AlpacaVenue {
         query: { status: 'open', limit: '500', direction: 'asc', ...(symbols.length > 0 ? { symbols: symbols.join(',') } : {}) },
       };
       const answer = await send(call);
-      if (answer.status !== 200 || !Array.isArray(answer.body)) throw unexpected(call, answer);
       const wanted = new Set(symbols);
-      return (answer.body as Json[])
+      return asList(call, answer)
         .map((order) => remember(parseAlpacaOrder(order), order))
         .filter((state) => wanted.size === 0 || wanted.has(state.symbol));
     },
@@ -446,8 +458,7 @@ export function createAlpacaVenue(opts: AlpacaVenueOptions): AlpacaVenue {
           query: { after, direction: 'asc', page_size: String(FILL_PAGE_SIZE), ...(pageToken === undefined ? {} : { page_token: pageToken }) },
         };
         const answer = await send(call);
-        if (answer.status !== 200 || !Array.isArray(answer.body)) throw unexpected(call, answer);
-        const page = answer.body as Json[];
+        const page = asList(call, answer);
         for (const activity of page) {
           if (activity['order_id'] === ids.venueOrderId) trades.push(parseFillActivity(activity, clientOrderId));
         }
@@ -467,10 +478,9 @@ export function createAlpacaVenue(opts: AlpacaVenueOptions): AlpacaVenue {
     async positions(symbols) {
       const call: Call = { method: 'GET', path: '/v2/positions' };
       const answer = await send(call);
-      if (answer.status !== 200 || !Array.isArray(answer.body)) throw unexpected(call, answer);
       const held = new Map<string, number>();
-      for (const position of answer.body as Json[]) {
-        const qty = Math.abs(decimal(position['qty'], 'position qty'));
+      for (const position of asList(call, answer)) {
+        const qty = Math.abs(requiredDecimal(position['qty'], 'position qty (GET /v2/positions)'));
         held.set(text(position['symbol']) ?? '', position['side'] === 'short' ? -qty : qty);
       }
       return Object.fromEntries(symbols.map((symbol) => [symbol, held.get(symbol) ?? 0]));

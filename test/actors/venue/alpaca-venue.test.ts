@@ -244,6 +244,29 @@ describe('alpaca venue against the stand-in', () => {
     expect(await venue.balances()).toEqual({ total: { USD: 12_345.67 }, free: { USD: 12_345.67 } });
   });
 
+  test('a 200 account or position answer without its numbers is retryable, never read as an empty account', async () => {
+    const { server, venue } = setup();
+    await venue.place(buy('s1-40', 10));
+    const once = (body: string) => {
+      let used = false;
+      return () => (used ? undefined : ((used = true), { status: 200, body }));
+    };
+    for (const body of ['{}', '{"cash":null,"equity":null}']) {
+      server.script('account', once(body));
+      const error = await failure(venue.balances());
+      expect(error.kind).toBe('retryable');
+      expect(error.message).toContain('no cash');
+    }
+    for (const body of ['{}', '[{"symbol":"AAPL","side":"long"}]']) {
+      server.script('positions', once(body));
+      expect((await failure(venue.positions(['AAPL']))).kind).toBe('retryable');
+    }
+    server.script('listOrders', once('{}'));
+    expect((await failure(venue.openOrders(['AAPL']))).kind).toBe('retryable');
+    expect((await venue.balances()).total.USD).toBeCloseTo(100_000 - 1_500, 6);
+    expect(await venue.positions(['AAPL'])).toEqual({ AAPL: 10 });
+  });
+
   test('a 401 is fatal and names the key variables, never their values', async () => {
     const server = startAlpacaTradingServer({ keyId: KEY_ID, secretKey: SECRET, prices: { AAPL: 150 } });
     running.push(server);
