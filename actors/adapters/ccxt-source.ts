@@ -40,6 +40,15 @@ function exchangeClass(id: string): ExchangeConstructor {
   return candidate as ExchangeConstructor;
 }
 
+/**
+ * The exchange's markets, loaded once. CCXT keeps the promise of its first load and hands it back on every later
+ * call, a rejected one too: one 429 or 5xx on the market list would fail every retry after it. Until a load has
+ * succeeded each call asks again (a load still under way is shared).
+ */
+export function loadMarketsOnce(exchange: Exchange): ReturnType<Exchange['loadMarkets']> {
+  return exchange.loadMarkets(exchange.markets === undefined);
+}
+
 /** Every URL string under `api` moved to baseUrl, keeping the original host as the first path segment. */
 export function rewriteApiUrls(api: unknown, baseUrl: string, hostname: string): unknown {
   if (typeof api === 'string') {
@@ -90,7 +99,7 @@ export function createCcxtSource(opts: CcxtSourceOptions): CandleSource {
     },
 
     async prepare(symbols, timeframe) {
-      await exchange.loadMarkets();
+      await loadMarketsOnce(exchange);
       if (!exchange.has['fetchOHLCV']) throw new CollectError(`${id} offers no candle history (fetchOHLCV)`);
       if (exchange.timeframes[timeframe] === undefined) {
         const offered = Object.keys(exchange.timeframes).join(', ');

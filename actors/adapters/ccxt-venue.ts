@@ -12,7 +12,7 @@ import ccxt, { type Exchange, type Order, type Trade } from 'ccxt';
 import type { Market } from '../../machines/domain.ts';
 import { errorClassNames, parseRetryAfter } from '../../machines/data/retry-policy.ts';
 import { VenueError, type OrderRequest, type OrderVenue, type VenueBalances, type VenueLifecycle, type VenueOrderState, type VenueTrade } from '../session/order-venue.ts';
-import { rewriteApiUrls } from './ccxt-source.ts';
+import { loadMarketsOnce, rewriteApiUrls } from './ccxt-source.ts';
 
 export interface CcxtVenueOptions {
   exchange: 'binance';
@@ -171,7 +171,7 @@ export function createCcxtVenue(opts: CcxtVenueOptions): OrderVenue {
   }
 
   async function loaded(operation: Operation, symbol: string): Promise<{ base: string; quote: string }> {
-    const markets = await call(operation, symbol, () => exchange.loadMarkets());
+    const markets = await call(operation, symbol, () => loadMarketsOnce(exchange));
     const market = markets[symbol];
     if (market === undefined) throw new VenueError('fatal', `${venue}: unknown symbol ${symbol} (spot, spelled like BTC/USDT)`);
     return { base: market.base, quote: market.quote };
@@ -219,7 +219,7 @@ export function createCcxtVenue(opts: CcxtVenueOptions): OrderVenue {
     nativeStops: false,
 
     async markets(symbols) {
-      const markets = await call('markets', symbols.join(','), () => exchange.loadMarkets());
+      const markets = await call('markets', symbols.join(','), () => loadMarketsOnce(exchange));
       const out: Record<string, Market> = {};
       for (const symbol of symbols) {
         const market = markets[symbol];

@@ -41,6 +41,21 @@ describe('bun run live against the stand-in', () => {
     }
   }, 120_000);
 
+  test('one 429 on the market list at the start is retried after its Retry-After, and the plan is printed', async () => {
+    const standIn = startLiveStandIn({ from: '2019-06-01', bars: 120, warmBars: 30 });
+    const dirs = liveDirs();
+    try {
+      standIn.server.script('exchangeInfo', (n) =>
+        n === 1 ? { status: 429, headers: { 'Retry-After': '1' }, body: '{"code":-1003,"msg":"Too many requests."}' } : undefined);
+      const run = await runCommand('live', liveArgs(standIn, dirs), LIVE_ENV);
+      expect(run.stderr).toContain('not started: this places real orders');
+      expect(run.stdout).toMatch(/^account +10000 USDT available/m);
+      expect(standIn.server.requests.filter((r) => r.route === 'exchangeInfo').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      standIn.server.stop();
+    }
+  }, 120_000);
+
   test('the API key and secret appear in no byte it printed, in neither DB (nor -wal) and in no report', async () => {
     const standIn = startLiveStandIn({ from: '2019-06-01', bars: 200, warmBars: 30 });
     const dirs = liveDirs();

@@ -269,6 +269,15 @@ describe('ccxt venue (binance spot) against the stand-in', () => {
     expect(error.message).toContain('unknown symbol DOGE/EUR');
   });
 
+  test('a market list refused once (503) is asked for again: the next call loads it, orders go out', async () => {
+    const { server, venue } = setup();
+    server.script('exchangeInfo', (n) => (n === 1 ? { status: 503, body: 'Service Unavailable' } : undefined));
+    expect((await failure(venue.markets(['BTC/USDT']))).kind).toBe('retryable');
+    expect((await ok(venue.markets(['BTC/USDT'])))['BTC/USDT']!.amountStep).toBe(0.00001);
+    expect((await ok(venue.place(limitBuy('s1-32')))).lifecycle).toBe('working');
+    expect(server.requests.filter((r) => r.route === 'exchangeInfo')).toHaveLength(2);
+  });
+
   test('balances and positions follow fills, and a balance changed behind our back shows on the next read', async () => {
     const { server, venue } = setup({ balances: { USDT: 1_000, BTC: 0.5 } });
     expect((await ok(venue.balances())).total).toMatchObject({ USDT: 1_000, BTC: 0.5 });
