@@ -1,12 +1,15 @@
 // `bun run live`: the paper session on venue bars, with the venue's own executor in the simulator's slot.
 // Keys come only from the environment and go only into the venue adapters' request headers/signatures.
 import type { ReconcileTolerance } from '../../machines/execution/reconcile.ts';
+import { DEFAULT_RETRY_POLICY } from '../../machines/data/retry-policy.ts';
+import { withVenueRetry } from '../session/live-orders.ts';
 import type { OrderVenue } from '../session/order-venue.ts';
 import type { SessionSnapshot } from '../session/session-config.ts';
 import { createAlpacaVenue } from './alpaca-venue.ts';
 import { createCcxtVenue } from './ccxt-venue.ts';
 import type { SourceName } from './collect-command.ts';
 import { venueSession, type VenueSession, type VenueSessionRequest } from './paper-venue-session.ts';
+import { sleep } from './sleep.ts';
 
 export const DEFAULT_LIVE_DB = 'data/live_trading.db';
 export const ALPACA_PAPER_TRADING_URL = 'https://paper-api.alpaca.markets';
@@ -55,8 +58,14 @@ export async function liveSession(req: LiveSessionRequest): Promise<LiveSession>
   const { venue, account } = createVenue(req, exchange);
   try {
     const paper = await venueSession(req);
-    const markets = await venue.markets(req.symbols);
-    const balances = await venue.balances();
+    // A 429 or 5xx here is retried as the session's own venue calls are (a restart must not die of one).
+    const retrying = {
+      retry: req.maxRetries === undefined ? DEFAULT_RETRY_POLICY : { ...DEFAULT_RETRY_POLICY, maxRetries: req.maxRetries },
+      sleep: req.sleep ?? sleep,
+      log: req.note ?? ((line: string) => console.error(line)),
+    };
+    const markets = await withVenueRetry(venue.name, 'markets', () => venue.markets(req.symbols), retrying);
+    const balances = await withVenueRetry(venue.name, 'balances', () => venue.balances(), retrying);
     const quoteCurrency = quotes[0]!;
     const available = balances.total[quoteCurrency] ?? 0;
     if (req.capital !== undefined && req.capital > available) {

@@ -226,22 +226,27 @@ export class LiveOrders {
     this.session.record({ kind: 'venue', ts: this.session.clockTs, payload: { order: state, trades } });
   }
 
-  private async withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!(err instanceof VenueError) || err.kind !== 'retryable') throw err;
-        const decision = decideRetry(
-          // The adapter already judged it transient; the policy decides how long to wait and when to give up.
-          { classNames: ['NetworkError'], message: err.message, retryAfterMs: err.retryAfterMs },
-          attempt + 1,
-          this.opts.retry,
-        );
-        if (decision.action === 'stop') throw new Error(`${this.venue.name}: ${what}: ${err.message} (${decision.reason})`);
-        this.opts.log(`venue   ${what}: ${err.message}; retrying in ${(decision.delayMs / 1000).toFixed(1)} s`);
-        await this.opts.sleep(decision.delayMs);
-      }
+  private withRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return withVenueRetry(this.venue.name, what, call, this.opts);
+  }
+}
+
+/** A venue call, retried while the adapter calls its failure retryable, as long as the policy allows. */
+export async function withVenueRetry<T>(venueName: string, what: string, call: () => Promise<T>, opts: LiveOrdersOptions): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof VenueError) || err.kind !== 'retryable') throw err;
+      const decision = decideRetry(
+        // The adapter already judged it transient; the policy decides how long to wait and when to give up.
+        { classNames: ['NetworkError'], message: err.message, retryAfterMs: err.retryAfterMs },
+        attempt + 1,
+        opts.retry,
+      );
+      if (decision.action === 'stop') throw new Error(`${venueName}: ${what}: ${err.message} (${decision.reason})`);
+      opts.log(`venue   ${what}: ${err.message}; retrying in ${(decision.delayMs / 1000).toFixed(1)} s`);
+      await opts.sleep(decision.delayMs);
     }
   }
 }

@@ -56,6 +56,23 @@ describe('bun run live against the stand-in', () => {
     }
   }, 120_000);
 
+  test('a 503 on the account and a 429 on its markets at the start are retried, then the plan shows the real cash', async () => {
+    const standIn = startLiveStandIn({ from: '2019-06-01', bars: 120, warmBars: 30 });
+    const dirs = liveDirs();
+    try {
+      standIn.server.script('account', (n) => (n === 1 ? { status: 503, body: 'Service Unavailable' } : undefined));
+      // The bar source's market list is request 1; the venue adapter's own is request 2.
+      standIn.server.script('exchangeInfo', (n) =>
+        n === 2 ? { status: 429, headers: { 'Retry-After': '1' }, body: '{"code":-1003,"msg":"Too many requests."}' } : undefined);
+      const run = await runCommand('live', liveArgs(standIn, dirs), LIVE_ENV);
+      expect(run.stderr).toContain('not started: this places real orders');
+      expect(run.stderr).toMatch(/^venue +balances: .*503.*retrying/m);
+      expect(run.stdout).toMatch(/^account +10000 USDT available/m);
+    } finally {
+      standIn.server.stop();
+    }
+  }, 120_000);
+
   test('the API key and secret appear in no byte it printed, in neither DB (nor -wal) and in no report', async () => {
     const standIn = startLiveStandIn({ from: '2019-06-01', bars: 200, warmBars: 30 });
     const dirs = liveDirs();
