@@ -5,6 +5,7 @@
 import { fromMutableTransition } from './mutable-transition.ts';
 import { phaseAfter, type Phase, type PhaseEventType } from '../machines/strategies/position-phase.machine.ts';
 import type { Market } from '../machines/domain.ts';
+import { isDust } from '../machines/risk/limits.ts';
 import type { AnyStrategy, PositionPhase } from '../machines/strategies/strategy.ts';
 import type { MarketData, OrderUpdate, PositionUpdate, RiskDecision, WarmupData } from './messages.ts';
 import type { Publish } from './router.ts';
@@ -14,7 +15,7 @@ export type StrategyPhase = Phase;
 export interface StrategyInput {
   publish: Publish;
   strategy: AnyStrategy;
-  /** A holding below its market's minimum quantity is dust the venue will not trade: flat to the strategy. */
+  /** A holding below its market's minimum quantity or notional is dust the venue will not trade: flat to the strategy. */
   markets?: ReadonlyMap<string, Market>;
 }
 
@@ -62,8 +63,9 @@ export const strategyLogic = fromMutableTransition(
       }
       case 'PositionUpdate': {
         const slot = slotFor(s, event.symbol);
-        const dust = s.markets?.get(event.symbol)?.minQty ?? 0;
-        slot.held = Math.abs(event.qty) < dust || event.qty === 0 ? 'flat' : event.qty > 0 ? 'long' : 'short';
+        const market = s.markets?.get(event.symbol);
+        const dust = event.qty === 0 || (market !== undefined && isDust(event.qty, market, event.lastPrice));
+        slot.held = dust ? 'flat' : event.qty > 0 ? 'long' : 'short';
         // While an order is in flight the machine ignores this: the phase settles when the order is done.
         move(s, slot, POSITION_EVENT[slot.held], event.ts);
         break;

@@ -235,11 +235,11 @@ function placeStop(s: VenueExecutorState, entry: Order, qty: number, stopLoss: n
   stop.native = s.open.get(`${s.input.orderIdPrefix}sl-${s.created}`);
 }
 
-/** What of a holding the venue can take in one order (its step, its minimum); 0 for dust. */
-function closableQty(s: VenueExecutorState, symbol: string, held: number): number {
+/** What of a holding the venue can take in one order (its step, its minimums at `price`); 0 for dust. */
+function closableQty(s: VenueExecutorState, symbol: string, held: number, price = s.lastClose.get(symbol) ?? 0): number {
   const market = s.input.markets.get(symbol);
   if (held === 0) return 0;
-  return market === undefined ? Math.abs(held) : exitQty(Math.abs(held), market);
+  return market === undefined ? Math.abs(held) : exitQty(Math.abs(held), market, price);
 }
 
 /** Local stops: a closed bar through the stop sends a market exit (it fills at the venue's next price). */
@@ -248,7 +248,7 @@ function watchLocalStop(s: VenueExecutorState, bar: MarketData): void {
   if (stop === undefined || stop.native !== undefined) return;
   const triggered = stop.direction === 'long' ? bar.low <= stop.price : bar.high >= stop.price;
   const held = s.held.get(bar.symbol) ?? 0;
-  const qty = closableQty(s, bar.symbol, held);
+  const qty = closableQty(s, bar.symbol, held, bar.close);
   if (!triggered || qty === 0) return;
   s.stops.delete(bar.symbol);
   createOwnOrder(

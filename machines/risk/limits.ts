@@ -133,23 +133,38 @@ export function evaluateSignal(
 
 function evaluateExit(signal: SignalToCheck, ctx: RiskContext, market: Market): RiskVerdict {
   if (ctx.symbolQty === 0) return reject('position', 'no_position', `no ${signal.symbol} position to close`);
-  const qty = exitQty(Math.abs(ctx.symbolQty), market);
+  const held = Math.abs(ctx.symbolQty);
+  const qty = exitQty(held, market, signal.price);
   if (qty === 0) {
-    return reject('position', 'dust', `${Math.abs(ctx.symbolQty)} ${signal.symbol} held is below the market minimum ${market.minQty}: nothing the venue would take`);
+    return reject(
+      'position',
+      'dust',
+      `${held} ${signal.symbol} held (${(held * signal.price).toFixed(2)} at ${signal.price}) is below the market minimum ${market.minQty} or notional ${market.minNotional}: nothing the venue would take`,
+    );
   }
   return { approved: true, side: ctx.symbolQty > 0 ? 'sell' : 'buy', qty, reduceOnly: true };
 }
 
 /**
- * What closing a holding may send: all of it when it is on the market's step (always so in backtests), else what
- * the venue can take — a live position net of a fee paid in the coin keeps its dust. 0 when not even the minimum.
+ * Whether a holding is dust the venue will not trade: below the market's minimum quantity, or worth less than its
+ * minimum notional at `price` (a price of 0 or less, not known yet, judges by quantity alone).
  */
-export function exitQty(held: number, market: Market): number {
+export function isDust(held: number, market: Market, price: number): boolean {
+  const qty = Math.abs(held);
+  return qty < market.minQty || (price > 0 && qty * price < market.minNotional);
+}
+
+/**
+ * What closing a holding may send: all of it when it is on the market's step (always so in backtests), else what
+ * the venue can take — a live position net of a fee paid in the coin keeps its dust. 0 when not even the minimum
+ * quantity, or the minimum notional at `price`: the venue would refuse the order, and the holding stays dust.
+ */
+export function exitQty(held: number, market: Market, price: number): number {
   const steps = held / market.amountStep;
   // Relative: 2.48649217 / 1e-8 is 248649216.99999997 in floats, and that holding is on the step.
   const onStep = Math.abs(steps - Math.round(steps)) <= 1e-9 * Math.max(1, Math.abs(steps));
   const qty = onStep ? held : roundQtyDown(held, market.amountStep);
-  return qty < market.minQty ? 0 : qty;
+  return isDust(qty, market, price) ? 0 : qty;
 }
 
 type ProtectiveCheck =

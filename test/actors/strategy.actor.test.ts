@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { createActor } from 'xstate';
 import type { MarketData, OrderUpdate, PipelineMessage, PositionUpdate, RiskDecision } from '../../actors/messages.ts';
 import { strategyLogic, type StrategyPhase } from '../../actors/strategy.actor.ts';
-import type { OrderStatus } from '../../machines/domain.ts';
+import type { Market, OrderStatus } from '../../machines/domain.ts';
 import type { PositionPhase, Strategy } from '../../machines/strategies/strategy.ts';
 
 const HOUR = 3_600_000;
@@ -27,7 +27,7 @@ function fakeStrategy() {
   return { strategy: strategy as Strategy<unknown>, calls };
 }
 
-function start() {
+function start(markets?: ReadonlyMap<string, Market>) {
   const published: PipelineMessage[] = [];
   const transitions: string[] = [];
   const { strategy, calls } = fakeStrategy();
@@ -35,7 +35,7 @@ function start() {
     if (m.type === 'StateTransition') transitions.push(`${m.actor} ${m.from}→${m.to} ${m.event}`);
     else published.push(m);
   };
-  const actor = createActor(strategyLogic, { input: { publish, strategy } });
+  const actor = createActor(strategyLogic, { input: { publish, strategy, markets } });
   actor.start();
   let hour = 0;
   const send = {
@@ -44,8 +44,8 @@ function start() {
       const message: MarketData = { type: 'MarketData', symbol, timeframe: '1h', ts, closeTs: ts + HOUR, open: close, high: close, low: close, close, volume: 1 };
       actor.send(message);
     },
-    position(qty: number, symbol = 'BTC/USD') {
-      const message: PositionUpdate = { type: 'PositionUpdate', ts: hour * HOUR, symbol, qty, avgPrice: 90, lastPrice: 90, realizedPnl: 0, unrealizedPnl: 0 };
+    position(qty: number, symbol = 'BTC/USD', lastPrice = 90) {
+      const message: PositionUpdate = { type: 'PositionUpdate', ts: hour * HOUR, symbol, qty, avgPrice: 90, lastPrice, realizedPnl: 0, unrealizedPnl: 0 };
       actor.send(message);
     },
     decision(approved: boolean, symbol = 'BTC/USD') {
@@ -227,5 +227,22 @@ describe('strategy actor refusals', () => {
     send.decision(false, 'B');
     expect(phase('A')).toBe('entering');
     expect(phase('B')).toBe('flat');
+  });
+});
+
+describe('dust', () => {
+  const market: Market = { symbol: 'BTC/USD', kind: 'crypto', exchange: 'binance', amountStep: 0.00001, priceStep: 0.01, minQty: 0.00001, minNotional: 5 };
+
+  test('a holding the venue would not take (below its minimum quantity or notional) is flat to the strategy, which may enter again', () => {
+    const { send, calls } = start(new Map([['BTC/USD', market]]));
+    // 0.0001 BTC at 90 is 0.009: above the minimum quantity, far below the 5 notional an exit would need.
+    send.position(0.0001, 'BTC/USD', 90);
+    send.bar(95);
+    // Worth 10 at 100 000: a holding the venue trades.
+    send.position(0.0001, 'BTC/USD', 100_000);
+    send.bar(96);
+    send.position(0.000001, 'BTC/USD', 100_000);
+    send.bar(97);
+    expect(calls.map((c) => c.phase)).toEqual(['flat', 'long', 'flat']);
   });
 });

@@ -297,11 +297,24 @@ describe('evaluateSignal: exits', () => {
 
   test('a holding on a fine step is on the step despite float division (2.48649217 / 1e-8)', async () => {
     const { exitQty } = await import('../../../machines/risk/limits.ts');
-    expect(exitQty(2.48649217, { ...crypto, amountStep: 1e-8, minQty: 1e-8 })).toBe(2.48649217);
+    expect(exitQty(2.48649217, { ...crypto, amountStep: 1e-8, minQty: 1e-8 }, 100)).toBe(2.48649217);
   });
 
   test('refuses to close dust below the market minimum, naming it', () => {
     expectRejected(evaluateSignal(close(), { ...fresh, symbolQty: 0.0009 }, limits, crypto), 'position', 'dust', 'below the market minimum');
+  });
+
+  test('refuses to close a holding worth less than the minimum notional: the venue would refuse the order on every exit', () => {
+    // 0.05 BTC at 100 is 5.00, under the market's 10 notional, though well above its 0.001 minimum quantity.
+    const verdict = evaluateSignal(close({ price: 100 }), { ...fresh, symbolQty: 0.05 }, limits, crypto);
+    expectRejected(verdict, 'position', 'dust', '0.05 BTC/USD held (5.00 at 100) is below the market minimum 0.001 or notional 10');
+    // At a price where it is worth the notional, it is sold whole.
+    expect(evaluateSignal(close({ price: 200 }), { ...fresh, symbolQty: 0.05 }, limits, crypto)).toEqual({ approved: true, side: 'sell', qty: 0.05, reduceOnly: true });
+  });
+
+  test('isDust: below the minimum quantity, or below the minimum notional at a known price', async () => {
+    const { isDust } = await import('../../../machines/risk/limits.ts');
+    expect([isDust(0.0009, crypto, 1e6), isDust(-0.05, crypto, 100), isDust(0.05, crypto, 200), isDust(0.05, crypto, 0)]).toEqual([true, true, false, false]);
   });
 
   test('approves a CLOSE even when the portfolio is over every cap', () => {
