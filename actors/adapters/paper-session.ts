@@ -16,7 +16,7 @@ import type { AlertDelivery } from '../alerts/alert-delivery.ts';
 import type { PipelineMessage } from '../messages.ts';
 import type { BarSource } from '../session/bar-source.ts';
 import { runSessionLoop } from '../session/run-loop.ts';
-import { completeSnapshot, snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
+import { completeSnapshot, describeDifference, snapshotDifference, type SessionSnapshot } from '../session/session-config.ts';
 import { LiveOrders } from '../session/live-orders.ts';
 import type { OrderVenue } from '../session/order-venue.ts';
 import { insertSession, Session, type Clock, type Tx } from '../session/session-runtime.ts';
@@ -285,10 +285,10 @@ export async function runPaperSession(req: PaperSessionRequest): Promise<'finish
     const snapshot: SessionSnapshot =
       previous !== undefined && req.snapshot.mode === 'live' ? { ...req.snapshot, capital: (previous.config as Partial<SessionSnapshot>).capital ?? req.snapshot.capital } : req.snapshot;
     if (previous !== undefined) {
-      const field = snapshotDifference(completeSnapshot(previous.config as Partial<SessionSnapshot>), completeSnapshot(snapshot));
-      if (field !== undefined) {
+      const difference = snapshotDifference(completeSnapshot(previous.config as Partial<SessionSnapshot>), completeSnapshot(snapshot));
+      if (difference !== undefined) {
         throw new Error(
-          `${req.dbPath}: session ${previous.id} was started with a different ${field}; ` +
+          `${req.dbPath}: session ${previous.id} was started with a different ${describeDifference(difference)}; ` +
             'run it with its own settings to resume it, or pass --new-session to start afresh',
         );
       }

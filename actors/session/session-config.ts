@@ -60,15 +60,42 @@ export async function sessionPipeline(
   });
 }
 
-/** The first field where two snapshots differ (`symbols`, `risk.positionMaxPct`, ...), or undefined. */
-export function snapshotDifference(a: unknown, b: unknown, path = ''): string | undefined {
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
-    return Object.is(a, b) ? undefined : path || '(root)';
+export interface SnapshotDifference {
+  /** The first field where the two differ: `symbols`, `risk.positionMaxPct`, `alertRules.dedupWindowMs`, ... */
+  field: string;
+  recorded: unknown;
+  now: unknown;
+}
+
+/** The first field where a recorded snapshot and today's differ, with both values, or undefined. */
+export function snapshotDifference(recorded: unknown, now: unknown, path = ''): SnapshotDifference | undefined {
+  if (typeof recorded !== 'object' || typeof now !== 'object' || recorded === null || now === null) {
+    return Object.is(recorded, now) ? undefined : { field: path || '(root)', recorded, now };
   }
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const keys = new Set([...Object.keys(recorded), ...Object.keys(now)]);
   for (const k of keys) {
-    const d = snapshotDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    const d = snapshotDifference((recorded as Record<string, unknown>)[k], (now as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
     if (d !== undefined) return d;
   }
   return undefined;
+}
+
+/** Where a snapshot's top-level setting comes from, for the message that names a difference. */
+const SETTING_ORIGINS: Record<string, string> = {
+  risk: 'config/risk.yaml',
+  alertRules: 'config/alerts.yaml rules',
+  costs: 'config/backtest.yaml',
+  markets: 'config/backtest.yaml, or the venue',
+  capital: '--capital or config/backtest.yaml',
+  strategy: '--strategy and config/strategies/',
+  symbols: '--symbols',
+  timeframe: '--timeframe',
+  source: 'the command and its flags',
+};
+
+/** `alertRules.dedupWindowMs (from config/alerts.yaml rules): recorded 60000, now 120000`. */
+export function describeDifference(d: SnapshotDifference): string {
+  const origin = SETTING_ORIGINS[d.field.split('.')[0]!];
+  const value = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v).slice(0, 80));
+  return `${d.field}${origin === undefined ? '' : ` (from ${origin})`}: recorded ${value(d.recorded)}, now ${value(d.now)}`;
 }

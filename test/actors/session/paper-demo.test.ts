@@ -78,7 +78,7 @@ describe('bun run paper:demo', () => {
     const r = await runCommand('paper-demo', ['--speed', '0', '--db', other, '--bars', '40']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('was started with a different source.bars');
+    expect(r.stderr).toContain('was started with a different source.bars (from the command and its flags): recorded 30, now 40;');
     expect(r.stderr).toContain('--new-session');
   }, 120_000);
 });

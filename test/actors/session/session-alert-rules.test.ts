@@ -68,7 +68,7 @@ describe('a paper session with its own alert rules', () => {
     await expect(run(failing, CONFIGURED, { newSession: true, failAfter: 30 })).rejects.toThrow('ExchangeNotAvailable');
     const before = derivedAlerts(failing);
     await expect(run(failing, DEFAULT_ALERT_RULES, { newSession: false })).rejects.toThrow(
-      /session paper-\S+ was started with a different alertRules\.dedupWindowMs; run it with its own settings to resume it, or pass --new-session/,
+      /session paper-\S+ was started with a different alertRules\.dedupWindowMs \(from config\/alerts\.yaml rules\): recorded 604800000, now 60000; run it with its own settings to resume it, or pass --new-session/,
     );
     expect(derivedAlerts(failing)).toEqual(before);
   }, 120_000);
@@ -78,7 +78,7 @@ test('a session recorded without alert rules resumes with the shipped ones, and 
   const legacy = join(dir, 'legacy.db');
   await expect(run(legacy, undefined, { newSession: true, failAfter: 30 })).rejects.toThrow('ExchangeNotAvailable');
   expect(storedConfig(legacy).alertRules).toBeUndefined();
-  await expect(run(legacy, CONFIGURED, { newSession: false })).rejects.toThrow('was started with a different alertRules.dedupWindowMs');
+  await expect(run(legacy, CONFIGURED, { newSession: false })).rejects.toThrow('was started with a different alertRules.dedupWindowMs (from config/alerts.yaml rules): recorded 60000, now 604800000;');
   await run(legacy, DEFAULT_ALERT_RULES, { newSession: false });
   const whole = join(dir, 'legacy-whole.db');
   await run(whole, DEFAULT_ALERT_RULES, { newSession: true });
