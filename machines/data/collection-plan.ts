@@ -218,6 +218,9 @@ export function acceptPage(page: PageInput): PageOutcome {
     if (errorLines.has(contextRows.length + i + 1) || closeTs === undefined) return;
     stored.push({ ...bar, closeTs });
   });
+  // A page of bars the source left out (extended hours) still moves the cursor: only a page that showed nothing
+  // at or after the start means the venue has no more.
+  const advanced = seenTs >= range.startTs;
   const nextStartTs = Number.isFinite(seenTs) ? seenTs + 1 : range.endTs + 1;
   // No request for a range whose next bar would open after its end (e.g. a one-bar hole just filled).
   const nextBarTs = Number.isFinite(seenTs) ? nextBarAfter(seenTs, page) : nextStartTs;
@@ -226,7 +229,7 @@ export function acceptPage(page: PageInput): PageOutcome {
     rejected: result.errors.filter(isPageIssue).map(describe),
     warnings: result.warnings.filter(isPageIssue).map(describe),
     forming,
-    done: page.candles.length === 0 || page.exhausted || pastEnd || forming > 0 || nextBarTs > range.endTs,
+    done: !advanced || page.exhausted || pastEnd || forming > 0 || nextBarTs > range.endTs,
     nextStartTs,
   };
 }

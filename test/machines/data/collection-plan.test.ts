@@ -216,8 +216,10 @@ describe('acceptPage', () => {
   });
 
   test('continues after bars the source skipped', () => {
+    // A page of extended-hours bars only: the venue has more, after them.
     const outcome = acceptPage(page([], { cursorTs: start + 5 * HOUR }));
-    expect(outcome.done).toBe(true);
+    expect(outcome).toMatchObject({ rows: [], done: false, nextStartTs: start + 5 * HOUR + 1 });
+    expect(acceptPage(page([], { cursorTs: start + 5 * HOUR, exhausted: true })).done).toBe(true);
     const skippedOnly = acceptPage(page([bar(start)], { cursorTs: start + 5 * HOUR }));
     expect(skippedOnly.nextStartTs).toBe(start + 5 * HOUR + 1);
   });
