@@ -1,6 +1,7 @@
 // CCXT as a candle source: `fetchOHLCV` paged forward with `since`/`until`, CCXT's own rate limiter on
-// (`enableRateLimit`), and the venue payload checked once here: CCXT turns a body that is not JSON into an empty
-// candle list, which would look like "no more data", so such a body is raised as a malformed response instead.
+// (`enableRateLimit`), and the venue payload checked once here: CCXT turns a body that is not JSON (or is empty,
+// or `{}`) into an empty candle list and drops rows without a time, any of which would look like "no more data",
+// so such an answer is raised as a malformed response instead.
 import ccxt, { type Exchange } from 'ccxt';
 import type { VenueCandle } from '../../machines/data/collection-plan.ts';
 import { classifyFailure, errorClassNames, parseRetryAfter, type FailureInfo } from '../../machines/data/retry-policy.ts';
@@ -68,6 +69,11 @@ function pageLimitOf(exchange: Exchange): number {
   return typeof limit === 'number' && limit > 0 ? limit : DEFAULT_PAGE_SIZE;
 }
 
+function snippet(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}...` : text;
+}
+
 function toNumber(value: unknown): number {
   return typeof value === 'number' ? value : Number.NaN;
 }
@@ -86,6 +92,15 @@ export function createCcxtSource(opts: CcxtSourceOptions): CandleSource {
   exchange.enableLastHttpResponse = true;
   exchange.enableLastResponseHeaders = true;
   if (opts.rateLimitMs !== undefined) exchange.rateLimit = opts.rateLimitMs;
+  // CCXT drops a candle it finds no time in (its `since` filter), so a page of such rows would pass for the end
+  // of the data: the first one is kept here and raised as a malformed answer.
+  const dropped: { untimed?: { raw: unknown } } = {};
+  const parseOHLCV = exchange.parseOHLCV.bind(exchange);
+  exchange.parseOHLCV = (ohlcv, market) => {
+    const row = parseOHLCV(ohlcv, market);
+    if (!Number.isInteger(row?.[0])) dropped.untimed ??= { raw: ohlcv };
+    return row;
+  };
   if (opts.baseUrl !== undefined) {
     exchange.urls.api = rewriteApiUrls(exchange.urls.api, opts.baseUrl, String(exchange.hostname ?? '')) as Exchange['urls']['api'];
   }
@@ -118,14 +133,27 @@ export function createCcxtSource(opts: CcxtSourceOptions): CandleSource {
       exchange.last_http_response = undefined;
       exchange.last_json_response = undefined;
       exchange.last_response_headers = undefined;
+      dropped.untimed = undefined;
       const rows = await exchange.fetchOHLCV(request.symbol, request.timeframe, request.range.startTs, request.limit, {
         until: request.range.endTs,
       });
       // Read back through a wider type: the assignments above would otherwise narrow these to undefined.
       const last = exchange as { last_http_response: unknown; last_json_response: unknown };
       const body = last.last_http_response;
-      if (last.last_json_response === undefined && typeof body === 'string' && body.trim() !== '') {
-        throw new MalformedResponse(`${id} answered with a body that is not JSON: ${body.trim().slice(0, SNIPPET_CHARS)}`);
+      if (last.last_json_response === undefined && typeof body === 'string') {
+        throw new MalformedResponse(
+          body.trim() === '' ? `${id} answered with an empty body` : `${id} answered with a body that is not JSON: ${body.trim().slice(0, SNIPPET_CHARS)}`,
+        );
+      }
+      // CCXT turns an object into the list of its values, so `{}` would read as no candles.
+      const json = last.last_json_response;
+      if (typeof json === 'object' && json !== null && !Array.isArray(json) && Object.keys(json).length === 0) {
+        throw new MalformedResponse(`${id} answered with an empty object instead of candles`);
+      }
+      // Read back through its declared type: the reset above would otherwise narrow it to undefined.
+      const untimed = dropped.untimed as { raw: unknown } | undefined;
+      if (untimed !== undefined) {
+        throw new MalformedResponse(`${id} answered with a candle that has no time: ${snippet(untimed.raw)}`);
       }
       const candles: VenueCandle[] = rows.map((row, i) => {
         const ts = row[0];

@@ -64,3 +64,52 @@ test('stock bars are collected through pages that hold only extended-hours bars,
   expect(paged.stdout).toContain('alpaca SPY 1h: stored 91 candles (2024-01-02 14:00Z .. 2024-01-19 20:00Z), 91 in range');
   expect(rowsOf(smallPages)).toEqual(rowsOf(oneBigPage));
 }, PROCESS_TEST_TIMEOUT_MS);
+
+const ccxtArgs = (dbPath: string) => [
+  '--source', 'ccxt', '--exchange', 'binance', '--symbols', 'BTC/USDT', '--timeframe', '1h', '--from', '2024-01-02', '--to', '2024-01-04',
+  '--limit', '24', '--max-retries', '1', '--base-url', server.url, '--db', dbPath,
+];
+
+// Answers Binance's klines endpoint cannot give: CCXT reads a body that is not a list as no candles, and drops a
+// row it finds no time in, so each looked like the end of the data.
+const NOT_CANDLES = [
+  { what: 'an object instead of a list', body: '{}' },
+  { what: 'a list of nulls', body: '[null]' },
+  { what: 'rows that are not candles', body: '[{"open":1}]' },
+  { what: 'an empty body', body: '' },
+];
+
+for (const { what, body } of NOT_CANDLES) {
+  test(`a klines answer of ${what} is retried as malformed, and the run ends with every bar`, async () => {
+    const clean = createdDb();
+    expect((await runCommand('collect', [...ccxtArgs(clean), '--quiet'])).code).toBe(0);
+    expect(rowsOf(clean)).toHaveLength(3 * 24);
+
+    const dbPath = createdDb();
+    const before = server.count('klines');
+    server.script('klines', (n): Fault | undefined => (n === before + 2 ? { status: 200, body, headers: { 'content-type': 'application/json' } } : undefined));
+    try {
+      const result = await runCommand('collect', ccxtArgs(dbPath));
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('retry 1 in 1.0s: binance BTC/USDT 1h after 2024-01-02 23:00Z: malformed response');
+      expect(rowsOf(dbPath)).toEqual(rowsOf(clean));
+    } finally {
+      server.script('klines', () => undefined);
+    }
+  }, PROCESS_TEST_TIMEOUT_MS);
+}
+
+test('a venue that keeps answering klines with something other than candles stops the run in one line, keeping what it stored', async () => {
+  const dbPath = createdDb();
+  const before = server.count('klines');
+  server.script('klines', (n): Fault | undefined => (n >= before + 2 ? { status: 200, body: '[{"open":1}]' } : undefined));
+  try {
+    const result = await runCommand('collect', [...ccxtArgs(dbPath), '--quiet']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: binance BTC\/USDT 1h after 2024-01-02 23:00Z: malformed response, gave up after 2 attempts \(.*\{"open":1\}.*\)$/m);
+    expect(rowsOf(dbPath)).toHaveLength(24);
+  } finally {
+    server.script('klines', () => undefined);
+  }
+}, PROCESS_TEST_TIMEOUT_MS);
