@@ -85,11 +85,20 @@ export function createAlpacaSource(opts: AlpacaSourceOptions): CandleSource {
         adjustment: 'raw',
         ...(opts.feed === undefined ? {} : { feed: opts.feed }),
       });
-      // `bars` is null or {} when there are none; the SDK passes the JSON through unparsed.
-      const bySymbol: unknown = (response as { bars?: unknown }).bars;
-      const raw: unknown = typeof bySymbol === 'object' && bySymbol !== null
-        ? (bySymbol as Record<string, unknown>)[request.symbol]
-        : undefined;
+      // `bars` is null or {} when there are none, and `next_page_token` null on the last page; the SDK passes the
+      // JSON through unparsed and reads a missing key as undefined, which would pass for "no bars, no more pages".
+      const answer: unknown = response;
+      if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+        throw new MalformedResponse(`alpaca ${request.symbol}: the answer is not an object of bars (${answer === undefined || answer === null ? 'empty' : JSON.stringify(answer).slice(0, 80)})`);
+      }
+      const bySymbol: unknown = (answer as { bars?: unknown }).bars;
+      if (bySymbol === undefined || (bySymbol !== null && (typeof bySymbol !== 'object' || Array.isArray(bySymbol)))) {
+        throw new MalformedResponse(`alpaca ${request.symbol}: the answer has no object of bars (bars=${JSON.stringify(bySymbol)?.slice(0, 80)})`);
+      }
+      if (response.nextPageToken === undefined) {
+        throw new MalformedResponse(`alpaca ${request.symbol}: the answer has no next_page_token`);
+      }
+      const raw: unknown = bySymbol === null ? undefined : (bySymbol as Record<string, unknown>)[request.symbol];
       if (raw !== undefined && raw !== null && !Array.isArray(raw)) {
         throw new MalformedResponse(`alpaca ${request.symbol}: bars is not a list`);
       }

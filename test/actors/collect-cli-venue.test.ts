@@ -113,3 +113,38 @@ test('a venue that keeps answering klines with something other than candles stop
     server.script('klines', () => undefined);
   }
 }, PROCESS_TEST_TIMEOUT_MS);
+
+const alpacaArgs = (dbPath: string) => [
+  '--source', 'alpaca', '--symbols', 'SPY', '--timeframe', '1Hour', '--from', '2024-01-02', '--to', '2024-01-05',
+  '--limit', '30', '--max-retries', '1', '--base-url', server.url, '--db', dbPath,
+];
+
+// Answers GET /v2/stocks/bars cannot give: without `bars` or `next_page_token` the SDK's reading of them passed for
+// "no bars, no more pages", and an empty body failed as an unexpected error instead of being retried.
+const NOT_BARS = [
+  { what: 'an empty object', body: '{}' },
+  { what: 'an empty body', body: '' },
+  { what: 'a list', body: '[1,2]' },
+  { what: 'bars that are not an object', body: '{"bars":"x","next_page_token":null}' },
+];
+
+for (const { what, body } of NOT_BARS) {
+  test(`a stock bars answer of ${what} is retried as malformed, and the run ends with every bar`, async () => {
+    const clean = createdDb();
+    expect((await runCommand('collect', [...alpacaArgs(clean), '--quiet'], ALPACA_KEYS)).code).toBe(0);
+    // 2 .. 5 January 2024: four sessions of 7 hourly bars.
+    expect(rowsOf(clean)).toHaveLength(4 * 7);
+
+    const dbPath = createdDb();
+    const before = server.count('bars');
+    server.script('bars', (n): Fault | undefined => (n === before + 2 ? { status: 200, body, headers: { 'content-type': 'application/json' } } : undefined));
+    try {
+      const result = await runCommand('collect', alpacaArgs(dbPath), ALPACA_KEYS);
+      expect(result.stderr).toContain('retry 1 in 1.0s: alpaca SPY 1h after 2024-01-03 05:00Z: malformed response');
+      expect(result.code).toBe(0);
+      expect(rowsOf(dbPath)).toEqual(rowsOf(clean));
+    } finally {
+      server.script('bars', () => undefined);
+    }
+  }, PROCESS_TEST_TIMEOUT_MS);
+}
