@@ -8,6 +8,7 @@ import { formatBarTime, OUTLIER_WINDOW_BARS } from '../../machines/data/candle-v
 import {
   acceptPage,
   expectedBarCount,
+  firstOffGridBar,
   planCollection,
   type TimeRange,
   type VenueCandle,
@@ -151,6 +152,8 @@ interface SymbolPlan {
   symbol: string;
   toTs: number;
   ranges: TimeRange[];
+  /** The open of a stored bar of the series, whose grid every collected bar must sit on. */
+  phaseTs?: number;
 }
 
 function planSymbol(db: Db, source: CandleSource, opts: CollectOptions, symbol: string, nowTs: number): SymbolPlan {
@@ -158,7 +161,12 @@ function planSymbol(db: Db, source: CandleSource, opts: CollectOptions, symbol: 
   const barMs = timeframeMs(opts.timeframe);
   const coverage = storedCoverage(db, { exchange: source.exchange, symbol, timeframe: opts.timeframe, fromTs: opts.fromTs, toTs, barMs });
   const ranges = planCollection({ kind: source.kind, timeframe: opts.timeframe, fromTs: opts.fromTs, toTs, nowTs, stored: coverage });
-  return { symbol, toTs, ranges };
+  return { symbol, toTs, ranges, phaseTs: coverage?.firstTs };
+}
+
+/** A bar open to the minute whatever the timeframe: `2024-01-10 12:00Z`. */
+function minuteOf(ts: number): string {
+  return `${new Date(ts).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
 async function collectSymbol(
@@ -204,6 +212,15 @@ async function collectSymbol(
       // A resumed page starts 1 ms after a stored bar: name that bar rather than a time nobody typed.
       const position = startTs % 1000 === 1 ? `after ${formatBarTime(startTs - 1, timeframe)}` : `from ${formatBarTime(startTs, timeframe)}`;
       const page = await retrying(`${where} ${position}`, () => source.fetchPage(request));
+      const phaseTs = plan.phaseTs ?? context[0]?.ts;
+      const offGrid = phaseTs === undefined ? undefined : firstOffGridBar(page.candles, shape, phaseTs);
+      if (offGrid !== undefined) {
+        // A bar between two stored bars would leave a series no backtest can trust (as a data:import would).
+        throw new CollectError(
+          `${where}: the venue's bar at ${minuteOf(offGrid.ts)} is not on the times of the stored bars (e.g. ${minuteOf(phaseTs!)});`
+            + ` nothing of it is stored (bun run data:remove --symbol ${symbol} --exchange ${source.exchange} --timeframe ${timeframe} removes the stored series)`,
+        );
+      }
       const outcome = acceptPage({
         ...shape,
         candles: page.candles,

@@ -43,6 +43,7 @@ export interface StorableCandle extends VenueCandle {
 }
 
 const MAX_STEPS = 100_000;
+const HOUR_MS = 3_600_000;
 
 function dayOf(ts: number): number {
   return Math.floor(ts / DAY_MS) * DAY_MS;
@@ -232,6 +233,17 @@ export function acceptPage(page: PageInput): PageOutcome {
     done: !advanced || page.exhausted || pastEnd || forming > 0 || nextBarTs > range.endTs,
     nextStartTs,
   };
+}
+
+/**
+ * The first bar not on the grid of a stored bar opening at phaseTs: one that would open between two stored bars
+ * of its series. Crypto bars and intraday stock bars that divide an hour keep one UTC grid; a daily stock bar's
+ * open is checked against its session instead, and longer stock bars may follow New York time across DST.
+ */
+export function firstOffGridBar(candles: VenueCandle[], shape: SeriesShape, phaseTs: number): VenueCandle | undefined {
+  const barMs = timeframeMs(shape.timeframe);
+  if (shape.kind === 'stock' && (isSessionTimeframe(shape.timeframe) || HOUR_MS % barMs !== 0)) return undefined;
+  return candles.find((bar) => (((bar.ts - phaseTs) % barMs) + barMs) % barMs !== 0);
 }
 
 function nextBarAfter(ts: number, shape: SeriesShape): number {

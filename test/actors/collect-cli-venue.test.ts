@@ -148,3 +148,29 @@ for (const { what, body } of NOT_BARS) {
     }
   }, PROCESS_TEST_TIMEOUT_MS);
 }
+
+test('a venue whose bars open between the stored bars of the series is refused in one line; the stored series stays valid', async () => {
+  // BTC/USDT daily bars stamped at 12:00 UTC, imported under the venue's name; the venue's daily bars open at 00:00.
+  const dbPath = createdDb();
+  const csv = join(dir, 'noon-bars.csv');
+  await Bun.write(csv, [
+    'timestamp,open,high,low,close,volume',
+    ...['2024-01-10', '2024-01-11', '2024-01-12'].map((day) => `${day}T12:00:00Z,100,101,99,100.5,5`),
+  ].join('\n'));
+  const imported = await runCommand('data-import', ['--file', csv, '--symbol', 'BTC/USDT', '--timeframe', '1d', '--market', 'crypto', '--exchange', 'binance', '--db', dbPath]);
+  expect(imported.code).toBe(0);
+  const before = rowsOf(dbPath);
+
+  const result = await runCommand('collect', [
+    '--source', 'ccxt', '--exchange', 'binance', '--symbols', 'BTC/USDT', '--timeframe', '1d', '--from', '2024-01-05', '--to', '2024-01-15',
+    '--base-url', server.url, '--db', dbPath, '--quiet',
+  ]);
+  expect(result.code).toBe(1);
+  expect(result.stderr.trim()).toBe(
+    'error: binance BTC/USDT 1d: the venue\'s bar at 2024-01-05 00:00Z is not on the times of the stored bars (e.g. 2024-01-10 12:00Z);'
+      + ' nothing of it is stored (bun run data:remove --symbol BTC/USDT --exchange binance --timeframe 1d removes the stored series)',
+  );
+  expect(rowsOf(dbPath)).toEqual(before);
+  const validated = await runCommand('data-validate', ['--symbol', 'BTC/USDT', '--timeframe', '1d', '--db', dbPath]);
+  expect(validated.code).toBe(0);
+}, PROCESS_TEST_TIMEOUT_MS);
