@@ -34,7 +34,7 @@ and are never printed or stored.
   --db PATH             session database (default ${DEFAULT_LIVE_DB})
   --market-db PATH      market-data database for warm-up candles (default ${DEFAULT_DB_PATH})
   --new-session         start a new session instead of resuming the last unfinished one
-  --quiet               only the start line, the final summary and errors`;
+  --quiet               only the start line, operator commands taken, the final summary and errors`;
 
 await runMain(async () => {
   const args = parseCommandArgs(

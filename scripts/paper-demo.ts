@@ -23,7 +23,7 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
   --capital N      starting cash (default config/backtest.yaml)
   --db PATH        session database (default ${DEFAULT_PAPER_DB})
   --new-session    start a new session instead of resuming the last unfinished one
-  --quiet          only the start line and the final summary`;
+  --quiet          only the start line, operator commands taken, the final summary and errors`;
 
 await runMain(async () => {
   const args = parseCommandArgs(

@@ -31,7 +31,7 @@ Ctrl-C stops it; running the same command again resumes the session where it sto
   --db PATH          session database (default ${DEFAULT_PAPER_DB})
   --market-db PATH   market-data database for the warm-up candles (default ${DEFAULT_DB_PATH}; run db:init first)
   --new-session      start a new session instead of resuming the last unfinished one
-  --quiet            only the start line, the final summary and errors (no trades, retries or warnings)`;
+  --quiet            only the start line, operator commands taken, the final summary and errors (no trades, retries or warnings)`;
 
 await runMain(async () => {
   const args = parseCommandArgs(VENUE_SESSION_OPTIONS, USAGE);

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseCommandArgs, runMain } from '../actors/adapters/cli.ts';
 import { DEFAULT_PAPER_DB } from '../actors/adapters/paper-session.ts';
+import { startSessionHint } from '../actors/adapters/operator-command.ts';
 import { findSession, replaySession, REPLAY_TABLES } from '../actors/session/replay-session.ts';
 import { closeDb, openDb } from '../db/client.ts';
 import type { FillGapReport } from '../machines/execution/fill-gap.ts';
@@ -40,7 +41,7 @@ function fillGapLines(g: FillGapReport): string[] {
 await runMain(async () => {
   const args = parseCommandArgs({ db: { type: 'string' }, session: { type: 'string' } }, USAGE);
   const dbPath = args.db ?? DEFAULT_PAPER_DB;
-  if (!existsSync(dbPath)) throw new Error(`${dbPath}: no such session database`);
+  if (!existsSync(dbPath)) throw new Error(`${dbPath}: no such session database (${startSessionHint(dbPath)})`);
   const db = openDb(dbPath);
   try {
     const session = findSession(db, args.session);

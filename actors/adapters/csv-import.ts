@@ -55,6 +55,8 @@ export interface CsvImportResult {
   lastTs: number;
   /** Stored bars the file gave other values, overwritten (only with `replace`). */
   replaced: number;
+  /** The file's bars that were stored before it: the same values, or replaced. */
+  alreadyStored: number;
   warnings: Issue[];
   /** Every exchange the symbol is stored on after the import, this one included. */
   storedOn: string[];
@@ -217,6 +219,7 @@ export function importCsvFile(db: DbOrTx, opts: CsvImportOptions): CsvImportResu
     firstTs: rows[0]!.ts,
     lastTs: rows[rows.length - 1]!.ts,
     replaced: overlap.differing.length,
+    alreadyStored: overlap.alreadyStored,
     warnings: mergeWarnings(validation.warnings, overlap.warnings),
     storedOn: instrumentsOf(db, opts.symbol).map((row) => row.exchange),
   };

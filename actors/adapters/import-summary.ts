@@ -18,6 +18,10 @@ export function formatImportSummary(result: CsvImportResult): string[] {
     `imported ${result.rows} rows of ${result.symbol} ${result.timeframe} on ${result.exchange} (${result.layout} layout), `
       + `${range}, price basis ${result.priceBasis}, ${count} warning${count === 1 ? '' : 's'}`,
   ];
+  if (result.alreadyStored > 0) {
+    const unchanged = result.alreadyStored - result.replaced;
+    lines.push(`  ${result.rows - result.alreadyStored} new, ${unchanged} already stored unchanged${unchanged === result.rows ? ': nothing changed' : ''}`);
+  }
   if (result.replaced > 0) lines.push(`  replaced ${result.replaced} stored bar${result.replaced === 1 ? '' : 's'} with the file's values (--replace)`);
   // Each warning message carries its line and bar time, e.g. `f.csv line 23 (2011-09-08): outlier: ...`.
   for (const warning of result.warnings.slice(0, WARNINGS_SHOWN)) lines.push(`  warning: ${warning.message}`);

@@ -1,6 +1,7 @@
 // `bun run halt` / `bun run resume`: the operator's commands to a paper or live session. They go into the
 // session database's inbox; the running session takes them within a second, journals and applies them.
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import { closeDb, openDb, type Db } from '../../db/client.ts';
 import { issueCommand, waitingCommands, type CommandKind } from '../../db/journal.ts';
@@ -91,7 +92,7 @@ function notRunning(session: RunRow): string {
 }
 
 export async function sendOperatorCommand(req: OperatorCommandRequest): Promise<string> {
-  if (!existsSync(req.dbPath)) throw new Error(`${req.dbPath}: no such session database (start one with \`bun run paper:demo\` or \`bun run paper\`)`);
+  if (!existsSync(req.dbPath)) throw new Error(`${req.dbPath}: no such session database (${startSessionHint(req.dbPath)})`);
   const db = openDb(req.dbPath);
   try {
     const now = Date.now();
@@ -124,4 +125,9 @@ export async function sendOperatorCommand(req: OperatorCommandRequest): Promise<
   } finally {
     closeDb(db);
   }
+}
+
+/** How a session database comes to exist: a live one by `bun run live`, any other by a paper session. */
+export function startSessionHint(dbPath: string): string {
+  return basename(dbPath) === 'live_trading.db' ? 'start one with `bun run live`' : 'start one with `bun run paper:demo` or `bun run paper`';
 }

@@ -22,6 +22,8 @@ export interface StoredOverlap {
   errors: Issue[];
   /** File bars whose values differ from the stored bar at the same time (an import would overwrite them). */
   differing: Issue[];
+  /** File bars with a stored bar at the same time, the same values or not. */
+  alreadyStored: number;
   /** Gaps and outliers of the series as it would be stored: the file's bars among their stored neighbours. */
   warnings: Issue[];
 }
@@ -43,9 +45,11 @@ export function checkAgainstStored(file: RawCandle[], stored: StoredBar[], opts:
   const errors: Issue[] = [];
   const differing: Issue[] = [];
   const storedAt = new Map(stored.map((bar) => [bar.ts, bar]));
+  let alreadyStored = 0;
   for (const bar of file) {
     const old = storedAt.get(bar.ts);
     if (old === undefined) continue;
+    alreadyStored++;
     const changes = VALUE_FIELDS.filter((field) => old[field] !== bar[field]).map((field) => `${field} ${old[field]} → ${bar[field]}`);
     if (changes.length > 0) differing.push(makeIssue(where, bar.line, bar.ts, 'ts', `differs from the stored bar: ${changes.join(', ')}`));
   }
@@ -68,7 +72,7 @@ export function checkAgainstStored(file: RawCandle[], stored: StoredBar[], opts:
       errors.push(makeIssue(where, fromFile.line!, fromFile.bar.ts, 'ts', text));
     }
   }
-  return { errors, differing, warnings: mergedWarnings(merged, opts) };
+  return { errors, differing, alreadyStored, warnings: mergedWarnings(merged, opts) };
 }
 
 /** The series' gaps and outliers with the file in place, on the file's bars and on the stored bar after each. */

@@ -54,7 +54,10 @@ describe('importing onto stored bars', () => {
     const before = contents(dbPath);
     const again = importFile(dbPath, first, 'T/USD', 'crypto');
     expect(again.exitCode).toBe(0);
-    expect(again.stdout).toContain('imported 3 rows of T/USD 1d on coinbase');
+    expect(again.stdout.trim().split('\n')).toEqual([
+      'imported 3 rows of T/USD 1d on coinbase (generic layout), 2020-01-01 .. 2020-01-03, price basis raw, 0 warnings',
+      '  0 new, 3 already stored unchanged: nothing changed',
+    ]);
     expect(contents(dbPath)).toBe(before);
   });
 
@@ -86,6 +89,7 @@ describe('importing onto stored bars', () => {
     // 2020-01-03 is missing from the file but stored: no gap to report.
     expect(replaced.stdout.trim().split('\n')).toEqual([
       'imported 2 rows of T/USD 1d on coinbase (generic layout), 2020-01-02 .. 2020-01-04, price basis raw, 0 warnings',
+      '  1 new, 0 already stored unchanged',
       "  replaced 1 stored bar with the file's values (--replace)",
     ]);
     const db = new Database(dbPath, { readonly: true });

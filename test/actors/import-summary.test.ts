@@ -40,7 +40,7 @@ describe('bun run data:import on the real BTC/USD file (18 outlier warnings)', (
 describe('formatImportSummary', () => {
   const result: CsvImportResult = {
     exchange: 'nasdaq', symbol: 'ORCL', timeframe: '1d', layout: 'yahoo', priceBasis: 'adjusted', rows: 3,
-    firstTs: Date.UTC(2014, 0, 2), lastTs: Date.UTC(2014, 0, 6), replaced: 0, storedOn: ['nasdaq'],
+    firstTs: Date.UTC(2014, 0, 2), lastTs: Date.UTC(2014, 0, 6), replaced: 0, alreadyStored: 0, storedOn: ['nasdaq'],
     warnings: Array.from({ length: 7 }, (_, i) => ({ line: i + 2, ts: Date.UTC(2014, 0, 2 + i), field: 'ts', message: `orcl.csv line ${i + 2} (2014-01-0${2 + i}): gap` })),
   };
 

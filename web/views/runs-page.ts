@@ -46,8 +46,9 @@ function statusCell(listing: SweepListing): Html {
   if (listing.processEnded) return html`<td class="status-not-running" title="its process has ended without finishing the sweep">not running</td>`;
   const error = s.summary?.error;
   if (typeof error !== 'string') return html`<td class="status-${s.status}">${s.status}</td>`;
-  const results = typeof s.summary?.results === 'number' ? `; ${s.summary.results} result(s) stored` : '';
-  return html`<td class="status-${s.status}" title="${error}${results}">${s.status}</td>`;
+  const stored = typeof s.summary?.results === 'number' ? s.summary.results : undefined;
+  const results = stored === undefined ? '' : `; ${stored} result(s) stored`;
+  return html`<td class="status-${s.status}" title="${error}${results}">${s.status}${stored === undefined ? '' : ` (${stored} kept)`}</td>`;
 }
 
 /** The sweeps (bun run sweep), each linking its HTML report once it is written. */

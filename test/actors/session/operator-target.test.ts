@@ -93,3 +93,16 @@ describe('the session a command means', () => {
     expect(stopped.stdout.trim()).toMatch(new RegExp(`^session ${a.id} is not running \\(stopped, last heartbeat .* UTC\\); the resume is queued`));
   }, 60_000);
 });
+
+describe('a session database that does not exist', () => {
+  test('halt, resume and replay say so in one line and name the command that starts one: live for the live DB', async () => {
+    const dir = tempDir('qs-no-session-');
+    for (const [file, hint] of [['paper_trading.db', '`bun run paper:demo` or `bun run paper`'], ['live_trading.db', '`bun run live`']] as const) {
+      const path = join(dir, file);
+      for (const command of ['halt', 'resume', 'replay']) {
+        const run = await runCommand(command, ['--db', path]);
+        expect({ command, code: run.code, stderr: run.stderr.trim() }).toEqual({ command, code: 1, stderr: `error: ${path}: no such session database (start one with ${hint})` });
+      }
+    }
+  }, 60_000);
+});

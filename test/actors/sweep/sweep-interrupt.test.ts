@@ -121,7 +121,7 @@ describe('an interrupted sweep', () => {
     const catalog = new RunCatalog({ dbPath, backtestsDir: join(dir, 'backtests'), sweepsDir: out });
     const listed = String(sweepsTable(catalog.sweepScan()));
     catalog.close();
-    expect(listed).toContain(`<td class="status-interrupted" title="interrupted by SIGINT; ${rows.length} result(s) stored">interrupted</td>`);
+    expect(listed).toContain(`<td class="status-interrupted" title="interrupted by SIGINT; ${rows.length} result(s) stored">interrupted (${rows.length} kept)</td>`);
   }, LONG);
 
   test('SIGTERM while the best combinations are re-run: every kept run is whole, none is half-written, no report, exit 143', async () => {

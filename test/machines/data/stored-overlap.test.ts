@@ -12,7 +12,7 @@ describe('a file among the stored bars of its series', () => {
   test('the same bars again: nothing differs, nothing is wrong', () => {
     const stored = [0, 1, 2].map((n) => bar(day(n)));
     const file = [0, 1, 2].map((n) => fileBar(n + 2, day(n)));
-    expect(checkAgainstStored(file, stored, crypto)).toEqual({ errors: [], differing: [], warnings: [] });
+    expect(checkAgainstStored(file, stored, crypto)).toEqual({ errors: [], differing: [], alreadyStored: 3, warnings: [] });
   });
 
   test('bars between the stored ones are errors on the file lines, naming the stored bar', () => {
