@@ -19,13 +19,30 @@ const PAGE = 200;
 const CLOSE_MS = 5_000;
 
 /** Takes over `redis` (connected with connectOrFail): closing the pool disconnects it. */
-export async function startQueuePool(redis: Redis, sweepId: string, setup: SweepSetup, candles: CandleColumns): Promise<WorkerPool> {
+/**
+ * `log`: one line when the connection to Redis is lost (once per distinct error, as ioredis retries), when it answers
+ * again, and when Redis has lost the sweep's jobs.
+ */
+export async function startQueuePool(redis: Redis, sweepId: string, setup: SweepSetup, candles: CandleColumns, log: (line: string) => void = () => {}): Promise<WorkerPool> {
   const queue = new Queue<QueuedCombination, QueuedOutcome>(SWEEP_QUEUE, {
     connection: redis,
     // The outcome is in each job; the event stream need not keep many copies of it.
     streams: { events: { maxLen: 100 } },
   });
-  await writeSweepData(redis, sweepId, setup, candles, configDigest(setup.strategyName));
+  // Without a listener each failed reconnection (every few hundred ms while Redis is down) printed a stack trace.
+  let lastError: string | undefined;
+  queue.on('error', (err) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    log(`sweep: lost Redis: ${err.message} (waiting until it answers again)`);
+  });
+  redis.on('ready', () => {
+    if (lastError === undefined) return;
+    lastError = undefined;
+    log('sweep: Redis answers again');
+  });
+  const digest = configDigest(setup.strategyName);
+  await writeSweepData(redis, sweepId, setup, candles, digest);
   let closed = false;
   const outstanding = new Set<string>();
 
@@ -34,8 +51,8 @@ export async function startQueuePool(redis: Redis, sweepId: string, setup: Sweep
       const byQueueId = new Map(jobs.map((job) => [queueJobId(sweepId, job.id), job]));
       const taken = new Set<string>();
       for (const id of byQueueId.keys()) outstanding.add(id);
-      await queue.addBulk(
-        jobs.map((job) => ({
+      const add = (some: typeof jobs) => queue.addBulk(
+        some.map((job) => ({
           name: 'combination',
           data: { sweepId, job },
           opts: {
@@ -48,6 +65,7 @@ export async function startQueuePool(redis: Redis, sweepId: string, setup: Sweep
           },
         })),
       );
+      await add(jobs);
       const take = async (job: Job<QueuedCombination, QueuedOutcome>) => {
         const id = job.id!;
         if (!byQueueId.has(id) || taken.has(id)) return;
@@ -69,7 +87,18 @@ export async function startQueuePool(redis: Redis, sweepId: string, setup: Sweep
           for (const job of page) if (job !== undefined) await take(job);
           if (page.length < PAGE) break;
         }
-        if (taken.size === before) await Bun.sleep(POLL_MS);
+        if (taken.size === before) {
+          // The sweep's data is deleted only when the sweep ends: gone now, Redis lost its keys (restarted without
+          // persistence, flushed), and with them every job not yet collected; no worker would ever finish them.
+          if ((await redis.exists(sweepDataKey(sweepId))) === 0 && !closed) {
+            const lost = jobs.filter((job) => !taken.has(queueJobId(sweepId, job.id)));
+            log(`sweep: Redis lost this sweep's data and jobs (restarted without persistence?): sending it again with the ${lost.length} job(s) not yet collected`);
+            await writeSweepData(redis, sweepId, setup, candles, digest);
+            // A job that did survive keeps its id: adding it again is a no-op.
+            await add(lost);
+          }
+          await Bun.sleep(POLL_MS);
+        }
       }
     },
     // The coordinator's own thread: the workers are on other machines.

@@ -183,7 +183,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepResult> {
   let pool: WorkerPool | undefined;
   try {
     pool = await stop.race(
-      redis !== undefined ? startQueuePool(redis, sweepId, setup, columns)
+      redis !== undefined ? startQueuePool(redis, sweepId, setup, columns, (line) => process.stderr.write(`${line}\n`))
       : req.threads !== undefined ? req.threads.open(setup, columns)
       : startWorkerPool(booting ?? workers, setup, columns),
     );

@@ -275,6 +275,44 @@ describe.skipIf(REDIS === null)('a sweep through Redis with sweep:worker process
       await queue.close();
     }
   }, LONG);
+
+  test('Redis restarted without its data mid-sweep: the coordinator says so in one line, sends the lost jobs again, and the sweep completes with the local rows', async () => {
+    for (const other of workers.splice(0)) await stopWorker(other);
+    const out = join(dir, 'redis-restarted');
+    // No worker yet: every job waits in Redis when it goes.
+    const coordinator = Bun.spawn(
+      ['bun', join(ROOT, 'scripts', 'sweep.ts'), '--strategy', 'mean_reversion', '--symbols', 'BTC/USD', '--timeframe', '1d', '--from', '2016-01-01', '--to', '2024-12-31', '--grid', GRID, '--queue', url, '--db', dbPath, '--out', out, '--keep', '0', '--quiet'],
+      { cwd: ROOT, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
+    );
+    const stderr = new Response(coordinator.stderr).text();
+    const queue = new Queue(SWEEP_QUEUE, { connection: { url } });
+    while ((await queue.getJobCounts('wait')).wait < COMBINATIONS) await Bun.sleep(50);
+    await queue.close();
+    // `--save '' --appendonly no`, as the README starts it: a restarted Redis is empty.
+    redis!.kill('SIGKILL');
+    await redis!.exited;
+    await Bun.sleep(2_000);
+    startRedis();
+    startWorker(1);
+    // It used to wait for the lost jobs for ever.
+    const exited = await Promise.race([coordinator.exited, Bun.sleep(60_000).then(() => 'still waiting')]);
+    if (exited === 'still waiting') coordinator.kill('SIGKILL');
+    const lines = (await stderr).split('\n').filter((line) => line !== '');
+    expect(exited).toBe(0);
+    const [file] = readdirSync(out).filter((f) => f.endsWith('.db'));
+    const db = new Database(join(out, file!), { readonly: true });
+    const rows = db.query(`SELECT combination, params, metric, summary FROM sweep_results WHERE phase = 'full' ORDER BY seq`).all();
+    const status = db.query('SELECT status FROM sweeps').get();
+    db.close();
+    expect(status).toEqual({ status: 'finished' });
+    expect(rows).toEqual(rowsOf(local).rows);
+    // One line each: lost, back, the jobs sent again; no stack trace per failed reconnection.
+    expect(lines.filter((line) => line.startsWith('sweep: lost Redis: ')).length).toBeGreaterThanOrEqual(1);
+    expect(lines.filter((line) => line.startsWith('sweep: lost Redis: ')).length).toBeLessThanOrEqual(2);
+    expect(lines).toContain('sweep: Redis answers again');
+    expect(lines).toContain(`sweep: Redis lost this sweep's data and jobs (restarted without persistence?): sending it again with the ${COMBINATIONS} job(s) not yet collected`);
+    expect(lines.filter((line) => !line.startsWith('sweep: '))).toEqual([]);
+  }, LONG);
 });
 
 /**
