@@ -13,7 +13,10 @@ export interface Heatmap {
   y: string;
   xValues: ParamValue[];
   yValues: ParamValue[];
-  /** cells[yi][xi]: mean metric over the combinations with those two values; null where none has one. */
+  /**
+   * cells[yi][xi]: mean metric over the combinations with those two values; null where none has one. A cell with an
+   * unbounded (+∞) combination is +∞, as that combination ranks above every finite one.
+   */
   cells: (number | null)[][];
 }
 
@@ -26,12 +29,12 @@ export function heatmap(scored: readonly ScoredCombination[], x: GridAxis, y: Gr
   for (const s of scored) {
     const xi = xAt.get(s.params[x.name]!);
     const yi = yAt.get(s.params[y.name]!);
-    if (xi === undefined || yi === undefined || s.metric === null || !Number.isFinite(s.metric)) continue;
+    if (xi === undefined || yi === undefined || s.metric === null || Number.isNaN(s.metric)) continue;
     // Summed in the combinations' order from 0, as mean() sums a cell's values.
     sums[yi]![xi] += s.metric;
     counts[yi]![xi]++;
   }
-  const cells = sums.map((row, yi) => row.map((sum, xi) => (counts[yi]![xi] === 0 ? null : sum / counts[yi]![xi]!)));
+  const cells = sums.map((row, yi) => row.map((sum, xi) => (counts[yi]![xi] === 0 || Number.isNaN(sum) ? null : sum / counts[yi]![xi]!)));
   return { x: x.name, y: y.name, xValues: x.values, yValues: y.values, cells };
 }
 
@@ -60,12 +63,21 @@ export function sensitivity(scored: readonly ScoredCombination[], axis: GridAxis
     };
   });
   const means = rows.map((r) => r.mean).filter((m): m is number => m !== null);
-  return { parameter: axis.name, rows, range: means.length > 0 ? Math.max(...means) - Math.min(...means) : null };
+  const [top, bottom] = [Math.max(...means), Math.min(...means)];
+  // Every mean +∞: the metric does not move (∞ − ∞ would be NaN).
+  return { parameter: axis.name, rows, range: means.length === 0 ? null : top === bottom ? 0 : top - bottom };
 }
 
+/**
+ * A +∞ (no losing trade, no losing period) among the values makes the mean +∞: leaving it out would show the
+ * finite rest, or nothing at all where every combination is unbounded, for the best region of the grid. (+∞ and
+ * −∞ together have no mean.)
+ */
 function mean(values: readonly (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  return present.length === 0 ? null : present.reduce((a, b) => a + b, 0) / present.length;
+  const present = values.filter((v): v is number => v !== null && !Number.isNaN(v));
+  if (present.length === 0) return null;
+  const sum = present.reduce((a, b) => a + b, 0);
+  return Number.isNaN(sum) ? null : sum / present.length;
 }
 
 /**

@@ -60,10 +60,13 @@ ${r.outcomes.slice(0, TOP).some((o) => o.metric === Infinity) ? `<p class="note"
 <section id="sensitivity"><h2>Sensitivity</h2>
 <p class="note">Mean, min and max of ${escapeHtml(r.metric)} for each value of one parameter over all the others; a wide swing of the mean means the result hangs on that parameter.</p>
 ${r.sensitivity.map((s) => {
-  const max = Math.max(...s.rows.map((row) => Math.abs(row.mean ?? 0)), 1e-12);
+  // Scaled to the largest finite mean; an unbounded (∞) one fills its cell, the finite ones then up to 85 %.
+  const max = Math.max(...s.rows.map((row) => (row.mean !== null && Number.isFinite(row.mean) ? Math.abs(row.mean) : 0)), 1e-12);
+  const finiteScale = s.rows.some((row) => row.mean !== null && !Number.isFinite(row.mean)) ? 85 : 100;
+  const width = (mean: number | null) => (mean !== null && !Number.isFinite(mean) ? 100 : (Math.abs(mean ?? 0) / max) * finiteScale);
   return `<h3>${escapeHtml(s.parameter)} <span class="note">(range of means ${num(s.range)})</span></h3>
 <table class="sensitivity" data-parameter="${escapeHtml(s.parameter)}"><thead><tr><th>value</th><th>mean</th><th>min</th><th>max</th><th></th></tr></thead><tbody>
-${s.rows.map((row) => `<tr><td>${escapeHtml(row.value)}</td><td>${num(row.mean)}</td><td>${num(row.min)}</td><td>${num(row.max)}</td><td class="bar-cell"><div class="bar ${(row.mean ?? 0) < 0 ? 'neg' : 'pos'}" style="width:${((Math.abs(row.mean ?? 0) / max) * 100).toFixed(1)}%"></div></td></tr>`).join('')}
+${s.rows.map((row) => `<tr><td>${escapeHtml(row.value)}</td><td>${num(row.mean)}</td><td>${num(row.min)}</td><td>${num(row.max)}</td><td class="bar-cell"><div class="bar ${(row.mean ?? 0) < 0 ? 'neg' : 'pos'}" style="width:${width(row.mean).toFixed(1)}%"></div></td></tr>`).join('')}
 </tbody></table>`;
 }).join('\n')}
 </section>
@@ -104,12 +107,13 @@ function overfitting(r: SweepReport, num: (v: number | null | undefined, d?: num
 }
 
 function heatmapTable(h: Heatmap, index: number, num: (v: number | null | undefined, d?: number) => string): string {
-  const values = h.cells.flat().filter((v): v is number => v !== null);
+  // The scale spans the finite cells; an unbounded (+∞) cell takes its top colour.
+  const values = h.cells.flat().filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const colour = (v: number | null) => {
     if (v === null) return '#f3f4f6';
-    const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+    const t = v === Infinity ? 1 : v === -Infinity ? 0 : hi > lo ? (v - lo) / (hi - lo) : 0.5;
     return `hsl(${Math.round(t * 120)}, 70%, ${Math.round(85 - 25 * Math.abs(t - 0.5))}%)`;
   };
   return `<table class="heatmap" data-pair="${index}" data-x="${escapeHtml(h.x)}" data-y="${escapeHtml(h.y)}"${index > 0 ? ' hidden' : ''}>

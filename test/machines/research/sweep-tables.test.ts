@@ -13,9 +13,12 @@ function random(seed: number): () => number {
   };
 }
 
+/** The arithmetic mean of the values present: +∞ among them makes it +∞; +∞ and −∞ together have none. */
 function definitionMean(values: readonly (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  return present.length === 0 ? null : present.reduce((a, b) => a + b, 0) / present.length;
+  const present = values.filter((v): v is number => v !== null);
+  if (present.length === 0) return null;
+  const sum = present.reduce((a, b) => a + b, 0);
+  return Number.isNaN(sum) ? null : sum / present.length;
 }
 
 function definitionHeatmap(scored: readonly ScoredCombination[], x: GridAxis, y: GridAxis) {
@@ -74,6 +77,32 @@ describe('sweep tables', () => {
     expect(all.flat().some((s) => s.metric === null)).toBe(true);
     expect(all.flat().some((s) => s.metric !== null && !Number.isFinite(s.metric))).toBe(true);
     expect(all.some((scored) => heatmap(scored, lookback, entryZ).cells.flat().includes(null))).toBe(true);
+  });
+
+  test('an unbounded metric (+∞: no losing trade) is in the means: a cell of them is ∞, not empty, and one among finite ones makes the mean ∞', () => {
+    // As a profit_factor sweep over BTC/USD 2023-01-01 → 2023-06-30 gives them: lookback 20 and 30 had no losing trade.
+    const scored: ScoredCombination[] = [
+      { params: { lookback: 10, entry_z: 2 }, metric: 1.5 },
+      { params: { lookback: 20, entry_z: 2 }, metric: Infinity },
+      { params: { lookback: 20, entry_z: 2.5 }, metric: 2.5 },
+      { params: { lookback: 30, entry_z: 2 }, metric: Infinity },
+      { params: { lookback: 30, entry_z: 2.5 }, metric: Infinity },
+    ];
+    const lookbacks: GridAxis = { name: 'lookback', values: [10, 20, 30] };
+    const entries: GridAxis = { name: 'entry_z', values: [2, 2.5] };
+    expect(heatmap(scored, lookbacks, entries).cells).toEqual([
+      [1.5, Infinity, Infinity],
+      [null, 2.5, Infinity],
+    ]);
+    const byLookback = sensitivity(scored, lookbacks);
+    expect(byLookback.rows.map((r) => [r.value, r.mean, r.min, r.max, r.count])).toEqual([
+      [10, 1.5, 1.5, 1.5, 1],
+      [20, Infinity, 2.5, Infinity, 2],
+      [30, Infinity, Infinity, Infinity, 2],
+    ]);
+    expect(byLookback.range).toBe(Infinity);
+    // Every value unbounded: the metric does not move with the parameter.
+    expect(sensitivity(scored.filter((s) => s.params.lookback === 30), { name: 'entry_z', values: [2, 2.5] }).range).toBe(0);
   });
 
   test('an empty cell is null and a cell of one combination is its metric', () => {
