@@ -74,9 +74,14 @@ export async function startQueuePool(redis: Redis, sweepId: string, setup: Sweep
         onOutcome(fromQueuedOutcome(job.returnvalue));
         await job.remove().catch(() => undefined);
       };
+      const firstFailed = (pages: number) =>
+        firstInPages((start, end) => queue.getJobs(['failed'], start, end), (job) => job !== undefined && byQueueId.has(job.id!), pages);
+      let polledAt = -1;
       while (taken.size < jobs.length) {
         if (closed) throw new Error('the sweep was closed before its jobs finished');
-        const failed = (await queue.getJobs(['failed'], 0, PAGE - 1)).find((job) => job !== undefined && byQueueId.has(job.id!));
+        // The newest failures every poll; all of them when nothing came in (others' failures may hide an older one of ours).
+        const failed = await firstFailed(taken.size === polledAt ? Number.POSITIVE_INFINITY : 1);
+        polledAt = taken.size;
         if (failed !== undefined) {
           const job = byQueueId.get(failed.id!)!;
           throw new Error(`combination ${formatCombination(job.params)}: ${failed.failedReason}`);
@@ -117,4 +122,17 @@ export async function startQueuePool(redis: Redis, sweepId: string, setup: Sweep
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The first item `wanted` picks from a list read in pages of PAGE (`read(start, end)`, end inclusive), newest first,
+ * looking at `pages` pages at most: a queue shared by many sweeps may hold any number of others' failed jobs.
+ */
+export async function firstInPages<T>(read: (start: number, end: number) => Promise<T[]>, wanted: (item: T) => boolean, pages: number): Promise<T | undefined> {
+  for (let start = 0, n = 0; n < pages; start += PAGE, n++) {
+    const page = await read(start, start + PAGE - 1);
+    const found = page.find(wanted);
+    if (found !== undefined || page.length < PAGE) return found;
+  }
+  return undefined;
 }

@@ -114,6 +114,12 @@ export async function startSweepQueueWorker(options: SweepWorkerOptions): Promis
   let lastError: string | undefined;
   worker.on('error', (err) => {
     if (err.message === lastError) return;
+    // A job whose key is gone was deleted under the worker (Redis restarted without its data, or flushed): Redis
+    // answers, the result has nowhere to go, and the coordinator sends the jobs it lost again.
+    if (/^Missing key for job/.test(err.message)) {
+      log(`error ${err.message}: the job is gone from Redis (restarted without its data, or flushed?); its result is dropped and the coordinator sends lost jobs again`);
+      return;
+    }
     lastError = err.message;
     log(`error ${err.message} (retrying until Redis answers)`);
   });
