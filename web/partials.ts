@@ -42,6 +42,7 @@ export function runContext(state: DashboardState, ref: RunRef): RunContext | und
 
 export function renderPanel(name: PartialName, ctx: RunContext, state: DashboardState): Html {
   const { db, listing } = ctx;
+  const ended = listing.run.status !== 'running' || listing.processEnded !== undefined;
   switch (name) {
     case 'header':
       return runHeader(listing);
@@ -52,11 +53,11 @@ export function renderPanel(name: PartialName, ctx: RunContext, state: Dashboard
     case 'breaker':
       return breakerPanel(breakerView(ctx));
     case 'signals':
-      return signalsPanel(recentSignals(db, listing.runId, RECENT_ROWS));
+      return signalsPanel(recentSignals(db, listing.runId, RECENT_ROWS), ended);
     case 'orders':
-      return ordersPanel(recentOrders(db, listing.runId, RECENT_ROWS), listing.runId);
+      return ordersPanel(recentOrders(db, listing.runId, RECENT_ROWS), listing.runId, ended);
     case 'fills':
-      return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS), listing.runId);
+      return fillsPanel(recentFills(db, listing.runId, RECENT_ROWS), listing.runId, ended);
     case 'metrics':
       return metricsPanel(metricsView(ctx, state.clock()));
     case 'alerts': {

@@ -87,6 +87,12 @@ describe('a run that has recorded nothing yet', () => {
     expect(await text('/runs/main/empty-run/partials/summary', emptyDashboard)).toContain('No equity recorded yet.');
     expect(await text('/runs/main/empty-run/partials/fills', emptyDashboard)).toContain('No fills yet.');
     expect(await text('/runs/main/empty-run/partials/breaker', emptyDashboard)).toContain('Never tripped.');
+    // A finished run will record nothing more: its empty panels say so without "yet".
+    for (const [panel, note] of [['signals', 'No signals.'], ['orders', 'No orders.'], ['fills', 'No fills.']]) {
+      const body = await text(`/runs/bt-finished/bt-finished/partials/${panel}`);
+      expect(body).toContain(note);
+      expect(body).not.toContain('yet');
+    }
     const chart = (await (await get('/runs/main/empty-run/chart-data', emptyDashboard)).json()) as { equity: { x: number[] } };
     expect(chart.equity.x).toEqual([]);
   });

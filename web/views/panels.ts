@@ -63,8 +63,9 @@ function decisionCell(s: SignalWithDecision): Html {
   return html`<td class="neg" data-layer="${d.layer ?? ''}">rejected: ${d.layer ?? '?'}</td><td class="reason">${d.rule ?? ''}${d.reason ? `: ${d.reason}` : ''}</td>`;
 }
 
-export function signalsPanel(rows: SignalWithDecision[]): Html {
-  if (rows.length === 0) return empty('No signals yet.');
+/** `ended`: the run will record nothing more (finished, failed, stopped, or its process gone): no "yet". */
+export function signalsPanel(rows: SignalWithDecision[], ended = false): Html {
+  if (rows.length === 0) return empty(ended ? 'No signals.' : 'No signals yet.');
   return html`<table class="signals"><thead><tr><th>Time</th><th>Symbol</th><th>Action</th><th>Price</th><th>Stop</th><th>Reason</th><th>Risk decision</th><th>Rule</th></tr></thead>
 <tbody>${rows.map(
     (s) => html`<tr data-signal="${s.id}"><td>${formatTime(s.ts)}</td><td>${s.symbol}</td><td>${s.action}</td><td>${price(s.price)}</td><td>${price(s.stopLoss)}</td><td class="reason">${s.reason}</td>${decisionCell(s)}</tr>`,
@@ -84,8 +85,8 @@ export function withoutRunId(id: string, runId: string): string {
   return id.startsWith(`${runId}-`) ? `…${id.slice(runId.length)}` : id;
 }
 
-export function ordersPanel(rows: OrderWithStatus[], runId: string): Html {
-  if (rows.length === 0) return empty('No orders yet.');
+export function ordersPanel(rows: OrderWithStatus[], runId: string, ended = false): Html {
+  if (rows.length === 0) return empty(ended ? 'No orders.' : 'No orders yet.');
   return html`<table class="orders"><thead><tr><th>Time</th><th>Order</th><th>Status</th><th>Symbol</th><th>Side</th><th>Type</th><th>Qty</th><th>Price</th><th>Purpose</th></tr></thead>
 <tbody>${rows.map(
     (o) => html`<tr data-order="${o.clientOrderId}"><td>${formatTime(o.ts)}</td>${idCell(o.clientOrderId, runId)}<td class="status-${o.status}" title="${o.statusReason ?? ''}">${o.status}</td>
@@ -93,8 +94,8 @@ export function ordersPanel(rows: OrderWithStatus[], runId: string): Html {
   )}</tbody></table>`;
 }
 
-export function fillsPanel(rows: FillRow[], runId: string): Html {
-  if (rows.length === 0) return empty('No fills yet.');
+export function fillsPanel(rows: FillRow[], runId: string, ended = false): Html {
+  if (rows.length === 0) return empty(ended ? 'No fills.' : 'No fills yet.');
   return html`<table class="fills"><thead><tr><th>Time</th><th>Fill</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Price</th><th>Fee</th><th>Slippage</th><th>Purpose</th></tr></thead>
 <tbody>${rows.map(
     (f) => html`<tr data-fill="${f.fillId}"><td>${formatTime(f.ts)}</td>${idCell(f.fillId, runId)}<td>${f.symbol}</td><td>${f.side}</td><td>${qty(f.qty)}</td><td>${price(f.price)}</td><td>${formatMoney(f.fee)}</td><td>${formatMoney(f.slippage)}</td><td>${f.purpose}</td></tr>`,
