@@ -179,6 +179,11 @@ export function openDbReadOnly(path: string, options: { immutable: boolean }): D
   return drizzle({ client: sqlite, schema }) as Db;
 }
 
+/** The tables a database holds; throws on a file that is not SQLite (its first query fails). */
+export function tableNames(db: Db): Set<string> {
+  return new Set(db.$client.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name));
+}
+
 /** How many committed migrations a database lacks (a run DB written by an older QuantSage). */
 export function pendingMigrations(db: Db): number {
   const journal = readMigrationJournal();

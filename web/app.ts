@@ -1,7 +1,7 @@
 // The dashboard: a Hono app over a catalog of run databases. Pages are server-rendered; htmx swaps the
 // partials; the live stream pushes them as they change.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { closeDb, openDbReadOnly, type Db } from '../db/client.ts';
+import { closeDb, openDbReadOnly, tableNames, type Db } from '../db/client.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
@@ -112,8 +112,8 @@ function notAQuantSageDb(path: string): string | undefined {
     return `cannot be opened (${err instanceof Error ? err.message : String(err)})`;
   }
   try {
-    const tables = db.$client.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
-    if (tables.length > 0 && !tables.some((t) => t.name === '__drizzle_migrations')) return 'is not a QuantSage database (its tables are not ours)';
+    const tables = tableNames(db);
+    if (tables.size > 0 && !tables.has('__drizzle_migrations')) return 'is not a QuantSage database (its tables are not ours)';
     return undefined;
   } catch {
     return 'is not a SQLite database';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { existsSync, statSync } from 'node:fs';
-import { closeDb, openDb, openDbReadOnly, pendingMigrations, type Db } from '../../db/client.ts';
+import { closeDb, openDb, openDbReadOnly, pendingMigrations, tableNames, type Db } from '../../db/client.ts';
 import { equitySnapshots, fills, positions, runs, type RunRow } from '../../db/schema.ts';
 import { formatBarTime } from '../../machines/data/candle-validation.ts';
 import type { RetryPolicy } from '../../machines/data/retry-policy.ts';
@@ -141,7 +141,7 @@ export function checkSessionDbFile(path: string, live?: { source: string; newSes
     const sql = db.$client;
     let tables: Set<string>;
     try {
-      tables = new Set(sql.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name));
+      tables = tableNames(db);
     } catch {
       throw new Error(`${path}: is not a SQLite database`);
     }

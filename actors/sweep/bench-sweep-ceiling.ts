@@ -119,28 +119,14 @@ function streamLoop(bytes: number): (passes: number) => number {
 
 /** `probeCommand()` is the command line of a child running runHostProbe that prints its JSON last. */
 export async function measureHostCeiling(kind: HostProbeKind, rounds: number, probeCommand: () => string[]): Promise<HostCeiling> {
-  const processes = availableParallelism();
-  const one: Timed[] = [];
-  const all: Timed[] = [];
-  for (let round = 0; round < rounds; round++) {
-    one.push((await startedTogether(1, probeCommand))[0]!);
-    const probes = await startedTogether(processes, probeCommand);
-    all.push({ combinations: sum(probes.map((p) => p.combinations)), seconds: Math.max(...probes.map((p) => p.seconds)) });
-  }
+  const { processes, one, all } = await oneAndAll(rounds, probeCommand);
   const rate = (runs: Timed[]) => median(runs.map(perSecond));
   return { kind, processes, rounds, speedup: round2(rate(all) / rate(one)), speedup_rounds: speedupPerRound(one, all) };
 }
 
 /** `probeCommand(part, parts)` is the command line of a child running runCeilingProbe that prints its JSON last. */
 export async function measureCeiling(grid: string, rounds: number, probeCommand: (part: number, parts: number) => string[]): Promise<SweepCeiling> {
-  const processes = availableParallelism();
-  const one: CeilingProbe[] = [];
-  const all: Timed[] = [];
-  for (let round = 0; round < rounds; round++) {
-    one.push((await startedTogether(1, probeCommand))[0]!);
-    const probes = await startedTogether(processes, probeCommand);
-    all.push({ combinations: sum(probes.map((p) => p.combinations)), seconds: Math.max(...probes.map((p) => p.seconds)) });
-  }
+  const { processes, one, all } = await oneAndAll(rounds, probeCommand);
   const rate = (runs: Timed[]) => median(runs.map(perSecond));
   return {
     grid,
@@ -153,6 +139,19 @@ export async function measureCeiling(grid: string, rounds: number, probeCommand:
     speedup_rounds: speedupPerRound(one, all),
     cpu_cores_1_process: round2(median(one.map((p) => p.cpu_seconds / p.seconds))),
   };
+}
+
+/** Each round: 1 probe alone, then one per core released together (their work summed, timed by the slowest). */
+async function oneAndAll(rounds: number, probeCommand: (part: number, parts: number) => string[]): Promise<{ processes: number; one: CeilingProbe[]; all: Timed[] }> {
+  const processes = availableParallelism();
+  const one: CeilingProbe[] = [];
+  const all: Timed[] = [];
+  for (let round = 0; round < rounds; round++) {
+    one.push((await startedTogether(1, probeCommand))[0]!);
+    const probes = await startedTogether(processes, probeCommand);
+    all.push({ combinations: sum(probes.map((p) => p.combinations)), seconds: Math.max(...probes.map((p) => p.seconds)) });
+  }
+  return { processes, one, all };
 }
 
 /** Starts `parts` probes, lets them warm up, then releases their timed passes at the same moment. */
